@@ -1,0 +1,778 @@
+//! Request and response types of the production-test endpoints.
+//!
+//! Responses derive `Deserialize` except [`ProductionTestItem`], whose hand-written
+//! decoder checks that `type` agrees with which of `challenge` / `request` is set. Every
+//! field decoder labels its errors with the field's wire name, so a failure reads
+//! ``at `challenge.isActive`: invalid type: string "yes", expected a boolean``.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Defines an open string enum: known values get a variant, anything else is kept in
+/// `Other` so that new vendor values never fail decoding.
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of the crate does not know, kept as sent.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($wire => $name::$variant,)*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// How a challenge is run (`challengeMode`). Hopae documents only `"stamp"`.
+    ChallengeMode {
+        /// Each completed verification is a stamp claim, capped by `maxStamps`.
+        Stamp = "stamp",
+    }
+}
+
+open_enum! {
+    /// Where a production-test request stands (`status`).
+    RequestStatus {
+        /// Stored, not yet scheduled into a challenge.
+        Pending = "pending",
+        /// Scheduled: `challengeId` names the challenge.
+        Scheduled = "scheduled",
+        /// Hopae could not schedule it.
+        Failed = "failed",
+    }
+}
+
+open_enum! {
+    /// The mobile platform a production test targets (`targetPlatform`).
+    Platform {
+        /// Apple iOS.
+        Ios = "ios",
+        /// Google Android.
+        Android = "android",
+    }
+}
+
+/// A scheduled production test: a "stamp"-mode challenge that real users complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    /// The challenge id (`ch_...`): the `challenge_id` of
+    /// [`HopaeClient::production_test_report`](crate::HopaeClient::production_test_report).
+    #[serde(deserialize_with = "f::id::deserialize")]
+    pub id: String,
+    /// The title given at creation.
+    #[serde(deserialize_with = "f::title::deserialize")]
+    pub title: String,
+    /// The description given at creation, if any.
+    #[serde(default, deserialize_with = "f::description::deserialize")]
+    pub description: Option<String>,
+    /// When the challenge stops accepting claims.
+    #[serde(
+        serialize_with = "ts::serialize",
+        deserialize_with = "f::expires_at::deserialize"
+    )]
+    pub expires_at: OffsetDateTime,
+    /// When the challenge was created.
+    #[serde(
+        serialize_with = "ts::serialize",
+        deserialize_with = "f::created_at::deserialize"
+    )]
+    pub created_at: OffsetDateTime,
+    /// When the challenge completed; `None` while it runs.
+    #[serde(
+        default,
+        serialize_with = "ts::option::serialize",
+        deserialize_with = "f::completed_at::deserialize"
+    )]
+    pub completed_at: Option<OffsetDateTime>,
+    /// Whether the challenge still accepts claims.
+    #[serde(deserialize_with = "f::is_active::deserialize")]
+    pub is_active: bool,
+    /// How the challenge is run; `stamp` is the only documented mode.
+    #[serde(deserialize_with = "f::challenge_mode::deserialize")]
+    pub challenge_mode: ChallengeMode,
+    /// The sponsor, kept as raw JSON: its shape is undocumented.
+    #[serde(default, deserialize_with = "f::sponsor::deserialize")]
+    pub sponsor: Option<serde_json::Value>,
+    /// Sources, as sent: their meaning is undocumented.
+    #[serde(default, deserialize_with = "f::sources::deserialize")]
+    pub sources: Option<Vec<String>>,
+}
+
+/// A production-test request: what was asked for, before (and after) Hopae schedules it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeRequest {
+    /// The request id (`req_...`). It is **not** a challenge id: the report endpoint needs
+    /// [`ChallengeRequest::challenge_id`] once the request is scheduled.
+    #[serde(deserialize_with = "f::id::deserialize")]
+    pub id: String,
+    /// The App (client id) the test belongs to.
+    #[serde(deserialize_with = "f::client_id::deserialize")]
+    pub client_id: String,
+    /// `pending` until scheduled, then `scheduled` (or `failed`).
+    #[serde(deserialize_with = "f::status::deserialize")]
+    pub status: RequestStatus,
+    /// What was asked for at creation.
+    #[serde(deserialize_with = "f::payload::deserialize")]
+    pub payload: RequestPayload,
+    /// The challenge this request became, once scheduled.
+    #[serde(default, deserialize_with = "f::challenge_id::deserialize")]
+    pub challenge_id: Option<String>,
+    /// When the request was created.
+    #[serde(
+        serialize_with = "ts::serialize",
+        deserialize_with = "f::created_at::deserialize"
+    )]
+    pub created_at: OffsetDateTime,
+}
+
+/// The parameters a production-test request was created with, as Hopae stored them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestPayload {
+    /// The requested title.
+    #[serde(deserialize_with = "f::title::deserialize")]
+    pub title: String,
+    /// The requested description, if any.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "f::description::deserialize"
+    )]
+    pub description: Option<String>,
+    /// The requested providers; `None` means every eligible provider.
+    #[serde(default, deserialize_with = "f::provider_ids::deserialize")]
+    pub provider_ids: Option<Vec<String>>,
+    /// The stamp cap (`maxStamps` at creation).
+    #[serde(default, deserialize_with = "f::max_stamp_claims::deserialize")]
+    pub max_stamp_claims: Option<u64>,
+    /// The requested platform; `None` means any.
+    #[serde(default, deserialize_with = "f::target_platform::deserialize")]
+    pub target_platform: Option<Platform>,
+    /// Whether one person may claim more than once, when sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "f::allow_duplicate_participation::deserialize"
+    )]
+    pub allow_duplicate_participation: Option<bool>,
+}
+
+/// One entry of the production-test list: a scheduled challenge or a pending request.
+///
+/// On the wire an item is `{"type": "challenge" | "request", "challenge": {...} | null,
+/// "request": {...} | null}`. Decoding accepts exactly the consistent shapes: `type` is
+/// `"challenge"`, `challenge` is an object and `request` is null or absent, or the mirror
+/// image for `"request"`. Anything else is an error naming what is wrong: a missing,
+/// null, non-string or unknown `type`; the field `type` names being null or absent; the
+/// other field being set as well; duplicate keys; an item that is not an object; or an
+/// invalid field inside the challenge or request (with its path, e.g.
+/// `challenge.expiresAt`). Unknown keys are ignored everywhere.
+///
+/// Serializing produces the same wire shape, with the inapplicable field `null`.
+///
+/// # Example
+///
+/// ```
+/// use hopae::ProductionTestItem;
+///
+/// let json = r#"{"type": "request", "challenge": null, "request": {
+///     "id": "req_1", "clientId": "FK5b0KSM", "status": "pending",
+///     "payload": {"title": "MitID test", "providerIds": ["mitid"], "maxStampClaims": 3,
+///                 "targetPlatform": null},
+///     "challengeId": null, "createdAt": "2026-04-08T10:00:00.000Z"}}"#;
+/// let item: ProductionTestItem = serde_json::from_str(json)?;
+/// assert_eq!(item.as_request().map(|r| r.id.as_str()), Some("req_1"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// # Example: an inconsistent item is rejected
+///
+/// ```
+/// use hopae::ProductionTestItem;
+///
+/// let json = r#"{"type": "challenge", "challenge": null, "request": null}"#;
+/// let err = serde_json::from_str::<ProductionTestItem>(json).unwrap_err();
+/// assert!(err.to_string().starts_with("`challenge` is null or missing but `type` is \"challenge\""));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductionTestItem {
+    /// A scheduled challenge (`"type": "challenge"`): it has a report.
+    Challenge(Challenge),
+    /// A request not yet turned into a challenge (`"type": "request"`): no report yet.
+    Request(ChallengeRequest),
+}
+
+impl ProductionTestItem {
+    /// The wire discriminator: `"challenge"` or `"request"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProductionTestItem::Challenge(_) => "challenge",
+            ProductionTestItem::Request(_) => "request",
+        }
+    }
+
+    /// The challenge, if this item is one.
+    pub fn as_challenge(&self) -> Option<&Challenge> {
+        match self {
+            ProductionTestItem::Challenge(c) => Some(c),
+            ProductionTestItem::Request(_) => None,
+        }
+    }
+
+    /// The request, if this item is one.
+    pub fn as_request(&self) -> Option<&ChallengeRequest> {
+        match self {
+            ProductionTestItem::Request(r) => Some(r),
+            ProductionTestItem::Challenge(_) => None,
+        }
+    }
+}
+
+impl Serialize for ProductionTestItem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("type", self.kind())?;
+        map.serialize_entry("challenge", &self.as_challenge())?;
+        map.serialize_entry("request", &self.as_request())?;
+        map.end()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Challenge,
+    Request,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Challenge => "challenge",
+            Kind::Request => "request",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Kind;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the string \"challenge\" or \"request\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+                match v {
+                    "challenge" => Ok(Kind::Challenge),
+                    "request" => Ok(Kind::Request),
+                    other => Err(E::unknown_variant(other, &["challenge", "request"])),
+                }
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The item as derive reads it: derive brings duplicate-key detection, null-vs-missing
+/// handling and skipping of unknown keys; the consistency rules follow in one `match`.
+#[derive(Deserialize)]
+struct RawItem {
+    #[serde(rename = "type", deserialize_with = "f::kind::deserialize")]
+    kind: Kind,
+    #[serde(default, deserialize_with = "f::challenge::deserialize")]
+    challenge: Option<Challenge>,
+    #[serde(default, deserialize_with = "f::request::deserialize")]
+    request: Option<ChallengeRequest>,
+}
+
+impl<'de> Deserialize<'de> for ProductionTestItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ProductionTestItem;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a production test item (an object with `type`, `challenge` and `request`)",
+                )
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let raw = RawItem::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                match (raw.kind, raw.challenge, raw.request) {
+                    (Kind::Challenge, Some(c), None) => Ok(ProductionTestItem::Challenge(c)),
+                    (Kind::Request, None, Some(r)) => Ok(ProductionTestItem::Request(r)),
+                    (kind, challenge, request) => Err(de::Error::custom(inconsistency(
+                        kind,
+                        challenge.is_some(),
+                        request.is_some(),
+                    ))),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cold]
+fn inconsistency(kind: Kind, has_challenge: bool, has_request: bool) -> String {
+    let (own, has_own, other) = match kind {
+        Kind::Challenge => ("challenge", has_challenge, "request"),
+        Kind::Request => ("request", has_request, "challenge"),
+    };
+    let t = kind.as_str();
+    if !has_own {
+        format!("`{own}` is null or missing but `type` is \"{t}\"")
+    } else {
+        format!(
+            "`{other}` must be null when `type` is \"{t}\" (both `challenge` and `request` are set)"
+        )
+    }
+}
+
+/// The participation report of a scheduled challenge: a point-in-time snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductionTestReport {
+    /// The challenge the report is about.
+    #[serde(deserialize_with = "f::challenge_req::deserialize")]
+    pub challenge: Challenge,
+    /// Participation and claim counts.
+    #[serde(deserialize_with = "f::stats::deserialize")]
+    pub stats: ReportStats,
+}
+
+impl ProductionTestReport {
+    /// Whether the test is over by the challenge's own signals: it is no longer active,
+    /// has `completedAt`, or `now` is past `expiresAt`.
+    ///
+    /// The report has no "complete" flag. A test also counts as done when
+    /// [`ReportStats::total_claims`] reaches the request's
+    /// [`RequestPayload::max_stamp_claims`], which the report does not carry.
+    pub fn is_finished_at(&self, now: OffsetDateTime) -> bool {
+        let c = &self.challenge;
+        !c.is_active || c.completed_at.is_some() || now >= c.expires_at
+    }
+}
+
+/// Participation and claim counts of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportStats {
+    /// How many verifications were started.
+    #[serde(deserialize_with = "f::total_participations::deserialize")]
+    pub total_participations: u64,
+    /// How many stamps were claimed.
+    #[serde(deserialize_with = "f::total_claims::deserialize")]
+    pub total_claims: u64,
+    /// Claims per provider.
+    #[serde(deserialize_with = "f::provider_breakdown::deserialize")]
+    pub provider_breakdown: Vec<ProviderClaims>,
+}
+
+/// The claims made through one eID provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderClaims {
+    /// The provider id, e.g. `"bankidse"`.
+    #[serde(deserialize_with = "f::provider_id::deserialize")]
+    pub provider_id: String,
+    /// The provider's display name, e.g. `"BankID SE"`.
+    #[serde(deserialize_with = "f::provider_name::deserialize")]
+    pub provider_name: String,
+    /// Stamps claimed through this provider.
+    #[serde(deserialize_with = "f::claim_count::deserialize")]
+    pub claim_count: u64,
+}
+
+/// The body of [`HopaeClient::create_production_test`](crate::HopaeClient::create_production_test).
+///
+/// Built with [`NewProductionTest::new`] and chained setters; unset options are omitted
+/// from the request body, so the API applies its defaults (all eligible providers, any
+/// platform, 3 stamps, no duplicate participation). The client checks the documented
+/// limits before sending (title 1 to 200 characters, description at most 1000, at
+/// least 1 stamp, non-empty provider ids) and refuses a violating value with
+/// [`Error::InvalidInput`](crate::Error::InvalidInput).
+///
+/// # Example
+///
+/// ```
+/// let test = hopae::NewProductionTest::new("MitID test")
+///     .provider_ids(["mitid"])
+///     .target_platform(hopae::Platform::Ios)
+///     .max_stamps(3);
+/// assert_eq!(
+///     serde_json::to_string(&test)?,
+///     r#"{"title":"MitID test","providerIds":["mitid"],"targetPlatform":"ios","maxStamps":3}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewProductionTest {
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_platform: Option<Platform>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_stamps: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_duplicate_participation: Option<bool>,
+}
+
+impl NewProductionTest {
+    /// Maximum title length in characters, as documented.
+    pub const MAX_TITLE_CHARS: usize = 200;
+    /// Maximum description length in characters, as documented.
+    pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+
+    /// A production test with this title and the API's defaults for everything else.
+    pub fn new(title: impl Into<String>) -> Self {
+        NewProductionTest {
+            title: title.into(),
+            description: None,
+            provider_ids: None,
+            target_platform: None,
+            max_stamps: None,
+            allow_duplicate_participation: None,
+        }
+    }
+
+    /// Sets the description (at most 1000 characters).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Restricts the test to these providers (each must be enabled on the App).
+    pub fn provider_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.provider_ids = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Restricts the test to one mobile platform.
+    pub fn target_platform(mut self, platform: Platform) -> Self {
+        self.target_platform = Some(platform);
+        self
+    }
+
+    /// Caps the number of stamp claims (at least 1; the API's default is 3).
+    pub fn max_stamps(mut self, max_stamps: u32) -> Self {
+        self.max_stamps = Some(max_stamps);
+        self
+    }
+
+    /// Allows one person to claim more than once (the API's default is `false`).
+    pub fn allow_duplicate_participation(mut self, allow: bool) -> Self {
+        self.allow_duplicate_participation = Some(allow);
+        self
+    }
+
+    /// Checks the documented limits without sending anything.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the first field that
+    /// breaks a limit: an empty or over-long title, an over-long description, an empty
+    /// provider id, or `max_stamps(0)`.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let invalid = |msg: String| Err(crate::Error::InvalidInput(msg));
+        let title_chars = self.title.chars().count();
+        if self.title.trim().is_empty() {
+            return invalid("`title` must not be empty".into());
+        }
+        if title_chars > Self::MAX_TITLE_CHARS {
+            return invalid(format!(
+                "`title` has {title_chars} characters, at most {} are allowed",
+                Self::MAX_TITLE_CHARS
+            ));
+        }
+        if let Some(d) = &self.description {
+            let n = d.chars().count();
+            if n > Self::MAX_DESCRIPTION_CHARS {
+                return invalid(format!(
+                    "`description` has {n} characters, at most {} are allowed",
+                    Self::MAX_DESCRIPTION_CHARS
+                ));
+            }
+        }
+        if let Some(ids) = &self.provider_ids
+            && let Some(i) = ids.iter().position(|id| id.trim().is_empty())
+        {
+            return invalid(format!("`providerIds[{i}]` must not be empty"));
+        }
+        if self.max_stamps == Some(0) {
+            return invalid("`maxStamps` must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// RFC 3339 timestamps: parsed strictly, written as the API writes them
+/// (`2026-04-08T10:00:00.000Z`) when the value is UTC with millisecond precision.
+mod ts {
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serializer};
+    use std::fmt;
+    use time::format_description::well_known::Rfc3339;
+    use time::{OffsetDateTime, UtcOffset};
+
+    pub(super) struct Timestamp(pub(super) OffsetDateTime);
+
+    impl<'de> Deserialize<'de> for Timestamp {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Timestamp;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                    OffsetDateTime::parse(v, &Rfc3339)
+                        .map(Timestamp)
+                        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    fn format(t: &OffsetDateTime) -> String {
+        if t.offset() == UtcOffset::UTC && t.nanosecond().is_multiple_of(1_000_000) {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            )
+        } else {
+            // Formatting an OffsetDateTime with RFC 3339 fails only for years outside
+            // 0..=9999, which parsing never produces; fall back to Display all the same.
+            t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+        }
+    }
+
+    pub(super) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        Timestamp::deserialize(d).map(|t| t.0)
+    }
+
+    pub(super) mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::OffsetDateTime;
+
+        pub(crate) fn serialize<S: Serializer>(
+            t: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            Ok(Option::<super::Timestamp>::deserialize(d)?.map(|t| t.0))
+        }
+    }
+}
+
+/// Decodes a list body, reporting the index of the item that failed.
+pub(crate) fn decode_list(
+    body: &[u8],
+) -> Result<Vec<ProductionTestItem>, (Option<usize>, serde_json::Error)> {
+    use std::cell::Cell;
+
+    struct Items<'a>(&'a Cell<Option<usize>>);
+    struct Item<'a>(&'a Cell<Option<usize>>, usize);
+
+    impl<'de> de::DeserializeSeed<'de> for Item<'_> {
+        type Value = ProductionTestItem;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            self.0.set(Some(self.1));
+            let item = ProductionTestItem::deserialize(d)?;
+            self.0.set(None);
+            Ok(item)
+        }
+    }
+
+    impl<'de> de::DeserializeSeed<'de> for Items<'_> {
+        type Value = Vec<ProductionTestItem>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Items<'_> {
+        type Value = Vec<ProductionTestItem>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON array of production test items")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // Cap the pre-allocation: the hint comes from the peer.
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(item) = seq.next_element_seed(Item(self.0, items.len()))? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    let failed_at = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    de::DeserializeSeed::deserialize(Items(&failed_at), &mut de)
+        .and_then(|items| de.end().map(|()| items))
+        .map_err(|e| (failed_at.get(), e))
+}
+
+/// Prefixes a field decoder's error with the field's wire name, building a dotted path
+/// as errors bubble up (`challenge.expiresAt`). Only the error path pays for it.
+#[cold]
+fn relabel<E: de::Error>(err: E, field: &str) -> E {
+    let msg = err.to_string();
+    let msg = strip_position(&msg);
+    match msg
+        .strip_prefix("at `")
+        .and_then(|rest| rest.split_once("`: "))
+    {
+        Some((path, tail)) => E::custom(format_args!("at `{field}.{path}`: {tail}")),
+        None => E::custom(format_args!("at `{field}`: {msg}")),
+    }
+}
+
+/// serde_json appends ` at line L column C` to its messages and attaches the position
+/// again to a new custom error; strip the first so it is not said twice.
+fn strip_position(msg: &str) -> &str {
+    if let Some(i) = msg.rfind(" at line ") {
+        let tail = &msg[i + " at line ".len()..];
+        if let Some((line, col)) = tail.split_once(" column ")
+            && !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && !col.is_empty()
+            && col.bytes().all(|b| b.is_ascii_digit())
+        {
+            return &msg[..i];
+        }
+    }
+    msg
+}
+
+/// One module per field: `f::<field>::deserialize` decodes the field's type and labels
+/// any error with the wire name.
+macro_rules! labelled {
+    ($($module:ident => $wire:literal: $ty:ty = $de:expr;)*) => {
+        mod f {
+            #![allow(clippy::redundant_closure_call)]
+            use super::*;
+            $(
+                pub(super) mod $module {
+                    use super::*;
+                    pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+                        d: D,
+                    ) -> Result<$ty, D::Error> {
+                        ($de)(d).map_err(|e| relabel(e, $wire))
+                    }
+                }
+            )*
+        }
+    };
+}
+
+labelled! {
+    id => "id": String = String::deserialize;
+    title => "title": String = String::deserialize;
+    description => "description": Option<String> = Option::<String>::deserialize;
+    expires_at => "expiresAt": OffsetDateTime = ts::deserialize;
+    created_at => "createdAt": OffsetDateTime = ts::deserialize;
+    completed_at => "completedAt": Option<OffsetDateTime> = ts::option::deserialize;
+    is_active => "isActive": bool = bool::deserialize;
+    challenge_mode => "challengeMode": ChallengeMode = ChallengeMode::deserialize;
+    sponsor => "sponsor": Option<serde_json::Value> = Option::<serde_json::Value>::deserialize;
+    sources => "sources": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
+    client_id => "clientId": String = String::deserialize;
+    status => "status": RequestStatus = RequestStatus::deserialize;
+    payload => "payload": RequestPayload = RequestPayload::deserialize;
+    challenge_id => "challengeId": Option<String> = Option::<String>::deserialize;
+    provider_ids => "providerIds": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
+    max_stamp_claims => "maxStampClaims": Option<u64> = Option::<u64>::deserialize;
+    target_platform => "targetPlatform": Option<Platform> = Option::<Platform>::deserialize;
+    allow_duplicate_participation => "allowDuplicateParticipation": Option<bool> = Option::<bool>::deserialize;
+    kind => "type": Kind = Kind::deserialize;
+    challenge => "challenge": Option<Challenge> = Option::<Challenge>::deserialize;
+    request => "request": Option<ChallengeRequest> = Option::<ChallengeRequest>::deserialize;
+    challenge_req => "challenge": Challenge = Challenge::deserialize;
+    stats => "stats": ReportStats = ReportStats::deserialize;
+    total_participations => "totalParticipations": u64 = u64::deserialize;
+    total_claims => "totalClaims": u64 = u64::deserialize;
+    provider_breakdown => "providerBreakdown": Vec<ProviderClaims> = Vec::<ProviderClaims>::deserialize;
+    provider_id => "providerId": String = String::deserialize;
+    provider_name => "providerName": String = String::deserialize;
+    claim_count => "claimCount": u64 = u64::deserialize;
+}
