@@ -72,3 +72,8 @@ pub use models::{
     Challenge, ChallengeMode, ChallengeRequest, NewProductionTest, Platform, ProductionTestItem,
     ProductionTestReport, ProviderClaims, ReportStats, RequestPayload, RequestStatus,
 };
+
+/// Compiles the README's code blocks as doc tests, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

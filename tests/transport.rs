@@ -1,0 +1,488 @@
+//! Resilient transport: retries, Retry-After, idempotency keys, deadlines, size caps,
+//! redirects. Faults mockito cannot produce come from the std fault server.
+
+mod fault_server;
+
+use std::time::{Duration, Instant};
+
+use fault_server::{Action, FaultServer, response};
+use hopae::{ClientBuilder, Error, HopaeClient, NewProductionTest, TransportErrorKind};
+
+const KEY: &str = "sk_workspace_test_transport_SECRET";
+const LIST: &str = include_str!("fixtures/list.json");
+const CREATED: &str = include_str!("fixtures/created.json");
+const LIST_PATH: &str = "/connect/v1/apps/FK5b0KSM/production-tests";
+
+/// A client with test-sized waits: tiny backoff, short deadlines.
+fn builder(url: &str) -> ClientBuilder {
+    HopaeClient::builder(KEY)
+        .base_url(url)
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .timeout(Duration::from_secs(5))
+}
+
+fn mock_url(server: &mockito::Server) -> String {
+    format!("{}/connect/v1", server.url())
+}
+
+fn envelope(code: &str) -> String {
+    format!(r#"{{"error":{{"code":"{code}","message":"m","details":{{}}}},"request_id":"rid-1"}}"#)
+}
+
+#[test]
+fn retry_429_then_200_succeeds_on_second_attempt() {
+    let mut server = mockito::Server::new();
+    let busy = server
+        .mock("GET", LIST_PATH)
+        .with_status(429)
+        .with_header("retry-after", "0")
+        .expect(1)
+        .create();
+    // mockito answers with the oldest matching mock until it has had its expected
+    // hits, then with the newest: one 429, then 200s.
+    let ok = server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_body(LIST)
+        .expect(1)
+        .create();
+    let client = builder(&mock_url(&server)).build().unwrap();
+    let items = client.list_production_tests("FK5b0KSM").unwrap();
+    assert_eq!(items.len(), 2);
+    busy.assert();
+    ok.assert();
+}
+
+#[test]
+fn retry_on_503_forever_gives_up_after_max_retries_plus_one_attempts() {
+    let mut server = mockito::Server::new();
+    let m = server
+        .mock("GET", LIST_PATH)
+        .with_status(503)
+        .with_body(envelope("SYSTEM_INTERNAL_ERROR"))
+        .expect(4)
+        .create();
+    let client = builder(&mock_url(&server)).max_retries(3).build().unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.attempts(), 4);
+    assert_eq!(err.code(), Some("SYSTEM_INTERNAL_ERROR"));
+    assert!(err.to_string().ends_with("(after 4 attempts)"), "{err}");
+    m.assert();
+}
+
+#[test]
+fn every_retryable_status_is_retried_and_others_are_not() {
+    let mut server = mockito::Server::new();
+    let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
+    for (status, code, attempts) in [
+        (429, "X", 2),
+        (500, "SYSTEM_INTERNAL_ERROR", 2),
+        (502, "X", 2),
+        (503, "X", 2),
+        (504, "X", 2),
+        (409, "IDEMPOTENCY_REQUEST_IN_PROGRESS", 2),
+        (409, "IDEMPOTENCY_KEY_CONFLICT", 1),
+        (409, "RESOURCE_CONFLICT", 1),
+        (400, "VALIDATION_INVALID_PARAMETER", 1),
+        (401, "AUTH_INVALID_CREDENTIALS", 1),
+        (403, "AUTH_FORBIDDEN", 1),
+        (404, "RESOURCE_NOT_FOUND", 1),
+        (501, "X", 1),
+    ] {
+        let m = server
+            .mock("GET", LIST_PATH)
+            .with_status(status)
+            .with_body(envelope(code))
+            .expect(attempts)
+            .create();
+        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        assert_eq!(err.status(), Some(status as u16));
+        assert_eq!(err.attempts(), attempts as u32, "{status} {code}");
+        m.assert();
+        m.remove();
+    }
+}
+
+#[test]
+fn retry_after_seconds_is_slept() {
+    let mut server = mockito::Server::new();
+    let busy = server
+        .mock("GET", LIST_PATH)
+        .with_status(503)
+        .with_header("retry-after", "1")
+        .expect(1)
+        .create();
+    let ok = server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_body(LIST)
+        .expect(1)
+        .create();
+    let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
+    let started = Instant::now();
+    client.list_production_tests("FK5b0KSM").unwrap();
+    // The backoff alone would be at most 5 ms: the second attempt waited for the server.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    busy.assert();
+    ok.assert();
+}
+
+#[test]
+fn retry_after_http_date_in_the_past_retries_at_once() {
+    let mut server = mockito::Server::new();
+    let busy = server
+        .mock("GET", LIST_PATH)
+        .with_status(429)
+        .with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")
+        .expect(2)
+        .create();
+    let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(err.retry_after(), Some(Duration::ZERO));
+    busy.assert();
+}
+
+#[test]
+fn retry_after_longer_than_max_wait_fails_at_once_with_the_wait() {
+    let mut server = mockito::Server::new();
+    let busy = server
+        .mock("GET", LIST_PATH)
+        .with_status(429)
+        .with_header("retry-after", "120")
+        .expect(1)
+        .create();
+    let client = builder(&mock_url(&server))
+        .max_retry_wait(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(err.attempts(), 1);
+    assert!(err.to_string().contains("retry after 120s"), "{err}");
+    busy.assert();
+}
+
+#[test]
+fn connection_closed_before_response_is_retried_until_success() {
+    let server = FaultServer::start(vec![Action::Close, Action::Close, response(200, "", LIST)]);
+    let client = builder(&server.url()).build().unwrap();
+    let items = client.list_production_tests("FK5b0KSM").unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(server.connections(), 3);
+}
+
+#[test]
+fn connection_closed_forever_fails_as_transport_error_after_all_attempts() {
+    let server = FaultServer::start(vec![Action::Close]);
+    let client = builder(&server.url()).max_retries(2).build().unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected a transport error, got {err:?}")
+    };
+    assert_eq!(t.kind(), TransportErrorKind::ConnectionClosed);
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(server.connections(), 3);
+    assert!(
+        err.to_string()
+            .starts_with("connection closed: GET /apps/FK5b0KSM/production-tests: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn connection_refused_is_retried_and_reported() {
+    // Bind and drop a listener: its port is (almost certainly) closed now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = builder(&format!("http://127.0.0.1:{port}"))
+        .max_retries(1)
+        .build()
+        .unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 2);
+    assert!(!err.is_timeout());
+}
+
+#[test]
+fn create_retries_reuse_the_idempotency_key_and_exact_body() {
+    let server = FaultServer::start(vec![
+        Action::Close,
+        response(503, "", &envelope("SYSTEM_INTERNAL_ERROR")),
+        response(
+            201,
+            "location: /connect/v1/apps/FK5b0KSM/production-tests\r\n",
+            CREATED,
+        ),
+    ]);
+    let client = builder(&server.url()).build().unwrap();
+    let test = NewProductionTest::new("MitID Production Test")
+        .provider_ids(["mitid"])
+        .max_stamps(3);
+    let created = client.create_production_test("FK5b0KSM", &test).unwrap();
+    assert_eq!(created.id, "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let keys: Vec<String> = requests
+        .iter()
+        .map(|r| fault_server::header(r, "idempotency-key").expect("idempotency-key sent"))
+        .collect();
+    assert!(
+        keys[0].len() <= 255 && keys[0].starts_with("hopae-"),
+        "{}",
+        keys[0]
+    );
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    let bodies: Vec<&[u8]> = requests.iter().map(|r| fault_server::body(r)).collect();
+    assert_eq!(
+        bodies[0],
+        br#"{"title":"MitID Production Test","providerIds":["mitid"],"maxStamps":3}"#
+    );
+    assert!(bodies.iter().all(|b| b == &bodies[0]));
+}
+
+#[test]
+fn separate_creates_get_different_generated_keys_and_caller_keys_are_sent_as_given() {
+    let server = FaultServer::start(vec![response(201, "", CREATED)]);
+    let client = builder(&server.url()).build().unwrap();
+    let test = NewProductionTest::new("t");
+    client.create_production_test("FK5b0KSM", &test).unwrap();
+    client.create_production_test("FK5b0KSM", &test).unwrap();
+    client
+        .create_production_test_with_key("FK5b0KSM", &test, "nightly-2026-11-26")
+        .unwrap();
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| fault_server::header(r, "idempotency-key").unwrap())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert_ne!(keys[0], keys[1]);
+    assert_eq!(keys[2], "nightly-2026-11-26");
+}
+
+#[test]
+fn invalid_idempotency_keys_are_refused_before_sending() {
+    let server = FaultServer::start(vec![response(201, "", CREATED)]);
+    let client = builder(&server.url()).build().unwrap();
+    let test = NewProductionTest::new("t");
+    for key in ["", "a b", "line\nbreak", &"k".repeat(256)] {
+        let err = client
+            .create_production_test_with_key("FK5b0KSM", &test, key)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{key:?}: {err:?}");
+        assert_eq!(err.attempts(), 0);
+    }
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_without_retry() {
+    let server = FaultServer::start(vec![Action::Hang]);
+    let client = builder(&server.url())
+        .timeout(Duration::from_millis(300))
+        .max_retries(2)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 1, "a timed-out attempt is not retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.to_string()
+            .contains("no complete response within 300ms"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dripping_body_cannot_hold_the_call_past_the_deadline() {
+    let server = FaultServer::start(vec![Action::Drip {
+        len: 1000,
+        every: Duration::from_millis(20),
+    }]);
+    let client = builder(&server.url())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    // Without a whole-attempt deadline this would take 1000 x 20 ms = 20 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[test]
+fn a_truncated_body_is_a_transport_error_and_not_retried() {
+    let server = FaultServer::start(vec![Action::Truncate {
+        announced: 1000,
+        sent: 10,
+    }]);
+    let client = builder(&server.url()).build().unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(matches!(&err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn an_endless_body_stops_at_the_size_cap() {
+    let server = FaultServer::start(vec![Action::Endless { max: 256 << 20 }]);
+    let client = builder(&server.url())
+        .max_response_size(1 << 20)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                status: 200,
+                limit: 1048576,
+                attempts: 1
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert_eq!(
+        err.to_string(),
+        "response too large: status 200 body exceeds the limit of 1048576 bytes"
+    );
+}
+
+#[test]
+fn a_declared_oversized_body_is_refused() {
+    let body = format!("[{}]", " ".repeat(3000));
+    let server = FaultServer::start(vec![response(200, "", &body)]);
+    let client = builder(&server.url())
+        .max_response_size(2048)
+        .build()
+        .unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 2048, .. }),
+        "{err:?}"
+    );
+    // A body exactly at the cap is accepted.
+    let server = FaultServer::start(vec![response(200, "", LIST)]);
+    let client = builder(&server.url())
+        .max_response_size(LIST.len() as u64)
+        .build()
+        .unwrap();
+    assert_eq!(client.list_production_tests("FK5b0KSM").unwrap().len(), 2);
+}
+
+#[test]
+fn an_oversized_error_body_still_reports_the_status() {
+    let body = "x".repeat(5000);
+    let server = FaultServer::start(vec![response(500, "", &body)]);
+    let client = builder(&server.url())
+        .max_response_size(1000)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert!(matches!(err, Error::Api(_)));
+}
+
+#[test]
+fn redirects_are_reported_and_never_followed() {
+    let mut target = mockito::Server::new();
+    let never = target.mock("GET", mockito::Matcher::Any).expect(0).create();
+    let mut server = mockito::Server::new();
+    for status in [301, 302, 307, 308] {
+        let m = server
+            .mock("GET", LIST_PATH)
+            .with_status(status)
+            .with_header("location", &format!("{}/steal", target.url()))
+            .expect(1)
+            .create();
+        let client = builder(&mock_url(&server)).build().unwrap();
+        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        assert_eq!(err.status(), Some(status as u16));
+        assert!(err.to_string().contains("redirect not followed"), "{err}");
+        m.assert();
+        m.remove();
+    }
+    never.assert();
+}
+
+#[test]
+fn the_key_never_appears_in_errors_of_any_kind() {
+    let server = FaultServer::start(vec![
+        Action::Close,
+        response(401, "", &envelope("AUTH_INVALID_CREDENTIALS")),
+        response(200, "", r#"[{"type":"nope"}]"#),
+        Action::Hang,
+    ]);
+    let client = builder(&server.url())
+        .max_retries(0)
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(!text.contains(KEY), "{text}");
+        }
+    }
+    assert!(!format!("{client:?}").contains("SECRET"));
+    // The key does travel where it belongs: in the Authorization header.
+    let auth = fault_server::header(&server.requests()[0], "authorization").unwrap();
+    assert_eq!(auth, format!("Bearer {KEY}"));
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_at_build_time() {
+    for url in [
+        "http://api.hopae.com/connect/v1",
+        "http://192.168.1.10/connect/v1",
+        "http://localhost.evil.example/",
+    ] {
+        let err = HopaeClient::builder(KEY).base_url(url).build().unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("must use https")),
+            "{url}: {err}"
+        );
+    }
+}
+
+#[test]
+fn header_injection_through_the_key_is_refused() {
+    let err = HopaeClient::builder("sk_workspace_test_a\r\nX-Evil: 1")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    assert!(!err.to_string().contains("X-Evil"));
+}
