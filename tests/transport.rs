@@ -486,3 +486,48 @@ fn header_injection_through_the_key_is_refused() {
     assert!(matches!(err, Error::Config(_)));
     assert!(!err.to_string().contains("X-Evil"));
 }
+
+#[test]
+fn connect_timeout_bounds_connecting_and_is_retried() {
+    // A listener that never accepts: once its accept queue is full, the kernel drops new
+    // SYNs and connecting hangs. Fill the queue (bounded), then let the client connect.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    let full = (0..2000).any(|_| {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => {
+                held.push(s);
+                false
+            }
+            Err(_) => true,
+        }
+    });
+    assert!(
+        full,
+        "could not fill the accept queue of a loopback listener"
+    );
+    let client = builder(&format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(10))
+        .max_retries(1)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(
+        err.attempts(),
+        2,
+        "nothing was sent, so a connect timeout is retried"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.to_string().contains("could not connect within 300ms"),
+        "{err}"
+    );
+}
