@@ -406,16 +406,17 @@ fn segment(name: &str, value: &str) -> Result<String, Error> {
 }
 
 fn validate_idempotency_key(key: &str) -> Result<(), Error> {
-    if key.is_empty() || key.len() > 255 {
-        return Err(Error::InvalidInput(format!(
-            "an idempotency key must have 1 to 255 characters, this one has {}",
-            key.chars().count()
-        )));
-    }
+    // Characters first: for an ASCII key, bytes and characters agree in the length check.
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::InvalidInput(
             "an idempotency key may only contain visible ASCII characters".into(),
         ));
+    }
+    if key.is_empty() || key.len() > 255 {
+        return Err(Error::InvalidInput(format!(
+            "an idempotency key must have 1 to 255 characters, this one has {}",
+            key.len()
+        )));
     }
     Ok(())
 }

@@ -180,6 +180,8 @@ fn create_refuses_invalid_input_without_a_request() {
     let c = client(&server);
     let ok = NewProductionTest::new("t");
     let long_key = "k".repeat(256);
+    // 200 characters but 400 bytes: the problem is the characters, not the length.
+    let accented_key = "é".repeat(200);
     let cases: Vec<(&str, NewProductionTest, &str, &str)> = vec![
         ("", ok.clone(), "k", "`client_id` must not be empty"),
         ("..", ok.clone(), "k", "`client_id` must not be `.` or `..`"),
@@ -221,6 +223,7 @@ fn create_refuses_invalid_input_without_a_request() {
         ),
         (CLIENT_ID, ok.clone(), &long_key, "this one has 256"),
         (CLIENT_ID, ok.clone(), "a b", "visible ASCII"),
+        (CLIENT_ID, ok.clone(), &accented_key, "visible ASCII"),
         (CLIENT_ID, ok.clone(), "a\r\nx-injected: 1", "visible ASCII"),
     ];
     for (id, test, key, wanted) in &cases {
