@@ -406,16 +406,17 @@ fn segment(name: &str, value: &str) -> Result<String, Error> {
 }
 
 fn validate_idempotency_key(key: &str) -> Result<(), Error> {
-    if key.is_empty() || key.len() > 255 {
-        return Err(Error::InvalidInput(format!(
-            "an idempotency key must have 1 to 255 characters, this one has {}",
-            key.chars().count()
-        )));
-    }
+    // Characters first: for an ASCII key, bytes and characters agree in the length check.
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::InvalidInput(
             "an idempotency key may only contain visible ASCII characters".into(),
         ));
+    }
+    if key.is_empty() || key.len() > 255 {
+        return Err(Error::InvalidInput(format!(
+            "an idempotency key must have 1 to 255 characters, this one has {}",
+            key.len()
+        )));
     }
     Ok(())
 }
@@ -487,6 +488,12 @@ impl HopaeClient {
             base_url: None,
             settings: Settings::default(),
         }
+    }
+
+    /// The API key, for redacting it from anything the server sends back.
+    fn api_key(&self) -> &str {
+        let auth = &self.inner.authorization;
+        auth.strip_prefix("Bearer ").unwrap_or(auth)
     }
 
     /// The base URL endpoint paths are appended to, without a trailing `/`.
@@ -763,13 +770,13 @@ impl HopaeClient {
                     operation: call.operation,
                     status: r.status,
                     index,
-                    message: e.to_string(),
+                    message: redact(&e.to_string(), self.api_key()),
                     request_id: r.request_id,
                     attempts,
                 })))
             });
         }
-        let api = api_error(r, attempts);
+        let api = api_error(r, attempts, self.api_key());
         let retry_after = api.retry_after;
         let retryable = retry::is_retryable_status(api.status, api.code());
         let err = Error::Api(Box::new(api));
@@ -804,7 +811,9 @@ struct EnvelopeError {
 
 /// Builds the error of a non-2xx response: the envelope's fields when the body is one,
 /// else a short sanitized excerpt. A body that could not be read still reports the status.
-fn api_error(r: Received, attempts: u32) -> ApiError {
+/// A server that echoes the API key (in a message, a detail or a proxy page) has it
+/// replaced by `[redacted]` before anything is kept.
+fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
     let retry_after = r
         .retry_after
         .as_deref()
@@ -820,6 +829,13 @@ fn api_error(r: Received, attempts: u32) -> ApiError {
         attempts,
     };
     let Ok(body) = r.body else { return err };
+    let echoes_key =
+        !api_key.is_empty() && body.windows(api_key.len()).any(|w| w == api_key.as_bytes());
+    let body = if echoes_key {
+        redact(&String::from_utf8_lossy(&body), api_key).into_bytes()
+    } else {
+        body
+    };
     match serde_json::from_slice::<Envelope>(&body) {
         Ok(env) => {
             err.code = Some(env.error.code);
@@ -830,6 +846,14 @@ fn api_error(r: Received, attempts: u32) -> ApiError {
         Err(_) => err.excerpt = excerpt(&body),
     }
     err
+}
+
+/// `text` with every occurrence of the API key replaced by `[redacted]`.
+fn redact(text: &str, api_key: &str) -> String {
+    if api_key.is_empty() {
+        return text.to_owned();
+    }
+    text.replace(api_key, "[redacted]")
 }
 
 const EXCERPT_CHARS: usize = 120;

@@ -133,6 +133,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Writes text that came from the server with control characters escaped (`\n` as
+/// `\\n`), so that a hostile or broken server cannot split the one-line `Display`.
+fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for c in text.chars() {
+        if c.is_control() {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            fmt::Write::write_char(f, c)?;
+        }
+    }
+    Ok(())
+}
+
 fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
     if attempts > 1 {
         write!(f, " (after {attempts} attempts)")?;
@@ -207,7 +220,8 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "api error: status {}", self.status)?;
         if let Some(code) = &self.code {
-            write!(f, " {code}")?;
+            f.write_str(" ")?;
+            write_one_line(f, code)?;
         }
         if let Some(message) = &self.message {
             write!(f, ": {message:?}")?;
@@ -217,7 +231,9 @@ impl fmt::Display for ApiError {
             write!(f, ": body {excerpt:?}")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            f.write_str(" (request id ")?;
+            write_one_line(f, id)?;
+            f.write_str(")")?;
         }
         if let Some(wait) = self.retry_after {
             write!(f, " (retry after {}s)", wait.as_secs_f64().ceil() as u64)?;
@@ -316,9 +332,12 @@ impl fmt::Display for DecodeError {
         if let Some(index) = self.index {
             write!(f, ": item {index}")?;
         }
-        write!(f, ": {}", self.message)?;
+        f.write_str(": ")?;
+        write_one_line(f, &self.message)?;
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            f.write_str(" (request id ")?;
+            write_one_line(f, id)?;
+            f.write_str(")")?;
         }
         write_attempts(f, self.attempts)
     }
@@ -412,6 +431,32 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "malformed list production tests response: item 3: missing field `id` at line 1 column 9 (after 2 attempts)"
+        );
+    }
+
+    #[test]
+    fn server_text_with_control_characters_stays_on_one_line() {
+        let e = ApiError {
+            code: Some("BAD\nCODE".into()),
+            message: Some("m\n".into()),
+            request_id: Some("id\r\nforged".into()),
+            ..api(400)
+        };
+        assert_eq!(
+            e.to_string(),
+            r#"api error: status 400 BAD\nCODE: "m\n" (request id id\r\nforged)"#
+        );
+        let d = DecodeError {
+            operation: "list production tests",
+            status: 200,
+            index: Some(0),
+            message: "unknown variant `a\u{1b}[2Jb\tc`".into(),
+            request_id: Some("r\n".into()),
+            attempts: 1,
+        };
+        assert_eq!(
+            d.to_string(),
+            r"malformed list production tests response: item 0: unknown variant `a\u{1b}[2Jb\tc` (request id r\n)"
         );
     }
 

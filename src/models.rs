@@ -776,3 +776,918 @@ labelled! {
     provider_name => "providerName": String = String::deserialize;
     claim_count => "claimCount": u64 = u64::deserialize;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::format_description::well_known::Rfc3339;
+
+    /// An instant written as RFC 3339.
+    fn at(s: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(s, &Rfc3339).unwrap()
+    }
+
+    const RFC: &str = "expected an RFC 3339 timestamp";
+
+    /// A valid challenge with every field, as the reference sends it.
+    fn challenge() -> serde_json::Value {
+        json!({
+            "id": "ch_9a1b2c3d", "title": "BankID SE Production Test",
+            "description": "Testing BankID SE integration in production",
+            "expiresAt": "2026-04-15T23:59:59.000Z", "createdAt": "2026-04-08T09:00:00.000Z",
+            "completedAt": null, "isActive": true, "challengeMode": "stamp",
+            "sponsor": null, "sources": null
+        })
+    }
+
+    /// A valid pending request with every field, as the reference sends it.
+    fn request() -> serde_json::Value {
+        json!({
+            "id": "req_7f3a9c1e", "clientId": "FK5b0KSM", "status": "pending",
+            "payload": { "title": "MitID Production Test", "providerIds": ["mitid"],
+                         "maxStampClaims": 3, "targetPlatform": null },
+            "challengeId": null, "createdAt": "2026-04-08T10:00:00.000Z"
+        })
+    }
+
+    /// `value` with `key` removed (`remove`) or replaced, at a dotted path.
+    fn with(
+        mut value: serde_json::Value,
+        path: &str,
+        new: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut parts: Vec<&str> = path.split('.').collect();
+        let last = parts.pop().unwrap();
+        let mut obj = &mut value;
+        for p in parts {
+            obj = obj.get_mut(p).unwrap();
+        }
+        let map = obj.as_object_mut().unwrap();
+        match new {
+            Some(v) => {
+                map.insert(last.to_owned(), v);
+            }
+            None => {
+                map.remove(last);
+            }
+        }
+        value
+    }
+
+    fn decode(json: &str) -> Result<ProductionTestItem, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    fn decode_err(json: &str) -> String {
+        match decode(json) {
+            Ok(item) => panic!("accepted {json}: {item:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// serde_json's position suffix: ` at line L column C`, with L >= 1.
+    fn has_position(msg: &str) -> bool {
+        let Some(i) = msg.rfind(" at line ") else {
+            return false;
+        };
+        let tail = &msg[i + " at line ".len()..];
+        tail.split_once(" column ").is_some_and(|(l, c)| {
+            l.parse::<u32>().is_ok_and(|l| l >= 1) && c.parse::<u32>().is_ok()
+        })
+    }
+
+    #[test]
+    fn item_accepts_consistent_shapes() {
+        let c = challenge().to_string();
+        let r = request().to_string();
+        let cases: Vec<(&str, String, &str)> = vec![
+            (
+                "challenge, request null",
+                format!(r#"{{"type":"challenge","challenge":{c},"request":null}}"#),
+                "challenge",
+            ),
+            (
+                "challenge, request absent",
+                format!(r#"{{"type":"challenge","challenge":{c}}}"#),
+                "challenge",
+            ),
+            (
+                "request, challenge null",
+                format!(r#"{{"type":"request","challenge":null,"request":{r}}}"#),
+                "request",
+            ),
+            (
+                "request, challenge absent",
+                format!(r#"{{"type":"request","request":{r}}}"#),
+                "request",
+            ),
+            (
+                "request before type",
+                format!(r#"{{"request":{r},"challenge":null,"type":"request"}}"#),
+                "request",
+            ),
+            (
+                "challenge before type",
+                format!(r#"{{"challenge":{c},"type":"challenge"}}"#),
+                "challenge",
+            ),
+            (
+                "null before type",
+                format!(r#"{{"request":null,"challenge":{c},"type":"challenge"}}"#),
+                "challenge",
+            ),
+            (
+                "unknown item keys",
+                format!(r#"{{"v":2,"type":"request","extra":{{"a":[1]}},"request":{r},"z":null}}"#),
+                "request",
+            ),
+            (
+                "whitespace and newlines",
+                format!("{{\n  \"type\" : \"challenge\",\n  \"challenge\" : {c}\n}}"),
+                "challenge",
+            ),
+        ];
+        for (name, json, kind) in cases {
+            let item = decode(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(item.kind(), kind, "{name}");
+            match &item {
+                ProductionTestItem::Challenge(c) => assert_eq!(c.id, "ch_9a1b2c3d", "{name}"),
+                ProductionTestItem::Request(r) => assert_eq!(r.id, "req_7f3a9c1e", "{name}"),
+            }
+        }
+    }
+
+    #[test]
+    fn item_decodes_every_challenge_field() {
+        let json = json!({"type": "challenge", "challenge": challenge(), "request": null});
+        let item: ProductionTestItem = serde_json::from_value(json).unwrap();
+        let c = item.as_challenge().unwrap();
+        assert!(item.as_request().is_none());
+        assert_eq!(c.title, "BankID SE Production Test");
+        assert_eq!(
+            c.description.as_deref(),
+            Some("Testing BankID SE integration in production")
+        );
+        assert_eq!(c.expires_at, at("2026-04-15T23:59:59Z"));
+        assert_eq!(c.created_at, at("2026-04-08T09:00:00Z"));
+        assert_eq!(c.completed_at, None);
+        assert!(c.is_active);
+        assert_eq!(c.challenge_mode, ChallengeMode::Stamp);
+        assert_eq!(c.sponsor, None);
+        assert_eq!(c.sources, None);
+    }
+
+    #[test]
+    fn item_decodes_every_request_field() {
+        let mut r = request();
+        r["status"] = json!("scheduled");
+        r["challengeId"] = json!("ch_1");
+        r["payload"]["targetPlatform"] = json!("android");
+        r["payload"]["description"] = json!("d");
+        r["payload"]["allowDuplicateParticipation"] = json!(true);
+        let item: ProductionTestItem =
+            serde_json::from_value(json!({"type": "request", "request": r})).unwrap();
+        let r = item.as_request().unwrap();
+        assert!(item.as_challenge().is_none());
+        assert_eq!(r.client_id, "FK5b0KSM");
+        assert_eq!(r.status, RequestStatus::Scheduled);
+        assert_eq!(r.challenge_id.as_deref(), Some("ch_1"));
+        assert_eq!(r.created_at, at("2026-04-08T10:00:00Z"));
+        let p = &r.payload;
+        assert_eq!(p.title, "MitID Production Test");
+        assert_eq!(p.description.as_deref(), Some("d"));
+        assert_eq!(p.provider_ids.as_deref(), Some(&["mitid".to_owned()][..]));
+        assert_eq!(p.max_stamp_claims, Some(3));
+        assert_eq!(p.target_platform, Some(Platform::Android));
+        assert_eq!(p.allow_duplicate_participation, Some(true));
+    }
+
+    #[test]
+    fn item_ignores_unknown_keys_at_every_level() {
+        let mut c = challenge();
+        c["newField"] = json!({"deep": [1, 2]});
+        c["sponsor"] = json!({"name": "Acme", "logo": null});
+        let mut r = request();
+        r["priority"] = json!(5);
+        r["payload"]["region"] = json!("eu");
+        let item: ProductionTestItem =
+            serde_json::from_value(json!({"type": "challenge", "challenge": c, "x": 1})).unwrap();
+        assert_eq!(
+            item.as_challenge().unwrap().sponsor,
+            Some(json!({"name": "Acme", "logo": null}))
+        );
+        let item: ProductionTestItem =
+            serde_json::from_value(json!({"type": "request", "request": r, "x": 1})).unwrap();
+        assert_eq!(
+            item.as_request().unwrap().payload.title,
+            "MitID Production Test"
+        );
+
+        let mut report: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+        report["generatedAt"] = json!("now");
+        report["stats"]["uniqueUsers"] = json!(3);
+        report["stats"]["providerBreakdown"][0]["country"] = json!("SE");
+        report["challenge"]["z"] = json!(null);
+        let report: ProductionTestReport = serde_json::from_value(report).unwrap();
+        assert_eq!(report.stats.total_claims, 2);
+        assert_eq!(report.stats.provider_breakdown[0].provider_id, "bankidse");
+    }
+
+    #[test]
+    fn item_accepts_optional_fields_null_or_absent() {
+        let challenge_optional = ["description", "completedAt", "sponsor", "sources"];
+        let request_optional = [
+            "challengeId",
+            "payload.targetPlatform",
+            "payload.providerIds",
+            "payload.maxStampClaims",
+            "payload.description",
+            "payload.allowDuplicateParticipation",
+        ];
+        for field in challenge_optional {
+            for new in [None, Some(json!(null))] {
+                let c = with(challenge(), field, new.clone());
+                let item: ProductionTestItem =
+                    serde_json::from_value(json!({"type": "challenge", "challenge": c}))
+                        .unwrap_or_else(|e| panic!("{field} {new:?}: {e}"));
+                let c = item.as_challenge().unwrap();
+                match field {
+                    "description" => assert_eq!(c.description, None),
+                    "completedAt" => assert_eq!(c.completed_at, None),
+                    "sponsor" => assert_eq!(c.sponsor, None),
+                    _ => assert_eq!(c.sources, None),
+                }
+            }
+        }
+        for field in request_optional {
+            for new in [None, Some(json!(null))] {
+                let r = with(request(), field, new.clone());
+                let item: ProductionTestItem =
+                    serde_json::from_value(json!({"type": "request", "request": r}))
+                        .unwrap_or_else(|e| panic!("{field} {new:?}: {e}"));
+                let r = item.as_request().unwrap();
+                let p = &r.payload;
+                match field {
+                    "challengeId" => assert_eq!(r.challenge_id, None),
+                    "payload.targetPlatform" => assert_eq!(p.target_platform, None),
+                    "payload.providerIds" => assert_eq!(p.provider_ids, None),
+                    "payload.maxStampClaims" => assert_eq!(p.max_stamp_claims, None),
+                    "payload.description" => assert_eq!(p.description, None),
+                    _ => assert_eq!(p.allow_duplicate_participation, None),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn item_keeps_unknown_values_of_open_sets() {
+        let mut r = request();
+        r["status"] = json!("archived");
+        r["payload"]["targetPlatform"] = json!("web");
+        let item: ProductionTestItem =
+            serde_json::from_value(json!({"type": "request", "request": r})).unwrap();
+        let r = item.as_request().unwrap();
+        assert_eq!(r.status, RequestStatus::Other("archived".into()));
+        assert_eq!(r.status.to_string(), "archived");
+        assert_eq!(
+            r.payload.target_platform,
+            Some(Platform::Other("web".into()))
+        );
+
+        let c = with(challenge(), "challengeMode", Some(json!("quiz")));
+        let item: ProductionTestItem =
+            serde_json::from_value(json!({"type": "challenge", "challenge": c})).unwrap();
+        let mode = &item.as_challenge().unwrap().challenge_mode;
+        assert_eq!(*mode, ChallengeMode::Other("quiz".into()));
+        assert_eq!(mode.as_str(), "quiz");
+
+        for (wire, status) in [
+            ("pending", RequestStatus::Pending),
+            ("scheduled", RequestStatus::Scheduled),
+            ("failed", RequestStatus::Failed),
+            ("Pending", RequestStatus::Other("Pending".into())),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<RequestStatus>(json!(wire)).unwrap(),
+                status
+            );
+            assert_eq!(serde_json::to_value(&status).unwrap(), json!(wire));
+        }
+    }
+
+    #[test]
+    fn item_rejects_bad_type_discriminator() {
+        let c = challenge().to_string();
+        let cases: Vec<(&str, String, &[&str])> = vec![
+            (
+                "missing",
+                format!(r#"{{"challenge":{c},"request":null}}"#),
+                &["missing field `type`"],
+            ),
+            (
+                "null",
+                format!(r#"{{"type":null,"challenge":{c}}}"#),
+                &["at `type`", "invalid type: null"],
+            ),
+            (
+                "number",
+                format!(r#"{{"type":1,"challenge":{c}}}"#),
+                &["at `type`", "invalid type: integer `1`"],
+            ),
+            (
+                "object",
+                format!(r#"{{"type":{{"x":1}},"challenge":{c}}}"#),
+                &["at `type`", "invalid type: map"],
+            ),
+            (
+                "array",
+                format!(r#"{{"type":["challenge"],"challenge":{c}}}"#),
+                &["at `type`", "invalid type: sequence"],
+            ),
+            (
+                "capitalised",
+                format!(r#"{{"type":"Challenge","challenge":{c}}}"#),
+                &[
+                    "at `type`",
+                    "unknown variant `Challenge`",
+                    "expected `challenge` or `request`",
+                ],
+            ),
+            (
+                "plural",
+                format!(r#"{{"type":"challenges","challenge":{c}}}"#),
+                &["at `type`", "unknown variant `challenges`"],
+            ),
+            (
+                "empty",
+                format!(r#"{{"type":"","challenge":{c}}}"#),
+                &["at `type`", "unknown variant ``"],
+            ),
+            (
+                "padded",
+                format!(r#"{{"type":" request","challenge":{c}}}"#),
+                &["at `type`", "unknown variant ` request`"],
+            ),
+        ];
+        for (name, json, wanted) in cases {
+            let msg = decode_err(&json);
+            for w in wanted {
+                assert!(msg.contains(w), "{name}: {msg:?} lacks {w:?}");
+            }
+            assert!(has_position(&msg), "{name}: {msg:?}");
+        }
+    }
+
+    #[test]
+    fn item_rejects_inconsistent_type_and_fields() {
+        let c = challenge().to_string();
+        let r = request().to_string();
+        let own_missing_challenge = "`challenge` is null or missing but `type` is \"challenge\"";
+        let own_missing_request = "`request` is null or missing but `type` is \"request\"";
+        let both_for_challenge = "`request` must be null when `type` is \"challenge\"";
+        let both_for_request = "`challenge` must be null when `type` is \"request\"";
+        let cases: Vec<(&str, String, &str)> = vec![
+            (
+                "challenge absent",
+                r#"{"type":"challenge","request":null}"#.into(),
+                own_missing_challenge,
+            ),
+            (
+                "challenge null",
+                r#"{"type":"challenge","challenge":null,"request":null}"#.into(),
+                own_missing_challenge,
+            ),
+            (
+                "challenge absent, request set",
+                format!(r#"{{"type":"challenge","request":{r}}}"#),
+                own_missing_challenge,
+            ),
+            (
+                "request absent",
+                r#"{"type":"request"}"#.into(),
+                own_missing_request,
+            ),
+            (
+                "request null",
+                r#"{"type":"request","challenge":null,"request":null}"#.into(),
+                own_missing_request,
+            ),
+            (
+                "request null, challenge set",
+                format!(r#"{{"type":"request","challenge":{c},"request":null}}"#),
+                own_missing_request,
+            ),
+            (
+                "both set, type challenge",
+                format!(r#"{{"type":"challenge","challenge":{c},"request":{r}}}"#),
+                both_for_challenge,
+            ),
+            (
+                "both set, type request",
+                format!(r#"{{"type":"request","challenge":{c},"request":{r}}}"#),
+                both_for_request,
+            ),
+            (
+                "both set, type last",
+                format!(r#"{{"challenge":{c},"request":{r},"type":"request"}}"#),
+                both_for_request,
+            ),
+        ];
+        for (name, json, wanted) in cases {
+            let msg = decode_err(&json);
+            assert!(msg.starts_with(wanted), "{name}: {msg:?}");
+            assert!(has_position(&msg), "{name}: {msg:?}");
+        }
+    }
+
+    #[test]
+    fn item_rejects_duplicate_keys() {
+        let c = challenge().to_string();
+        let r = request().to_string();
+        let cases: Vec<(String, &str)> = vec![
+            (
+                format!(r#"{{"type":"request","type":"request","request":{r}}}"#),
+                "duplicate field `type`",
+            ),
+            (
+                format!(r#"{{"type":"challenge","type":"request","request":{r}}}"#),
+                "duplicate field `type`",
+            ),
+            (
+                format!(r#"{{"type":"challenge","challenge":{c},"challenge":{c}}}"#),
+                "duplicate field `challenge`",
+            ),
+            (
+                format!(r#"{{"type":"challenge","challenge":null,"challenge":{c}}}"#),
+                "duplicate field `challenge`",
+            ),
+            (
+                format!(r#"{{"type":"request","request":{r},"request":null}}"#),
+                "duplicate field `request`",
+            ),
+        ];
+        for (json, wanted) in cases {
+            let msg = decode_err(&json);
+            assert!(msg.contains(wanted), "{json}: {msg:?}");
+            assert!(has_position(&msg), "{msg:?}");
+        }
+    }
+
+    #[test]
+    fn item_rejects_non_objects() {
+        for json in [
+            r#"[{"type":"challenge"}]"#,
+            r#""challenge""#,
+            "null",
+            "42",
+            "true",
+        ] {
+            let msg = decode_err(json);
+            assert!(msg.starts_with("invalid type: "), "{json}: {msg:?}");
+            assert!(
+                msg.contains("expected a production test item"),
+                "{json}: {msg:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn item_rejects_invalid_fields_inside_challenge_and_request() {
+        let c = |path: &str, new: Option<serde_json::Value>| json!({"type": "challenge", "challenge": with(challenge(), path, new), "request": null});
+        let r = |path: &str, new: Option<serde_json::Value>| json!({"type": "request", "challenge": null, "request": with(request(), path, new)});
+        let cases: Vec<(serde_json::Value, &[&str])> = vec![
+            (c("id", None), &["at `challenge`: missing field `id`"]),
+            (
+                c("id", Some(json!(null))),
+                &["at `challenge.id`: invalid type: null, expected a string"],
+            ),
+            (
+                c("title", Some(json!(5))),
+                &["at `challenge.title`: invalid type: integer `5`, expected a string"],
+            ),
+            (
+                c("title", Some(json!(["t"]))),
+                &["at `challenge.title`: invalid type: sequence"],
+            ),
+            (
+                c("expiresAt", Some(json!("2026-04-08"))),
+                &[
+                    "at `challenge.expiresAt`: invalid value: string \"2026-04-08\"",
+                    RFC,
+                ],
+            ),
+            (
+                c("expiresAt", Some(json!("yesterday"))),
+                &[
+                    "at `challenge.expiresAt`: invalid value: string \"yesterday\"",
+                    RFC,
+                ],
+            ),
+            (
+                c("expiresAt", Some(json!(12345))),
+                &[
+                    "at `challenge.expiresAt`: invalid type: integer `12345`",
+                    RFC,
+                ],
+            ),
+            (
+                c("expiresAt", None),
+                &["at `challenge`: missing field `expiresAt`"],
+            ),
+            (
+                c("createdAt", Some(json!("2026-04-08 09:00:00"))),
+                &["at `challenge.createdAt`: invalid value", RFC],
+            ),
+            (
+                c("completedAt", Some(json!("soon"))),
+                &[
+                    "at `challenge.completedAt`: invalid value: string \"soon\"",
+                    RFC,
+                ],
+            ),
+            (
+                c("isActive", Some(json!("yes"))),
+                &["at `challenge.isActive`: invalid type: string \"yes\", expected a boolean"],
+            ),
+            (
+                c("isActive", None),
+                &["at `challenge`: missing field `isActive`"],
+            ),
+            (
+                c("challengeMode", Some(json!(1))),
+                &["at `challenge.challengeMode`: invalid type: integer `1`"],
+            ),
+            (
+                c("sources", Some(json!([1]))),
+                &["at `challenge.sources`: invalid type: integer `1`"],
+            ),
+            (r("id", None), &["at `request`: missing field `id`"]),
+            (
+                r("clientId", Some(json!(7))),
+                &["at `request.clientId`: invalid type: integer `7`"],
+            ),
+            (
+                r("status", Some(json!(null))),
+                &["at `request.status`: invalid type: null"],
+            ),
+            (
+                r("createdAt", Some(json!("2026-04-08"))),
+                &[
+                    "at `request.createdAt`: invalid value: string \"2026-04-08\"",
+                    RFC,
+                ],
+            ),
+            (
+                r("payload", None),
+                &["at `request`: missing field `payload`"],
+            ),
+            (
+                r("payload", Some(json!(null))),
+                &["at `request.payload`: invalid type: null"],
+            ),
+            (
+                r("payload.title", None),
+                &["at `request.payload`: missing field `title`"],
+            ),
+            (
+                r("payload.maxStampClaims", Some(json!(-1))),
+                &["at `request.payload.maxStampClaims`: invalid value: integer `-1`"],
+            ),
+            (
+                r("payload.providerIds", Some(json!("mitid"))),
+                &["at `request.payload.providerIds`: invalid type: string \"mitid\""],
+            ),
+            (
+                r("payload.targetPlatform", Some(json!(7))),
+                &["at `request.payload.targetPlatform`: invalid type: integer `7`"],
+            ),
+        ];
+        for (value, wanted) in cases {
+            let json = value.to_string();
+            let msg = decode_err(&json);
+            for w in wanted {
+                assert!(msg.contains(w), "{json}\n{msg:?} lacks {w:?}");
+            }
+            assert!(has_position(&msg), "{msg:?}");
+            assert_eq!(
+                msg.matches(" at line ").count(),
+                1,
+                "position once: {msg:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn item_error_position_points_at_the_bad_field() {
+        let json = "{\n  \"type\": \"challenge\",\n  \"challenge\": {\n    \"id\": \"ch_1\",\n    \"title\": \"t\",\n    \"expiresAt\": \"yesterday\",\n    \"createdAt\": \"2026-04-08T09:00:00.000Z\",\n    \"isActive\": true, \"challengeMode\": \"stamp\"\n  }\n}";
+        let msg = decode_err(json);
+        assert!(msg.starts_with("at `challenge.expiresAt`: "), "{msg}");
+        assert!(msg.ends_with(" at line 6 column 28"), "{msg}");
+    }
+
+    #[test]
+    fn report_rejects_invalid_fields_with_their_path() {
+        let report: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+        let cases: Vec<(serde_json::Value, &str)> = vec![
+            (
+                with(report.clone(), "stats.totalClaims", Some(json!("2"))),
+                "at `stats.totalClaims`: invalid type: string \"2\"",
+            ),
+            (
+                with(report.clone(), "stats.totalParticipations", None),
+                "at `stats`: missing field `totalParticipations`",
+            ),
+            (
+                with(report.clone(), "challenge.isActive", Some(json!(1))),
+                "at `challenge.isActive`: invalid type: integer `1`",
+            ),
+            (
+                with(report.clone(), "challenge", Some(json!(null))),
+                "at `challenge`: invalid type: null",
+            ),
+            (with(report.clone(), "stats", None), "missing field `stats`"),
+            (
+                json!({"challenge": report["challenge"], "stats": {"totalParticipations": 1, "totalClaims": 1, "providerBreakdown": [{"providerId": "x", "providerName": "X"}]}}),
+                "at `stats.providerBreakdown`: missing field `claimCount`",
+            ),
+        ];
+        for (value, wanted) in cases {
+            let msg = serde_json::from_str::<ProductionTestReport>(&value.to_string())
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
+            assert!(has_position(&msg), "{msg:?}");
+        }
+    }
+
+    fn list_body(items: &[serde_json::Value]) -> String {
+        serde_json::to_string(items).unwrap()
+    }
+
+    #[test]
+    fn decode_list_decodes_fixture_and_empty_array() {
+        let items = decode_list(include_bytes!("../tests/fixtures/list.json")).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].kind(), "challenge");
+        assert_eq!(items[1].kind(), "request");
+        assert_eq!(decode_list(b" [ ] ").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn decode_list_reports_failing_item_index() {
+        let good_c = json!({"type": "challenge", "challenge": challenge()});
+        let good_r = json!({"type": "request", "request": request()});
+        let bad_type = json!({"type": "x", "challenge": challenge()});
+        let bad_field =
+            json!({"type": "request", "request": with(request(), "createdAt", Some(json!(1)))});
+        let cases: Vec<(Vec<serde_json::Value>, usize, &str)> = vec![
+            (vec![bad_type.clone()], 0, "at `type`: unknown variant `x`"),
+            (
+                vec![good_c.clone(), good_r.clone(), bad_field.clone()],
+                2,
+                "at `request.createdAt`",
+            ),
+            (
+                vec![good_c.clone(), bad_type, good_r.clone()],
+                1,
+                "at `type`",
+            ),
+            (
+                vec![good_r.clone(), json!(null), good_c.clone()],
+                1,
+                "invalid type: null",
+            ),
+            (
+                vec![
+                    good_c.clone(),
+                    json!({"type": "request", "challenge": challenge()}),
+                ],
+                1,
+                "`request` is null or missing",
+            ),
+        ];
+        for (items, index, wanted) in cases {
+            let (i, e) = decode_list(list_body(&items).as_bytes()).unwrap_err();
+            assert_eq!(i, Some(index), "{e}");
+            assert!(e.to_string().contains(wanted), "{e}");
+        }
+        // A syntax error inside an item blames that item.
+        let body = format!("[{good_c}, {{\"type\": \"request\", ");
+        let (i, e) = decode_list(body.as_bytes()).unwrap_err();
+        assert_eq!(i, Some(1), "{e}");
+        assert!(e.is_eof(), "{e}");
+    }
+
+    #[test]
+    fn decode_list_does_not_blame_a_valid_item_for_a_later_syntax_error() {
+        let good = json!({"type": "challenge", "challenge": challenge()}).to_string();
+        let cases = [
+            (format!("[{good}"), "EOF while parsing a list"),
+            (format!("[{good},"), "EOF while parsing a value"),
+            (format!("[{good},]"), "trailing comma"),
+            (format!("[{good} {good}]"), "expected `,` or `]`"),
+            (format!("[{good}] x"), "trailing characters"),
+            (format!("[{good}][]"), "trailing characters"),
+        ];
+        for (body, wanted) in cases {
+            let (i, e) = decode_list(body.as_bytes()).unwrap_err();
+            assert_eq!(i, None, "{body}: {e}");
+            assert!(e.to_string().contains(wanted), "{e}");
+            assert!(has_position(&e.to_string()), "{e}");
+        }
+    }
+
+    #[test]
+    fn decode_list_rejects_non_array_without_index() {
+        for body in [&b"{}"[..], b"null", b"", b"\"[]\"", b"{\"data\": []}"] {
+            let (i, e) = decode_list(body).unwrap_err();
+            assert_eq!(i, None, "{e}");
+        }
+        let (_, e) = decode_list(b"{\"data\": []}").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected a JSON array of production test items"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn item_serializes_to_wire_shape_and_back() {
+        let c = ProductionTestItem::Challenge(serde_json::from_value(challenge()).unwrap());
+        let value = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            value,
+            json!({"type": "challenge", "challenge": challenge(), "request": null})
+        );
+        assert_eq!(
+            serde_json::from_value::<ProductionTestItem>(value).unwrap(),
+            c
+        );
+
+        let r = ProductionTestItem::Request(serde_json::from_value(request()).unwrap());
+        let value = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            value,
+            json!({"type": "request", "challenge": null, "request": request()})
+        );
+        assert_eq!(
+            serde_json::from_value::<ProductionTestItem>(value).unwrap(),
+            r
+        );
+
+        // The fixture round-trips byte for byte in meaning, key order included.
+        let list = decode_list(include_bytes!("../tests/fixtures/list.json")).unwrap();
+        let text = serde_json::to_string(&list).unwrap();
+        assert!(
+            text.starts_with(r#"[{"type":"challenge","challenge":{"id":"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""request":null},{"type":"request","challenge":null,"request":{"#),
+            "{text}"
+        );
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/list.json")).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            fixture
+        );
+        assert_eq!(decode_list(text.as_bytes()).unwrap(), list);
+    }
+
+    #[test]
+    fn timestamps_serialize_like_the_api() {
+        let mut c: Challenge = serde_json::from_value(challenge()).unwrap();
+        c.completed_at = Some(at("2026-04-09T08:07:06.5Z"));
+        c.expires_at = at("2026-04-15T23:59:59.123Z");
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["completedAt"], json!("2026-04-09T08:07:06.500Z"));
+        assert_eq!(v["expiresAt"], json!("2026-04-15T23:59:59.123Z"));
+        assert_eq!(v["createdAt"], json!("2026-04-08T09:00:00.000Z"));
+        assert_eq!(serde_json::from_value::<Challenge>(v).unwrap(), c);
+
+        // Finer than milliseconds or not UTC: still RFC 3339, still the same instant.
+        c.expires_at = at("2026-04-15T23:59:59.123456+02:00");
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["expiresAt"], json!("2026-04-15T23:59:59.123456+02:00"));
+        assert_eq!(serde_json::from_value::<Challenge>(v).unwrap(), c);
+    }
+
+    #[test]
+    fn report_and_request_round_trip() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+        let report: ProductionTestReport = serde_json::from_value(fixture.clone()).unwrap();
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value, fixture);
+        assert_eq!(
+            value["stats"]["providerBreakdown"][0]["providerName"],
+            "BankID SE"
+        );
+        assert_eq!(
+            serde_json::from_value::<ProductionTestReport>(value).unwrap(),
+            report
+        );
+
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/created.json")).unwrap();
+        let request: ChallengeRequest = serde_json::from_value(fixture.clone()).unwrap();
+        assert_eq!(request.status, RequestStatus::Pending);
+        let value = serde_json::to_value(&request).unwrap();
+        assert_eq!(value, fixture);
+        assert_eq!(value["payload"]["targetPlatform"], json!(null));
+        assert_eq!(
+            serde_json::from_value::<ChallengeRequest>(value).unwrap(),
+            request
+        );
+    }
+
+    #[test]
+    fn new_production_test_serializes_only_set_fields() {
+        assert_eq!(
+            serde_json::to_value(NewProductionTest::new("t")).unwrap(),
+            json!({"title": "t"})
+        );
+        let full = NewProductionTest::new("MitID test")
+            .description("d")
+            .provider_ids(["mitid", "bankidse"])
+            .target_platform(Platform::Android)
+            .max_stamps(5)
+            .allow_duplicate_participation(false);
+        assert_eq!(
+            serde_json::to_value(&full).unwrap(),
+            json!({"title": "MitID test", "description": "d",
+                   "providerIds": ["mitid", "bankidse"], "targetPlatform": "android",
+                   "maxStamps": 5, "allowDuplicateParticipation": false})
+        );
+        let some = NewProductionTest::new("t").max_stamps(1);
+        let text = serde_json::to_string(&some).unwrap();
+        assert_eq!(text, r#"{"title":"t","maxStamps":1}"#);
+        assert!(!text.contains("null"));
+        let empty_ids = NewProductionTest::new("t").provider_ids(Vec::<String>::new());
+        assert_eq!(
+            serde_json::to_value(&empty_ids).unwrap(),
+            json!({"title": "t", "providerIds": []})
+        );
+    }
+
+    #[test]
+    fn new_production_test_validate_enforces_documented_limits() {
+        let ok = [
+            NewProductionTest::new("t"),
+            NewProductionTest::new("x".repeat(200)),
+            NewProductionTest::new("é".repeat(200)),
+            NewProductionTest::new("🇸🇪".repeat(100)),
+            NewProductionTest::new("t").description("d".repeat(1000)),
+            NewProductionTest::new("t").description(""),
+            NewProductionTest::new("t")
+                .provider_ids(["mitid"])
+                .max_stamps(1),
+        ];
+        for t in ok {
+            t.validate().unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        }
+        let bad: Vec<(NewProductionTest, &str)> = vec![
+            (NewProductionTest::new(""), "`title` must not be empty"),
+            (NewProductionTest::new(" \t\n"), "`title` must not be empty"),
+            (
+                NewProductionTest::new("x".repeat(201)),
+                "`title` has 201 characters, at most 200",
+            ),
+            (
+                NewProductionTest::new("é".repeat(201)),
+                "`title` has 201 characters, at most 200",
+            ),
+            (
+                NewProductionTest::new("t").description("d".repeat(1001)),
+                "`description` has 1001 characters, at most 1000",
+            ),
+            (
+                NewProductionTest::new("t").description("ß".repeat(1001)),
+                "`description` has 1001 characters",
+            ),
+            (
+                NewProductionTest::new("t").provider_ids(["mitid", ""]),
+                "`providerIds[1]` must not be empty",
+            ),
+            (
+                NewProductionTest::new("t").provider_ids([" "]),
+                "`providerIds[0]` must not be empty",
+            ),
+            (
+                NewProductionTest::new("t").max_stamps(0),
+                "`maxStamps` must be at least 1",
+            ),
+        ];
+        for (t, wanted) in bad {
+            let e = t.validate().unwrap_err();
+            assert!(matches!(e, crate::Error::InvalidInput(_)), "{e:?}");
+            assert!(e.to_string().starts_with("invalid input: "), "{e}");
+            assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
+            assert_eq!(e.attempts(), 0);
+        }
+    }
+}
