@@ -468,15 +468,23 @@ impl HopaeClient {
     /// [`Error::Config`] when `HOPAE_API_KEY` is unset, empty or not valid Unicode, and
     /// for every reason [`ClientBuilder::build`] gives.
     pub fn from_env() -> Result<HopaeClient, Error> {
-        let key = std::env::var("HOPAE_API_KEY").unwrap_or_default();
-        if key.is_empty() {
-            return Err(Error::Config("HOPAE_API_KEY is not set".into()));
-        }
+        use std::env::{VarError, var};
+        let key = match var("HOPAE_API_KEY") {
+            Ok(key) if !key.is_empty() => key,
+            Ok(_) | Err(VarError::NotPresent) => {
+                return Err(Error::Config("HOPAE_API_KEY is not set".into()));
+            }
+            Err(VarError::NotUnicode(_)) => {
+                return Err(Error::Config("HOPAE_API_KEY is not valid Unicode".into()));
+            }
+        };
         let mut builder = HopaeClient::builder(key);
-        if let Ok(url) = std::env::var("HOPAE_BASE_URL")
-            && !url.is_empty()
-        {
-            builder = builder.base_url(url);
+        match var("HOPAE_BASE_URL") {
+            Ok(url) if !url.is_empty() => builder = builder.base_url(url),
+            Ok(_) | Err(VarError::NotPresent) => {}
+            Err(VarError::NotUnicode(_)) => {
+                return Err(Error::Config("HOPAE_BASE_URL is not valid Unicode".into()));
+            }
         }
         builder.build()
     }

@@ -83,7 +83,10 @@ fn from_env_reads_key_and_optional_base_url() {
         let not_unicode = std::ffi::OsString::from_vec(b"sk_workspace_test_\xff".to_vec());
         // SAFETY: as in `set`.
         unsafe { std::env::set_var(KEY_VAR, not_unicode) };
-        config_error("non-Unicode key");
+        assert_eq!(
+            config_error("non-Unicode key"),
+            "HOPAE_API_KEY is not valid Unicode"
+        );
     }
 
     set(KEY_VAR, None);
