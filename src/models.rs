@@ -319,7 +319,14 @@ impl<'de> Deserialize<'de> for Kind {
                 match v {
                     "challenge" => Ok(Kind::Challenge),
                     "request" => Ok(Kind::Request),
-                    other => Err(E::unknown_variant(other, &["challenge", "request"])),
+                    other => {
+                        // Quote at most 40 characters of whatever the server sent.
+                        let shown = match other.char_indices().nth(40) {
+                            Some((cut, _)) => format!("{}…", &other[..cut]),
+                            None => other.to_owned(),
+                        };
+                        Err(E::unknown_variant(&shown, &["challenge", "request"]))
+                    }
                 }
             }
         }
@@ -1138,6 +1145,18 @@ mod tests {
             }
             assert!(has_position(&msg), "{name}: {msg:?}");
         }
+    }
+
+    #[test]
+    fn item_quotes_at_most_40_characters_of_an_unknown_type() {
+        let c = challenge().to_string();
+        let msg = decode_err(&format!(
+            r#"{{"type":"{}","challenge":{c}}}"#,
+            "é".repeat(5000)
+        ));
+        let shown = format!("unknown variant `{}…`", "é".repeat(40));
+        assert!(msg.contains(&shown), "{msg}");
+        assert!(msg.len() < 300, "{msg}");
     }
 
     #[test]
