@@ -1,17 +1,19 @@
 //! The whole production-test flow in one program: list, report, create, wait, report.
 //!
 //! ```text
-//! cargo run --example quickstart                       # offline, against a local mock server
+//! cargo run --example quickstart                  # offline, against a local mock server
+//! cargo run --example quickstart -- --serve       # only serve the mock API, for the CLI
 //! HOPAE_API_KEY=sk_workspace_test_... \
 //!   cargo run --example quickstart -- <CLIENT_ID> [--create TITLE]   # the real API
 //! ```
 //!
 //! Without `HOPAE_API_KEY` (or with `--offline`) the program starts a local mockito
 //! server holding the API reference's example data (one scheduled challenge, one pending
-//! request, a report) and runs against it: nothing leaves the machine. With a key and a
-//! client id it runs the same calls against the real API; it requests a real production
-//! test (steps 3 to 5) only when `--create TITLE` is given, since that asks real users to
-//! take part.
+//! request, a report) and runs against it: nothing leaves the machine. `--serve` starts
+//! the same server and waits, so that the `hopae` command-line tool can be tried against
+//! it. With a key and a client id the program runs the same calls against the real API;
+//! it requests a real production test (steps 3 to 5) only when `--create TITLE` is
+//! given, since that asks real users to take part.
 
 use std::time::Duration;
 
@@ -28,6 +30,17 @@ fn main() -> Result<(), hopae::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let offline = args.iter().any(|a| a == "--offline")
         || std::env::var("HOPAE_API_KEY").map_or(true, |k| k.is_empty());
+    if args.iter().any(|a| a == "--serve") {
+        let demo = demo::start();
+        println!("The demo API is listening. In another terminal:\n");
+        println!("  export HOPAE_API_KEY=sk_workspace_test_demo");
+        println!("  export HOPAE_BASE_URL={}", demo.server.url());
+        println!("  hopae production-tests list {DEMO_APP}\n");
+        println!("It answers the calls of the offline flow in order. Stop it with Ctrl-C.");
+        loop {
+            std::thread::park();
+        }
+    }
     if offline {
         println!("Offline demo: a local mock server plays the Hopae API with its example data.");
         println!("Set HOPAE_API_KEY and pass a client id to run the flow against the real API.");
@@ -169,11 +182,13 @@ fn request_text(r: &ChallengeRequest) -> String {
     let stamps = p
         .max_stamp_claims
         .map_or("API default".into(), |n| n.to_string());
+    let platform = p.target_platform.as_ref().map_or("any", |t| t.as_str());
     fields(&[
         ("request", clean(&r.id)),
         ("status", clean(r.status.as_str())),
         ("title", clean(&p.title)),
         ("providers", clean(&providers)),
+        ("platform", clean(platform)),
         ("max stamps", stamps),
         ("created", format!("{} UTC", minutes(r.created_at))),
     ])
