@@ -869,3 +869,40 @@ fn wait_malformed_poll_exits_4() {
         .assert_error(4, "malformed list production tests response");
     bad.assert();
 }
+
+// ---------------------------------------------------------------------------------------
+// stdout
+
+#[test]
+fn closed_stdout_pipe_ends_quietly_with_0() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_hopae"))
+        .arg("--help")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_stdout_exits_1_with_an_error_line() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hopae"))
+        .arg("--help")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: could not write to stdout: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
