@@ -88,8 +88,9 @@ fn main() -> ExitCode {
 }
 
 fn fail(f: &Failure) -> ExitCode {
-    // If stderr is gone there is nobody to tell; the exit code still says it.
-    let _ = writeln!(io::stderr().lock(), "error: {}", f.message);
+    // One line, whatever the message holds. If stderr is gone there is nobody to tell;
+    // the exit code still says it.
+    let _ = writeln!(io::stderr().lock(), "error: {}", clean(&f.message));
     ExitCode::from(f.code)
 }
 
