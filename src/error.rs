@@ -3,13 +3,17 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::wait::WaitError;
+
 /// Every way a call to the Hopae API can fail.
 ///
 /// Match on the variant to decide what to do: [`Error::Api`] means the API answered and
 /// said no (inspect [`Error::code`]); [`Error::Transport`] means no complete answer
 /// arrived (network fault or timeout); [`Error::Decode`] and [`Error::ResponseTooLarge`]
 /// mean the answer was not what the API documents; [`Error::Config`] and
-/// [`Error::InvalidInput`] mean the call was refused before anything was sent.
+/// [`Error::InvalidInput`] mean the call was refused before anything was sent;
+/// [`Error::Wait`] means [`HopaeClient::wait_for_challenge`](crate::HopaeClient::wait_for_challenge)
+/// ended without a challenge.
 ///
 /// `Display` is one lowercase line without a trailing period. It never contains the
 /// API key. The request id is included when the API sent one, since Hopae support asks
@@ -43,6 +47,10 @@ pub enum Error {
     /// parameter, an invalid idempotency key, a production test that breaks the API's
     /// documented limits.
     InvalidInput(String),
+    /// [`HopaeClient::wait_for_challenge`](crate::HopaeClient::wait_for_challenge) ended
+    /// without a challenge: the request failed, is unknown, matches several challenges,
+    /// or the timeout passed. Errors of the polls themselves are reported as they are.
+    Wait(Box<WaitError>),
 }
 
 impl Error {
@@ -78,19 +86,25 @@ impl Error {
     }
 
     /// Whether the call failed because an attempt ran past its deadline.
+    ///
+    /// `false` for [`WaitError::TimedOut`], which is about the overall wait, not one
+    /// HTTP attempt.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport(e) if e.kind == TransportErrorKind::Timeout)
     }
 
     /// How many HTTP attempts the failed call made: 0 when it was refused before
     /// anything was sent, more than 1 when it was retried.
+    ///
+    /// 0 for [`Error::Wait`]: the wait's polls all succeeded; it was the outcome that
+    /// was not a challenge.
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,
             Error::Transport(e) => e.attempts,
             Error::Decode(e) => e.attempts,
             Error::ResponseTooLarge { attempts, .. } => *attempts,
-            Error::Config(_) | Error::InvalidInput(_) => 0,
+            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) => 0,
         }
     }
 
@@ -127,6 +141,7 @@ impl fmt::Display for Error {
             }
             Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
             Error::InvalidInput(msg) => write!(f, "invalid input: {msg}"),
+            Error::Wait(e) => e.fmt(f),
         }
     }
 }

@@ -11,6 +11,9 @@
 //! | [`HopaeClient::create_production_test`] | `POST /apps/{client_id}/production-tests` |
 //! | [`HopaeClient::production_test_report`] | `GET /apps/{client_id}/production-tests/{challenge_id}/report` |
 //!
+//! [`HopaeClient::wait_for_challenge`] polls the list until a pending request has been
+//! scheduled into a challenge ([`WaitOptions`] sets the interval and the timeout).
+//!
 //! # Blocking
 //!
 //! Every call blocks the current thread until the response has been read; there is no
@@ -65,6 +68,7 @@ mod client;
 mod error;
 mod models;
 mod retry;
+mod wait;
 
 pub use client::{ClientBuilder, Environment, HopaeClient};
 pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
@@ -72,6 +76,7 @@ pub use models::{
     Challenge, ChallengeMode, ChallengeRequest, NewProductionTest, Platform, ProductionTestItem,
     ProductionTestReport, ProviderClaims, ReportStats, RequestPayload, RequestStatus,
 };
+pub use wait::{WaitError, WaitOptions, WaitProgress};
 
 /// Compiles the README's code blocks as doc tests, so the README cannot drift from the API.
 #[cfg(doctest)]

@@ -1,0 +1,388 @@
+//! The whole production-test flow in one program: list, report, create, wait, report.
+//!
+//! ```text
+//! cargo run --example quickstart                  # offline, against a local mock server
+//! cargo run --example quickstart -- --serve       # only serve the mock API, for the CLI
+//! HOPAE_API_KEY=sk_workspace_test_... \
+//!   cargo run --example quickstart -- <CLIENT_ID> [--create TITLE]   # the real API
+//! ```
+//!
+//! Without `HOPAE_API_KEY` (or with `--offline`) the program starts a local mockito
+//! server holding the API reference's example data (one scheduled challenge, one pending
+//! request, a report) and runs against it: nothing leaves the machine. `--serve` starts
+//! the same server and waits, so that the `hopae` command-line tool can be tried against
+//! it. With a key and a client id the program runs the same calls against the real API;
+//! it requests a real production test (steps 3 to 5) only when `--create TITLE` is
+//! given, since that asks real users to take part.
+
+use std::time::Duration;
+
+use hopae::{
+    Challenge, ChallengeRequest, HopaeClient, NewProductionTest, ProductionTestItem,
+    ProductionTestReport, WaitOptions,
+};
+use time::OffsetDateTime;
+
+const DEMO_APP: &str = "FK5b0KSM";
+const DEMO_TITLE: &str = "Smart-ID Production Test";
+
+fn main() -> Result<(), hopae::Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let offline = args.iter().any(|a| a == "--offline")
+        || std::env::var("HOPAE_API_KEY").map_or(true, |k| k.is_empty());
+    if args.iter().any(|a| a == "--serve") {
+        let demo = demo::start();
+        println!("The demo API is listening. In another terminal:\n");
+        println!("  export HOPAE_API_KEY=sk_workspace_test_demo");
+        println!("  export HOPAE_BASE_URL={}", demo.server.url());
+        println!("  hopae production-tests list {DEMO_APP}\n");
+        println!("It answers the calls of the offline flow in order. Stop it with Ctrl-C.");
+        loop {
+            std::thread::park();
+        }
+    }
+    if offline {
+        println!("Offline demo: a local mock server plays the Hopae API with its example data.");
+        println!("Set HOPAE_API_KEY and pass a client id to run the flow against the real API.");
+        let demo = demo::start();
+        return offline_flow(&demo).map(drop);
+    }
+    let (client_id, create) = match args.as_slice() {
+        [id] if !id.starts_with('-') => (id.as_str(), None),
+        [id, flag, title] if flag == "--create" => (id.as_str(), Some(title.as_str())),
+        _ => {
+            eprintln!(
+                "usage: cargo run --example quickstart -- <CLIENT_ID> [--create TITLE]  \
+                 (with HOPAE_API_KEY set; without it the demo runs offline)"
+            );
+            std::process::exit(2);
+        }
+    };
+    let client = HopaeClient::from_env()?;
+    println!("Live run against {}", client.base_url());
+    flow(&client, client_id, create, WaitOptions::new()).map(drop)
+}
+
+/// The flow against the demo server, polling every 300 ms so that it ends at once.
+fn offline_flow(demo: &demo::Demo) -> Result<Option<Challenge>, hopae::Error> {
+    let client = HopaeClient::builder("sk_workspace_test_demo")
+        .base_url(demo.server.url())
+        .build()?;
+    let wait = WaitOptions::new()
+        .interval(Duration::from_millis(300))
+        .timeout(Duration::from_secs(10));
+    flow(&client, DEMO_APP, Some(DEMO_TITLE), wait)
+}
+
+/// The flow a user follows: see what exists, read a report, request a test, wait for it
+/// to be scheduled, read its report. Returns the new challenge, if one was requested.
+fn flow(
+    client: &HopaeClient,
+    app: &str,
+    create: Option<&str>,
+    wait: WaitOptions,
+) -> Result<Option<Challenge>, hopae::Error> {
+    section(
+        &format!("1. List the production tests of app {app}"),
+        &format!("list {app}"),
+    );
+    let items = client.list_production_tests(app)?;
+    print!("{}", list_table(&items));
+
+    match items.iter().find_map(ProductionTestItem::as_challenge) {
+        Some(c) => {
+            section(
+                &format!("2. Report of challenge {}", c.id),
+                &format!("report {app} {}", c.id),
+            );
+            let report = client.production_test_report(app, &c.id)?;
+            print!("{}", report_text(&report));
+        }
+        None => println!("\n== 2. No scheduled challenge yet, so no report"),
+    }
+
+    let Some(title) = create else {
+        println!("\n== 3. Skipped: pass --create TITLE to request a real production test");
+        return Ok(None);
+    };
+    section(
+        "3. Request a new production test",
+        &format!("create {app} --title {title:?} --provider smartid --max-stamps 5"),
+    );
+    let test = NewProductionTest::new(title)
+        .provider_ids(["smartid"])
+        .max_stamps(5);
+    let request = client.create_production_test(app, &test)?;
+    print!("{}", request_text(&request));
+
+    section(
+        &format!("4. Wait until Hopae schedules {}", request.id),
+        &format!("wait {app} {}", request.id),
+    );
+    let wait = wait.on_poll(|p| {
+        let status = p.status.as_ref().map_or("no longer listed", |s| s.as_str());
+        println!("poll {}: {status}", p.polls);
+    });
+    let challenge = client.wait_for_challenge(app, &request.id, &wait)?;
+    println!("{}", challenge.id);
+
+    section(
+        &format!("5. Report of the new challenge {}", challenge.id),
+        &format!("report {app} {}", challenge.id),
+    );
+    let report = client.production_test_report(app, &challenge.id)?;
+    print!("{}", report_text(&report));
+    println!("\nDone. Each `$ hopae ...` line is the command-line tool's way to run that step.");
+    Ok(Some(challenge))
+}
+
+/// A step's heading and the `hopae` command that does the same.
+fn section(title: &str, command: &str) {
+    println!("\n== {title}\n$ hopae production-tests {command}\n");
+}
+
+// The same tables the `hopae` command-line tool prints, in short.
+
+fn list_table(items: &[ProductionTestItem]) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| match item {
+            ProductionTestItem::Challenge(c) => vec![
+                "challenge".into(),
+                clean(&c.id),
+                state(c).into(),
+                clean(&c.title),
+                minutes(c.created_at),
+                minutes(c.expires_at),
+            ],
+            ProductionTestItem::Request(r) => vec![
+                "request".into(),
+                clean(&r.id),
+                clean(r.status.as_str()),
+                clean(&r.payload.title),
+                minutes(r.created_at),
+                "-".into(),
+            ],
+        })
+        .collect();
+    let header = [
+        "TYPE",
+        "ID",
+        "STATUS",
+        "TITLE",
+        "CREATED (UTC)",
+        "EXPIRES (UTC)",
+    ];
+    table(&header, &rows)
+}
+
+fn request_text(r: &ChallengeRequest) -> String {
+    let p = &r.payload;
+    let providers = p.provider_ids.as_deref().unwrap_or_default().join(", ");
+    let stamps = p
+        .max_stamp_claims
+        .map_or("API default".into(), |n| n.to_string());
+    let platform = p.target_platform.as_ref().map_or("any", |t| t.as_str());
+    fields(&[
+        ("request", clean(&r.id)),
+        ("status", clean(r.status.as_str())),
+        ("title", clean(&p.title)),
+        ("providers", clean(&providers)),
+        ("platform", clean(platform)),
+        ("max stamps", stamps),
+        ("created", format!("{} UTC", minutes(r.created_at))),
+    ])
+}
+
+fn report_text(report: &ProductionTestReport) -> String {
+    let (c, s) = (&report.challenge, &report.stats);
+    let mut out = fields(&[
+        ("challenge", clean(&c.id)),
+        ("title", clean(&c.title)),
+        ("status", state(c).into()),
+        ("created", format!("{} UTC", minutes(c.created_at))),
+        ("expires", format!("{} UTC", minutes(c.expires_at))),
+        ("participations", s.total_participations.to_string()),
+        ("claims", s.total_claims.to_string()),
+    ]);
+    out.push('\n');
+    let rows: Vec<Vec<String>> = s
+        .provider_breakdown
+        .iter()
+        .map(|p| {
+            let (id, name) = (clean(&p.provider_id), clean(&p.provider_name));
+            vec![id, name, p.claim_count.to_string()]
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("no claims by provider yet\n");
+    } else {
+        out.push_str(&table(&["PROVIDER", "NAME", "CLAIMS"], &rows));
+    }
+    out
+}
+
+/// Key-value lines with the values aligned.
+fn fields(pairs: &[(&str, String)]) -> String {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k:width$}  {v}\n"))
+        .collect()
+}
+
+fn state(c: &Challenge) -> &'static str {
+    match (c.completed_at, c.is_active) {
+        (Some(_), _) => "completed",
+        (None, true) => "active",
+        (None, false) => "inactive",
+    }
+}
+
+/// `2026-04-08 10:00` (the API's timestamps are UTC).
+fn minutes(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let (date, h, m) = (t.date(), t.hour(), t.minute());
+    format!("{date} {h:02}:{m:02}")
+}
+
+/// Text from the API never reaches the terminal with control characters in it.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The offline stand-in for the API: the reference's example data, and a request that
+/// is scheduled on the second poll.
+mod demo {
+    use mockito::{Matcher, Mock, Server, ServerGuard};
+    use serde_json::{Value, json};
+
+    const LIST: &str = include_str!("../tests/fixtures/list.json");
+    const REPORT: &str = include_str!("../tests/fixtures/report.json");
+    const APP_PATH: &str = "/apps/FK5b0KSM/production-tests";
+    const DOCUMENTED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
+    const NEW_REQUEST: &str = "req_2b6d4e8f-1a3c-4e5f-9b7d-8c6a4e2f0b1d";
+    const NEW_CHALLENGE: &str = "ch_5e7f9a1b-3c5d-4e6f-8a0b-2c4d6e8f0a1c";
+
+    fn new_request(status: &str, challenge_id: Option<&str>) -> Value {
+        json!({
+            "id": NEW_REQUEST, "clientId": "FK5b0KSM", "status": status,
+            "payload": {"title": super::DEMO_TITLE, "providerIds": ["smartid"],
+                        "maxStampClaims": 5, "targetPlatform": null},
+            "challengeId": challenge_id, "createdAt": "2026-04-08T10:30:00.000Z"
+        })
+    }
+
+    fn new_challenge() -> Value {
+        json!({
+            "id": NEW_CHALLENGE, "title": super::DEMO_TITLE, "description": null,
+            "expiresAt": "2026-04-15T23:59:59.000Z", "createdAt": "2026-04-08T10:31:00.000Z",
+            "completedAt": null, "isActive": true, "challengeMode": "stamp",
+            "sponsor": null, "sources": null
+        })
+    }
+
+    fn with_new(items: &Value, extra: &[Value]) -> String {
+        let mut items = items.as_array().cloned().unwrap_or_default();
+        items.extend_from_slice(extra);
+        Value::Array(items).to_string()
+    }
+
+    /// The running server and its mocks (dropping the server stops it).
+    pub(super) struct Demo {
+        pub(super) server: ServerGuard,
+        /// Read by the test, which asserts every call was made.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(super) mocks: Vec<Mock>,
+    }
+
+    /// Starts the server. mockito answers with the list mocks in creation order, each
+    /// for its expected number of calls; the last one keeps answering after that.
+    pub(super) fn start() -> Demo {
+        let mut server = Server::new();
+        let mut mocks = Vec::new();
+        let documented: Value = serde_json::from_str(LIST).expect("valid fixture");
+        let mut get = |path: &str, body: String, hits: usize| {
+            let mock = server
+                .mock("GET", path)
+                .with_header("content-type", "application/json")
+                .with_body(body)
+                .expect(hits)
+                .create();
+            mocks.push(mock);
+        };
+        // Step 1 lists the documented data; the wait's first poll sees the new request
+        // pending, its second poll sees it scheduled next to its challenge.
+        get(APP_PATH, documented.to_string(), 1);
+        let pending = json!({"type": "request", "challenge": null,
+                             "request": new_request("pending", None)});
+        get(APP_PATH, with_new(&documented, &[pending]), 1);
+        let scheduled = json!({"type": "request", "challenge": null,
+                               "request": new_request("scheduled", Some(NEW_CHALLENGE))});
+        let challenge = json!({"type": "challenge", "challenge": new_challenge(), "request": null});
+        get(APP_PATH, with_new(&documented, &[scheduled, challenge]), 1);
+        get(
+            &format!("{APP_PATH}/{DOCUMENTED_CHALLENGE}/report"),
+            REPORT.into(),
+            1,
+        );
+        let fresh = json!({"challenge": new_challenge(), "stats": {
+            "totalParticipations": 0, "totalClaims": 0, "providerBreakdown": []}});
+        get(
+            &format!("{APP_PATH}/{NEW_CHALLENGE}/report"),
+            fresh.to_string(),
+            1,
+        );
+
+        let create = server
+            .mock("POST", APP_PATH)
+            .match_body(Matcher::PartialJson(json!({"title": super::DEMO_TITLE})))
+            .with_status(201)
+            .with_header("content-type", "application/json")
+            .with_body(new_request("pending", None).to_string())
+            .create();
+        mocks.push(create);
+        Demo { server, mocks }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The offline run, as `cargo run --example quickstart` does it: every call is made
+    /// as many times as the demo server expects, and the wait ends with the new challenge.
+    #[test]
+    fn offline_flow_runs_every_step_against_the_demo_server() {
+        let demo = super::demo::start();
+        let challenge = super::offline_flow(&demo)
+            .unwrap()
+            .expect("a new challenge");
+        assert_eq!(challenge.id, "ch_5e7f9a1b-3c5d-4e6f-8a0b-2c4d6e8f0a1c");
+        assert_eq!(challenge.title, super::DEMO_TITLE);
+        for mock in &demo.mocks {
+            mock.assert();
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! `HopaeClient::wait_for_challenge` against mockito list sequences.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hopae::{Error, HopaeClient, RequestStatus, WaitError, WaitOptions};
+use mockito::{Mock, Server, ServerGuard};
+use serde_json::{Value, json};
+
+const APP: &str = "FK5b0KSM";
+const REQ: &str = "req_7f3a9c1e";
+const LIST_PATH: &str = "/apps/FK5b0KSM/production-tests";
+
+fn client(server: &ServerGuard) -> HopaeClient {
+    HopaeClient::builder("sk_workspace_test_wait")
+        .base_url(server.url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .build()
+        .unwrap()
+}
+
+fn fast() -> WaitOptions {
+    WaitOptions::new()
+        .interval(Duration::from_millis(5))
+        .timeout(Duration::from_secs(5))
+}
+
+fn challenge(id: &str, title: &str, created: &str) -> Value {
+    json!({"type": "challenge", "request": null, "challenge": {
+        "id": id, "title": title, "description": null,
+        "expiresAt": "2026-04-15T23:59:59.000Z", "createdAt": created,
+        "completedAt": null, "isActive": true, "challengeMode": "stamp",
+        "sponsor": null, "sources": null}})
+}
+
+fn request(status: &str, challenge_id: Option<&str>) -> Value {
+    request_with_id(REQ, status, challenge_id)
+}
+
+fn request_with_id(id: &str, status: &str, challenge_id: Option<&str>) -> Value {
+    json!({"type": "request", "challenge": null, "request": {
+        "id": id, "clientId": APP, "status": status,
+        "payload": {"title": "MitID Production Test", "providerIds": ["mitid"],
+                    "maxStampClaims": 3, "targetPlatform": null},
+        "challengeId": challenge_id, "createdAt": "2026-04-08T10:00:00.000Z"}})
+}
+
+/// A list mock answered `hits` times with `items`; mockito serves mocks in creation
+/// order until each has its hits, so consecutive calls build a sequence.
+fn list(server: &mut ServerGuard, items: Value, hits: usize) -> Mock {
+    server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(items.to_string())
+        .expect(hits)
+        .create()
+}
+
+fn wait_error(result: Result<hopae::Challenge, Error>) -> WaitError {
+    match result {
+        Err(Error::Wait(e)) => *e,
+        other => panic!("expected a wait error, got {other:?}"),
+    }
+}
+
+#[test]
+fn wait_returns_challenge_named_by_challenge_id_after_pending_polls() {
+    let mut server = Server::new();
+    let pending = list(
+        &mut server,
+        json!([
+            challenge("ch_old", "BankID", "2026-04-01T00:00:00.000Z"),
+            request("pending", None)
+        ]),
+        2,
+    );
+    let scheduled = list(
+        &mut server,
+        json!([
+            challenge("ch_old", "BankID", "2026-04-01T00:00:00.000Z"),
+            request("scheduled", Some("ch_new")),
+            challenge(
+                "ch_new",
+                "MitID Production Test",
+                "2026-04-08T10:05:00.000Z"
+            ),
+        ]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_new");
+    assert_eq!(c.title, "MitID Production Test");
+    pending.assert();
+    scheduled.assert();
+}
+
+#[test]
+fn wait_keeps_polling_while_challenge_id_is_set_but_its_challenge_is_not_listed() {
+    let mut server = Server::new();
+    let early = list(
+        &mut server,
+        json!([request("scheduled", Some("ch_new"))]),
+        2,
+    );
+    let listed = list(
+        &mut server,
+        json!([
+            request("scheduled", Some("ch_new")),
+            challenge("ch_new", "Renamed by Hopae", "2026-04-08T10:05:00.000Z"),
+        ]),
+        1,
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let options =
+        fast().on_poll(move |p| log.lock().unwrap().push((p.polls, p.challenge_id.clone())));
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &options)
+        .unwrap();
+    // The challengeId decides, whatever the title.
+    assert_eq!(c.id, "ch_new");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (1, Some("ch_new".to_owned())),
+            (2, Some("ch_new".to_owned()))
+        ]
+    );
+    early.assert();
+    listed.assert();
+}
+
+#[test]
+fn wait_reports_each_unresolved_poll_to_the_callback() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let unknown_status = list(&mut server, json!([request("queued", None)]), 1);
+    let done = list(
+        &mut server,
+        json!([
+            request("scheduled", Some("ch_new")),
+            challenge(
+                "ch_new",
+                "MitID Production Test",
+                "2026-04-08T10:05:00.000Z"
+            )
+        ]),
+        1,
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let options = fast().on_poll(move |p| {
+        assert!(p.elapsed < Duration::from_secs(5));
+        log.lock().unwrap().push((p.polls, p.status.clone()));
+    });
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &options)
+        .unwrap();
+    assert_eq!(c.id, "ch_new");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (1, Some(RequestStatus::Pending)),
+            (2, Some(RequestStatus::Other("queued".into())))
+        ]
+    );
+    pending.assert();
+    unknown_status.assert();
+    done.assert();
+}
+
+#[test]
+fn wait_ends_with_request_failed_when_status_is_failed() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let failed = list(&mut server, json!([request("failed", None)]), 1);
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    assert_eq!(
+        e,
+        WaitError::RequestFailed {
+            request_id: REQ.into()
+        }
+    );
+    pending.assert();
+    failed.assert();
+}
+
+#[test]
+fn wait_ends_with_unknown_request_when_first_poll_does_not_list_it() {
+    let mut server = Server::new();
+    let other = list(
+        &mut server,
+        json!([request_with_id("req_other", "pending", None)]),
+        1,
+    );
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    assert_eq!(
+        e,
+        WaitError::UnknownRequest {
+            request_id: REQ.into()
+        }
+    );
+    assert_eq!(e.request_id(), REQ);
+    other.assert();
+}
+
+#[test]
+fn wait_matches_one_challenge_by_title_and_time_after_request_disappears() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let gone = list(
+        &mut server,
+        json!([
+            // Same title but created before the request: not a candidate.
+            challenge(
+                "ch_before",
+                "MitID Production Test",
+                "2026-04-08T09:59:59.999Z"
+            ),
+            challenge(
+                "ch_other",
+                "Smart-ID Production Test",
+                "2026-04-08T10:01:00.000Z"
+            ),
+            // Created at the request's very millisecond: a candidate.
+            challenge(
+                "ch_new",
+                "MitID Production Test",
+                "2026-04-08T10:00:00.000Z"
+            ),
+        ]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_new");
+    pending.assert();
+    gone.assert();
+}
+
+#[test]
+fn wait_prefers_last_seen_challenge_id_after_request_disappears() {
+    let mut server = Server::new();
+    let scheduled = list(&mut server, json!([request("scheduled", Some("ch_b"))]), 1);
+    let gone = list(
+        &mut server,
+        json!([
+            challenge("ch_a", "MitID Production Test", "2026-04-08T10:01:00.000Z"),
+            challenge("ch_b", "MitID Production Test", "2026-04-08T10:02:00.000Z"),
+        ]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_b");
+    scheduled.assert();
+    gone.assert();
+}
+
+#[test]
+fn wait_ends_ambiguous_when_several_challenges_match_a_disappeared_request() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let gone = list(
+        &mut server,
+        json!([
+            challenge("ch_a", "MitID Production Test", "2026-04-08T10:01:00.000Z"),
+            challenge("ch_b", "MitID Production Test", "2026-04-08T10:02:00.000Z"),
+        ]),
+        1,
+    );
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    assert_eq!(
+        e,
+        WaitError::Ambiguous {
+            request_id: REQ.into(),
+            candidates: vec!["ch_a".into(), "ch_b".into()]
+        }
+    );
+    pending.assert();
+    gone.assert();
+}
+
+#[test]
+fn wait_keeps_polling_when_disappeared_request_has_no_matching_challenge_yet() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let empty = list(&mut server, json!([]), 2);
+    let later = list(
+        &mut server,
+        json!([challenge(
+            "ch_new",
+            "MitID Production Test",
+            "2026-04-08T10:03:00.000Z"
+        )]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_new");
+    pending.assert();
+    empty.assert();
+    later.assert();
+}
+
+#[test]
+fn wait_times_out_with_last_status() {
+    let mut server = Server::new();
+    let pending = server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_body(json!([request("pending", None)]).to_string())
+        .expect_at_least(2)
+        .create();
+    let options = WaitOptions::new()
+        .interval(Duration::from_millis(10))
+        .timeout(Duration::from_millis(60));
+    let started = Instant::now();
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    match &e {
+        WaitError::TimedOut {
+            request_id,
+            waited,
+            last_status,
+        } => {
+            assert_eq!(request_id, REQ);
+            assert!(*waited >= Duration::from_millis(60), "{waited:?}");
+            assert_eq!(last_status, &Some(RequestStatus::Pending));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(e.to_string().ends_with("(last status pending)"), "{e}");
+    pending.assert();
+}
+
+#[test]
+fn wait_times_out_with_no_status_when_request_stays_gone() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let empty = server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_body("[]")
+        .expect_at_least(1)
+        .create();
+    let options = WaitOptions::new()
+        .interval(Duration::from_millis(10))
+        .timeout(Duration::from_millis(40));
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    assert!(
+        matches!(
+            e,
+            WaitError::TimedOut {
+                last_status: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().ends_with("(no longer listed)"), "{e}");
+    pending.assert();
+    empty.assert();
+}
+
+#[test]
+fn wait_never_sleeps_past_timeout_and_checks_once_more_at_the_deadline() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let at_deadline = list(
+        &mut server,
+        json!([
+            request("scheduled", Some("ch_new")),
+            challenge(
+                "ch_new",
+                "MitID Production Test",
+                "2026-04-08T10:05:00.000Z"
+            )
+        ]),
+        1,
+    );
+    // An interval far longer than the timeout: the wait must sleep only until the
+    // deadline, then poll a last time, and that poll resolves.
+    let options = WaitOptions::new()
+        .interval(Duration::from_secs(3600))
+        .timeout(Duration::from_millis(100));
+    let started = Instant::now();
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &options)
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(c.id, "ch_new");
+    assert!(elapsed >= Duration::from_millis(100), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    pending.assert();
+    at_deadline.assert();
+}
+
+#[test]
+fn wait_with_zero_timeout_polls_exactly_once() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let options = WaitOptions::new().timeout(Duration::ZERO);
+    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    assert!(matches!(e, WaitError::TimedOut { .. }), "{e:?}");
+    pending.assert();
+}
+
+#[test]
+fn wait_rejects_zero_interval_and_empty_request_id_without_calling() {
+    let mut server = Server::new();
+    let none = server.mock("GET", LIST_PATH).expect(0).create();
+    let c = client(&server);
+    let e = c
+        .wait_for_challenge(APP, REQ, &WaitOptions::new().interval(Duration::ZERO))
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "invalid input: the wait interval must be greater than zero"
+    );
+    let e = c.wait_for_challenge(APP, "", &fast()).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    none.assert();
+}
+
+#[test]
+fn wait_propagates_api_error_of_a_poll_as_is() {
+    let mut server = Server::new();
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let not_found = server
+        .mock("GET", LIST_PATH)
+        .with_status(404)
+        .with_body(r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"App not found"},"request_id":"rid-1"}"#)
+        .expect(1)
+        .create();
+    let e = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap_err();
+    assert!(matches!(e, Error::Api(_)), "{e:?}");
+    assert_eq!(e.code(), Some("RESOURCE_NOT_FOUND"));
+    assert_eq!(e.request_id(), Some("rid-1"));
+    pending.assert();
+    not_found.assert();
+}
+
+#[test]
+fn wait_propagates_decode_error_of_a_poll_as_is() {
+    let mut server = Server::new();
+    let bad = list(&mut server, json!([{"type": "request"}]), 1);
+    let e = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    bad.assert();
+}
