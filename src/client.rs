@@ -19,6 +19,9 @@ const TEST_KEY_PREFIX: &str = "sk_workspace_test_";
 const PROD_KEY_PREFIX: &str = "sk_workspace_prod_";
 const SANDBOX_HOST: &str = "sandbox.api.hopae.com";
 const PRODUCTION_HOST: &str = "api.hopae.com";
+/// The longest timeout or backoff the builder accepts: every wait stays finite, and
+/// deadline arithmetic cannot overflow.
+const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A Hopae environment, each with its own host and its own kind of Workspace API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,6 +265,19 @@ impl ClientBuilder {
                 "the timeout must be greater than zero".into(),
             ));
         }
+        for (name, value) in [
+            ("timeout", s.timeout),
+            ("connect timeout", s.connect_timeout),
+            ("retry backoff", s.initial_backoff),
+            ("maximum retry backoff", s.max_backoff),
+        ] {
+            if value > MAX_SETTING {
+                return Err(Error::Config(format!(
+                    "the {name} must be at most 24h, got {}s: every wait in this client is finite",
+                    value.as_secs()
+                )));
+            }
+        }
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -348,11 +364,13 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl, String> {
         (h, p)
     };
     if let Some(p) = port
-        && p.parse::<u16>().is_err()
+        && (p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u16>().is_err())
     {
         return bad("has an invalid port");
     }
+    // A fully qualified name may end in a dot: `api.hopae.com.` is `api.hopae.com`.
     let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host).to_owned();
     let loopback = is_loopback(&host);
     if !https && !loopback {
         return bad(
@@ -373,7 +391,6 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl, String> {
 
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
-        || host == "localhost."
         || host
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback())
@@ -999,6 +1016,31 @@ mod tests {
     }
 
     #[test]
+    fn key_and_host_check_sees_through_a_trailing_dot() {
+        let e = HopaeClient::builder("sk_workspace_test_x")
+            .base_url("https://api.hopae.com./connect/v1")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("sandbox key"), "{e}");
+        assert!(parse_base_url("http://localhost.:8080").unwrap().loopback);
+    }
+
+    #[test]
+    fn unbounded_timeouts_and_backoffs_are_refused() {
+        let base = || HopaeClient::builder("sk_workspace_test_x");
+        for builder in [
+            base().timeout(Duration::MAX),
+            base().connect_timeout(Duration::from_secs(86_401)),
+            base().retry_backoff(Duration::MAX, Duration::MAX),
+        ] {
+            let e = builder.build().unwrap_err();
+            assert!(e.to_string().contains("must be at most 24h"), "{e}");
+        }
+        let day = Duration::from_secs(86_400);
+        assert!(base().timeout(day).retry_backoff(day, day).build().is_ok());
+    }
+
+    #[test]
     fn api_key_must_be_visible_ascii() {
         for bad in [
             "",
@@ -1036,6 +1078,8 @@ mod tests {
             "https://h.example/a/../b",
             "https:///path",
             "https://h.example:99999",
+            "https://h.example:+443",
+            "https://h.example:",
             "https://[::1",
             "https://h .example",
             "api.hopae.com",

@@ -26,9 +26,9 @@ pub(crate) fn backoff(retry: u32, initial: Duration, max: Duration) -> Duration 
     let jitter = if jitter_nanos == 0 {
         0
     } else {
-        random_u64() % (jitter_nanos + 1)
+        random_u64() % jitter_nanos.saturating_add(1)
     };
-    half + Duration::from_nanos(jitter)
+    half.saturating_add(Duration::from_nanos(jitter))
 }
 
 /// Parses `Retry-After`: delta-seconds or an HTTP-date (IMF-fixdate, e.g.
@@ -107,6 +107,8 @@ mod tests {
             assert!(b30 >= Duration::from_secs(4) && b30 <= max, "{b30:?}");
         }
         assert_eq!(backoff(1, Duration::ZERO, max), Duration::ZERO);
+        // Extreme settings saturate instead of overflowing.
+        assert!(backoff(40, Duration::MAX, Duration::MAX) >= Duration::MAX / 2);
     }
 
     #[test]
