@@ -456,6 +456,14 @@ struct Received {
 
 type DecodeResult<T> = Result<T, (Option<usize>, serde_json::Error)>;
 
+/// Decodes a response body that must be one JSON object.
+fn decode_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    models::Obj::into_inner(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|e| (None, e))
+}
+
 impl HopaeClient {
     /// A client for the environment the key belongs to, with default settings.
     ///
@@ -630,7 +638,7 @@ impl HopaeClient {
                 path,
                 post: Some((&body, idempotency_key)),
             },
-            |b| serde_json::from_slice(b).map_err(|e| (None, e)),
+            |b| decode_object(b),
         )
     }
 
@@ -673,7 +681,7 @@ impl HopaeClient {
                 path,
                 post: None,
             },
-            |b| serde_json::from_slice(b).map_err(|e| (None, e)),
+            |b| decode_object(b),
         )
     }
 

@@ -699,6 +699,53 @@ pub(crate) fn decode_list(
         .map_err(|e| (failed_at.get(), e))
 }
 
+/// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
+/// array (`["ch_1", "title", ...]`), which the API never sends and which would hide a
+/// broken payload; every nested object and every response body goes through this.
+pub(crate) struct Obj<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData)).map(Obj)
+    }
+}
+
+impl<T> Obj<T> {
+    pub(crate) fn into_inner<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        Obj::deserialize(d).map(|o| o.0)
+    }
+
+    fn into_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        Ok(Option::<Obj<T>>::deserialize(d)?.map(|o| o.0))
+    }
+
+    fn into_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        Ok(Vec::<Obj<T>>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
+    }
+}
+
 /// Prefixes a field decoder's error with the field's wire name, building a dotted path
 /// as errors bubble up (`challenge.expiresAt`). Only the error path pays for it.
 #[cold]
@@ -765,20 +812,20 @@ labelled! {
     sources => "sources": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
     client_id => "clientId": String = String::deserialize;
     status => "status": RequestStatus = RequestStatus::deserialize;
-    payload => "payload": RequestPayload = RequestPayload::deserialize;
+    payload => "payload": RequestPayload = Obj::into_inner;
     challenge_id => "challengeId": Option<String> = Option::<String>::deserialize;
     provider_ids => "providerIds": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
     max_stamp_claims => "maxStampClaims": Option<u64> = Option::<u64>::deserialize;
     target_platform => "targetPlatform": Option<Platform> = Option::<Platform>::deserialize;
     allow_duplicate_participation => "allowDuplicateParticipation": Option<bool> = Option::<bool>::deserialize;
     kind => "type": Kind = Kind::deserialize;
-    challenge => "challenge": Option<Challenge> = Option::<Challenge>::deserialize;
-    request => "request": Option<ChallengeRequest> = Option::<ChallengeRequest>::deserialize;
-    challenge_req => "challenge": Challenge = Challenge::deserialize;
-    stats => "stats": ReportStats = ReportStats::deserialize;
+    challenge => "challenge": Option<Challenge> = Obj::into_option;
+    request => "request": Option<ChallengeRequest> = Obj::into_option;
+    challenge_req => "challenge": Challenge = Obj::into_inner;
+    stats => "stats": ReportStats = Obj::into_inner;
     total_participations => "totalParticipations": u64 = u64::deserialize;
     total_claims => "totalClaims": u64 = u64::deserialize;
-    provider_breakdown => "providerBreakdown": Vec<ProviderClaims> = Vec::<ProviderClaims>::deserialize;
+    provider_breakdown => "providerBreakdown": Vec<ProviderClaims> = Obj::into_vec;
     provider_id => "providerId": String = String::deserialize;
     provider_name => "providerName": String = String::deserialize;
     claim_count => "claimCount": u64 = u64::deserialize;
@@ -1440,6 +1487,60 @@ mod tests {
             assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
             assert!(has_position(&msg), "{msg:?}");
         }
+    }
+
+    #[test]
+    fn nested_objects_given_as_positional_arrays_are_rejected() {
+        // Derive alone would accept a struct as an array of its fields in order.
+        let positional = |v: serde_json::Value| -> serde_json::Value {
+            serde_json::Value::Array(v.as_object().unwrap().values().cloned().collect())
+        };
+        let c = challenge();
+        let r = request();
+        let cases = [
+            (
+                json!({"type": "challenge", "challenge": positional(c.clone())}),
+                "at `challenge`: invalid type: sequence, expected a JSON object",
+            ),
+            (
+                json!({"type": "request", "request": positional(r.clone())}),
+                "at `request`: invalid type: sequence, expected a JSON object",
+            ),
+            (
+                json!({"type": "request", "request": with(r.clone(), "payload", Some(positional(r["payload"].clone())))}),
+                "at `request.payload`: invalid type: sequence, expected a JSON object",
+            ),
+        ];
+        for (item, wanted) in cases {
+            let msg = decode_err(&item.to_string());
+            assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
+        }
+        let report: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+        for (field, wanted) in [
+            ("challenge", "at `challenge`: invalid type: sequence"),
+            ("stats", "at `stats`: invalid type: sequence"),
+        ] {
+            let bad = with(
+                report.clone(),
+                field,
+                Some(positional(report[field].clone())),
+            );
+            let msg = serde_json::from_value::<ProductionTestReport>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
+        }
+        let mut stats = report["stats"].clone();
+        stats["providerBreakdown"] = json!([["bankidse", "BankID SE", 2]]);
+        let msg =
+            serde_json::from_value::<ProductionTestReport>(with(report, "stats", Some(stats)))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            msg.contains("at `stats.providerBreakdown`: invalid type: sequence"),
+            "{msg}"
+        );
     }
 
     fn list_body(items: &[serde_json::Value]) -> String {

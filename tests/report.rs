@@ -156,3 +156,36 @@ fn report_with_malformed_body_fails_with_decode_error_and_path() {
     );
     assert_error_hygiene(&e);
 }
+
+#[test]
+fn report_and_create_bodies_must_be_json_objects() {
+    let mut server = Server::new();
+    let report = server
+        .mock("GET", REPORT_PATH)
+        .with_status(200)
+        .with_body(r#"[{"id": "ch_1"}, {"totalParticipations": 0}]"#)
+        .create();
+    let e = client(&server)
+        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .unwrap_err();
+    let d = decode_error(&e);
+    assert_eq!(d.operation(), "production test report");
+    assert!(
+        d.message()
+            .starts_with("invalid type: sequence, expected a JSON object"),
+        "{e}"
+    );
+    report.assert();
+
+    let created = server
+        .mock("POST", "/apps/FK5b0KSM/production-tests")
+        .with_status(201)
+        .with_body(r#"["req_1", "FK5b0KSM", "pending"]"#)
+        .create();
+    let e = client(&server)
+        .create_production_test(CLIENT_ID, &hopae::NewProductionTest::new("t"))
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    assert!(e.to_string().contains("expected a JSON object"), "{e}");
+    created.assert();
+}
