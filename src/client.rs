@@ -638,7 +638,7 @@ impl HopaeClient {
                 path,
                 post: Some((&body, idempotency_key)),
             },
-            |b| decode_object(b),
+            decode_object,
         )
     }
 
@@ -681,7 +681,7 @@ impl HopaeClient {
                 path,
                 post: None,
             },
-            |b| decode_object(b),
+            decode_object,
         )
     }
 
