@@ -861,23 +861,26 @@ fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
         retry_after,
         attempts,
     };
-    let Ok(body) = r.body else { return err };
-    let echoes_key =
-        !api_key.is_empty() && body.windows(api_key.len()).any(|w| w == api_key.as_bytes());
-    let body = if echoes_key {
-        redact(&String::from_utf8_lossy(&body), api_key).into_bytes()
-    } else {
-        body
-    };
-    match serde_json::from_slice::<Envelope>(&body) {
-        Ok(env) => {
-            err.code = Some(env.error.code);
-            err.message = env.error.message;
-            err.details = env.error.details.filter(|d| !d.is_null());
-            err.request_id = env.request_id.or(err.request_id);
+    if let Ok(body) = r.body {
+        // Redact after decoding: JSON escapes (`\u0073k_...`) would hide the key from a
+        // search in the raw bytes.
+        match serde_json::from_slice::<Envelope>(&body) {
+            Ok(env) => {
+                err.code = Some(redact(&env.error.code, api_key));
+                err.message = env.error.message.map(|m| redact(&m, api_key));
+                err.details = env
+                    .error
+                    .details
+                    .filter(|d| !d.is_null())
+                    .map(|d| redact_value(d, api_key));
+                err.request_id = env.request_id.or(err.request_id);
+            }
+            Err(_) => {
+                err.excerpt = excerpt(redact(&String::from_utf8_lossy(&body), api_key).as_bytes())
+            }
         }
-        Err(_) => err.excerpt = excerpt(&body),
     }
+    err.request_id = err.request_id.map(|id| redact(&id, api_key));
     err
 }
 
@@ -887,6 +890,26 @@ fn redact(text: &str, api_key: &str) -> String {
         return text.to_owned();
     }
     text.replace(api_key, "[redacted]")
+}
+
+/// Every string (and key) of a JSON value, redacted.
+fn redact_value(value: serde_json::Value, api_key: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact(&s, api_key)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| redact_value(v, api_key))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact(&k, api_key), redact_value(v, api_key)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 const EXCERPT_CHARS: usize = 120;

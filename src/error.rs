@@ -148,17 +148,42 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Writes text that came from the server with control characters escaped (`\n` as
-/// `\\n`), so that a hostile or broken server cannot split the one-line `Display`.
+/// How much of one piece of server-sent text `Display` shows; the accessors keep it all.
+const SHOWN_CHARS: usize = 200;
+
+/// Writes text that came from the server on one line and at a bounded length: anything
+/// `{:?}` would escape (control characters, line and paragraph separators, bidi
+/// overrides) is escaped, and the text is cut after `SHOWN_CHARS` characters with `…`,
+/// so a hostile or broken server can neither split nor flood the one-line `Display`.
 fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    for c in text.chars() {
-        if c.is_control() {
-            write!(f, "{}", c.escape_default())?;
-        } else {
+    for (i, c) in text.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            return f.write_str("…");
+        }
+        if c == '\'' || c == '"' {
             fmt::Write::write_char(f, c)?;
+        } else {
+            write!(f, "{}", c.escape_debug())?;
         }
     }
     Ok(())
+}
+
+/// serde_json appends ` at line L column C` to its messages; split it off so the message
+/// can be bounded and the position still shown (and not said twice when relabelled).
+pub(crate) fn split_position(msg: &str) -> (&str, &str) {
+    if let Some(i) = msg.rfind(" at line ") {
+        let tail = &msg[i + " at line ".len()..];
+        if let Some((line, col)) = tail.split_once(" column ")
+            && !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && !col.is_empty()
+            && col.bytes().all(|b| b.is_ascii_digit())
+        {
+            return msg.split_at(i);
+        }
+    }
+    (msg, "")
 }
 
 fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
@@ -239,7 +264,9 @@ impl fmt::Display for ApiError {
             write_one_line(f, code)?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {message:?}")?;
+            f.write_str(": \"")?;
+            write_one_line(f, message)?;
+            f.write_str("\"")?;
         } else if (300..400).contains(&self.status) {
             f.write_str(": redirect not followed")?;
         } else if let Some(excerpt) = &self.excerpt {
@@ -347,8 +374,10 @@ impl fmt::Display for DecodeError {
         if let Some(index) = self.index {
             write!(f, ": item {index}")?;
         }
+        let (message, position) = split_position(&self.message);
         f.write_str(": ")?;
-        write_one_line(f, &self.message)?;
+        write_one_line(f, message)?;
+        f.write_str(position)?;
         if let Some(id) = &self.request_id {
             f.write_str(" (request id ")?;
             write_one_line(f, id)?;
@@ -473,6 +502,60 @@ mod tests {
             d.to_string(),
             r"malformed list production tests response: item 0: unknown variant `a\u{1b}[2Jb\tc` (request id r\n)"
         );
+    }
+
+    #[test]
+    fn server_text_is_escaped_like_debug_and_bounded() {
+        let e = ApiError {
+            code: Some("X\u{2028}FORGED\u{202e}".into()),
+            message: Some("m".repeat(5000)),
+            request_id: Some("r\u{2029}".into()),
+            ..api(400)
+        };
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with(r"api error: status 400 X\u{2028}FORGED\u{202e}: "),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!("\"{}…\"", "m".repeat(200))),
+            "{shown}"
+        );
+        assert!(shown.ends_with(r"(request id r\u{2029})"), "{shown}");
+        assert!(shown.len() < 300);
+        assert_eq!(
+            e.message().map(str::len),
+            Some(5000),
+            "the accessor keeps it all"
+        );
+
+        let d = DecodeError {
+            operation: "production test report",
+            status: 200,
+            index: None,
+            message: format!(
+                "invalid type: string \"{}\" at line 1 column 9",
+                "y".repeat(5000)
+            ),
+            request_id: None,
+            attempts: 1,
+        };
+        let shown = d.to_string();
+        assert!(shown.ends_with("… at line 1 column 9"), "{shown}");
+        assert!(shown.len() < 300, "{shown}");
+    }
+
+    #[test]
+    fn split_position_finds_only_a_real_suffix() {
+        assert_eq!(
+            split_position("missing field `id` at line 3 column 14"),
+            ("missing field `id`", " at line 3 column 14")
+        );
+        assert_eq!(
+            split_position("at line 3 column x"),
+            ("at line 3 column x", "")
+        );
+        assert_eq!(split_position("plain"), ("plain", ""));
     }
 
     #[test]

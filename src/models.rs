@@ -319,14 +319,16 @@ impl<'de> Deserialize<'de> for Kind {
                 match v {
                     "challenge" => Ok(Kind::Challenge),
                     "request" => Ok(Kind::Request),
-                    other => {
-                        // Quote at most 40 characters of whatever the server sent.
-                        let shown = match other.char_indices().nth(40) {
-                            Some((cut, _)) => format!("{}…", &other[..cut]),
-                            None => other.to_owned(),
-                        };
-                        Err(E::unknown_variant(&shown, &["challenge", "request"]))
-                    }
+                    // A long value is not quoted at all: it could be anything the
+                    // server echoed back (even the API key), and a prefix would leak it.
+                    other if other.chars().nth(40).is_some() => Err(E::invalid_value(
+                        de::Unexpected::Other(&format!(
+                            "a string of {} characters",
+                            other.chars().count()
+                        )),
+                        &self,
+                    )),
+                    other => Err(E::unknown_variant(other, &["challenge", "request"])),
                 }
             }
         }
@@ -751,7 +753,7 @@ impl<T> Obj<T> {
 #[cold]
 fn relabel<E: de::Error>(err: E, field: &str) -> E {
     let msg = err.to_string();
-    let msg = strip_position(&msg);
+    let (msg, _) = crate::error::split_position(&msg);
     match msg
         .strip_prefix("at `")
         .and_then(|rest| rest.split_once("`: "))
@@ -759,23 +761,6 @@ fn relabel<E: de::Error>(err: E, field: &str) -> E {
         Some((path, tail)) => E::custom(format_args!("at `{field}.{path}`: {tail}")),
         None => E::custom(format_args!("at `{field}`: {msg}")),
     }
-}
-
-/// serde_json appends ` at line L column C` to its messages and attaches the position
-/// again to a new custom error; strip the first so it is not said twice.
-fn strip_position(msg: &str) -> &str {
-    if let Some(i) = msg.rfind(" at line ") {
-        let tail = &msg[i + " at line ".len()..];
-        if let Some((line, col)) = tail.split_once(" column ")
-            && !line.is_empty()
-            && line.bytes().all(|b| b.is_ascii_digit())
-            && !col.is_empty()
-            && col.bytes().all(|b| b.is_ascii_digit())
-        {
-            return &msg[..i];
-        }
-    }
-    msg
 }
 
 /// One module per field: `f::<field>::deserialize` decodes the field's type and labels
@@ -1195,15 +1180,26 @@ mod tests {
     }
 
     #[test]
-    fn item_quotes_at_most_40_characters_of_an_unknown_type() {
+    fn item_does_not_quote_a_long_unknown_type() {
         let c = challenge().to_string();
+        let long = format!("sk_workspace_test_{}", "é".repeat(5000));
+        let msg = decode_err(&format!(r#"{{"type":"{long}","challenge":{c}}}"#));
+        assert!(
+            msg.starts_with(
+                "at `type`: invalid value: a string of 5018 characters, expected the string \"challenge\" or \"request\""
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains("sk_workspace"), "{msg}");
+        // Up to 40 characters are quoted, as serde does.
         let msg = decode_err(&format!(
             r#"{{"type":"{}","challenge":{c}}}"#,
-            "é".repeat(5000)
+            "x".repeat(40)
         ));
-        let shown = format!("unknown variant `{}…`", "é".repeat(40));
-        assert!(msg.contains(&shown), "{msg}");
-        assert!(msg.len() < 300, "{msg}");
+        assert!(
+            msg.contains(&format!("unknown variant `{}`", "x".repeat(40))),
+            "{msg}"
+        );
     }
 
     #[test]

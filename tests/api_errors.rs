@@ -325,6 +325,16 @@ fn key_echoed_by_the_server_never_reaches_an_error() {
         format!("<html><body>{echo}</body></html>"),
         format!("{{\"detail\": \"{echo}\"}}"),
         format!("denied: {KEY}"),
+        // JSON escapes hide the key from a search in the raw bytes.
+        {
+            let escaped: String = KEY
+                .chars()
+                .map(|c| format!("\\u{:04x}", c as u32))
+                .collect();
+            format!(
+                r#"{{"error":{{"code":"X{escaped}","message":"bad key {escaped}","details":{{"{escaped}":["{escaped}"]}}}},"request_id":"{escaped}"}}"#
+            )
+        },
     ];
     for body in bodies {
         let mut server = Server::new();
@@ -341,7 +351,15 @@ fn key_echoed_by_the_server_never_reaches_an_error() {
         assert_eq!(e.status(), Some(401));
         assert_error_hygiene(&e);
         let api = api_error(&e);
-        for text in [api.message(), api.body_excerpt()].into_iter().flatten() {
+        for text in [
+            api.message(),
+            api.body_excerpt(),
+            api.code(),
+            api.request_id(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             assert!(!text.contains(SECRET), "{text}");
         }
         if let Some(details) = api.details() {
