@@ -451,7 +451,8 @@ pub struct ProviderClaims {
 /// from the request body, so the API applies its defaults (all eligible providers, any
 /// platform, 3 stamps, no duplicate participation). The client checks the documented
 /// limits before sending (title 1 to 200 characters, description at most 1000, at
-/// least 1 stamp, non-empty provider ids) and refuses a violating value with
+/// least 1 stamp, a non-empty list of non-empty provider ids, `ios` or `android` as the
+/// platform) and refuses a violating value with
 /// [`Error::InvalidInput`](crate::Error::InvalidInput).
 ///
 /// # Example
@@ -541,7 +542,8 @@ impl NewProductionTest {
     ///
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the first field that
     /// breaks a limit: an empty or over-long title, an over-long description, an empty
-    /// provider id, or `max_stamps(0)`.
+    /// provider list or provider id, a platform other than `ios` or `android`, or
+    /// `max_stamps(0)`.
     pub fn validate(&self) -> Result<(), crate::Error> {
         let invalid = |msg: String| Err(crate::Error::InvalidInput(msg));
         let title_chars = self.title.chars().count();
@@ -563,10 +565,21 @@ impl NewProductionTest {
                 ));
             }
         }
-        if let Some(ids) = &self.provider_ids
-            && let Some(i) = ids.iter().position(|id| id.trim().is_empty())
-        {
-            return invalid(format!("`providerIds[{i}]` must not be empty"));
+        if let Some(ids) = &self.provider_ids {
+            if ids.is_empty() {
+                return invalid(
+                    "`providerIds` must not be empty (leave it unset for every eligible provider)"
+                        .into(),
+                );
+            }
+            if let Some(i) = ids.iter().position(|id| id.trim().is_empty()) {
+                return invalid(format!("`providerIds[{i}]` must not be empty"));
+            }
+        }
+        if let Some(Platform::Other(p)) = &self.target_platform {
+            return invalid(format!(
+                "`targetPlatform` must be ios or android, not {p:?}"
+            ));
         }
         if self.max_stamps == Some(0) {
             return invalid("`maxStamps` must be at least 1".into());
@@ -1796,6 +1809,14 @@ mod tests {
             (
                 NewProductionTest::new("t").max_stamps(0),
                 "`maxStamps` must be at least 1",
+            ),
+            (
+                NewProductionTest::new("t").provider_ids(Vec::<String>::new()),
+                "`providerIds` must not be empty (leave it unset",
+            ),
+            (
+                NewProductionTest::new("t").target_platform(Platform::Other("web".into())),
+                "`targetPlatform` must be ios or android, not \"web\"",
             ),
         ];
         for (t, wanted) in bad {
