@@ -31,22 +31,62 @@ pub(crate) fn backoff(retry: u32, initial: Duration, max: Duration) -> Duration 
     half.saturating_add(Duration::from_nanos(jitter))
 }
 
-/// Parses `Retry-After`: delta-seconds or an HTTP-date (IMF-fixdate, e.g.
-/// `Wed, 21 Oct 2015 07:28:00 GMT`). A date in the past means "now". `None` for a value
-/// that is neither.
+/// Parses `Retry-After`: delta-seconds or an HTTP-date in any of the three formats RFC
+/// 9110 makes recipients accept (IMF-fixdate `Wed, 21 Oct 2015 07:28:00 GMT`, RFC 850
+/// `Wednesday, 21-Oct-15 07:28:00 GMT`, asctime `Wed Oct 21 07:28:00 2015`). A date in
+/// the past means "now". `None` for a value that is none of these.
 pub(crate) fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // A huge number saturates: it is certainly longer than any allowed wait.
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
-    let when = OffsetDateTime::parse(value, &Rfc2822).ok()?;
+    let when = parse_http_date(value, now)?;
     let wait = when - now;
     Some(if wait.is_negative() {
         Duration::ZERO
     } else {
         wait.unsigned_abs()
     })
+}
+
+fn parse_http_date(value: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(value, &Rfc2822) {
+        return Some(t);
+    }
+    let fields: Vec<&str> = value.split_ascii_whitespace().collect();
+    let (day, month, year, clock) = match fields.as_slice() {
+        // RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT`.
+        [_, date, clock, "GMT"] => {
+            let mut parts = date.split('-');
+            let (day, month, yy) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || yy.len() != 2 {
+                return None;
+            }
+            // RFC 9110: a two-digit year more than 50 years ahead is in the past century.
+            let mut year = now.year() - now.year().rem_euclid(100) + yy.parse::<i32>().ok()?;
+            if year > now.year() + 50 {
+                year -= 100;
+            }
+            (day, month, year, *clock)
+        }
+        // asctime: `Sun Nov  6 08:49:37 1994`.
+        [_, month, day, clock, year] => (*day, *month, year.parse().ok()?, *clock),
+        _ => return None,
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as u8 + 1;
+    let mut hms = clock.split(':').map(|n| n.parse::<u8>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() {
+        return None;
+    }
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day.parse().ok()?)
+            .ok()?;
+    Some(date.with_hms(h, m, s).ok()?.assume_utc())
 }
 
 /// A fresh idempotency key, unique without a random-number crate: a process-wide counter
@@ -128,9 +168,41 @@ mod tests {
             parse_retry_after("99999999999999999999999", now),
             Some(Duration::from_secs(u64::MAX))
         );
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct 21 07:28:00 2015", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct  1 07:28:00 2015", now),
+            Some(Duration::ZERO)
+        );
+        for bad in [
+            "Wednesday, 21-Oct-2015 07:28:00 GMT",
+            "Wednesday, 21-Foo-15 07:28:00 GMT",
+            "Wed Oct 32 07:28:00 2015",
+            "Wed Oct 21 07:28 2015",
+            "Wed Oct 21 07:28:00:00 2015",
+            "Wed Oct 21 25:28:00 2015",
+        ] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("", now), None);
+    }
+
+    #[test]
+    fn rfc850_two_digit_years_are_read_within_50_years_ahead() {
+        let now = OffsetDateTime::from_unix_timestamp(1_798_761_600).unwrap(); // 2027-01-01
+        let year = |v: &str| parse_http_date(v, now).map(|t| t.year());
+        assert_eq!(year("Friday, 01-Jan-27 00:00:00 GMT"), Some(2027));
+        assert_eq!(year("Friday, 01-Jan-77 00:00:00 GMT"), Some(2077));
+        assert_eq!(year("Friday, 01-Jan-78 00:00:00 GMT"), Some(1978));
+        assert_eq!(year("Friday, 01-Jan-94 00:00:00 GMT"), Some(1994));
     }
 
     #[test]
