@@ -391,8 +391,8 @@ fn key_echoed_in_a_2xx_body_never_reaches_a_decode_error() {
 #[test]
 fn no_error_kind_shows_the_key() {
     let mut server = Server::new();
-    let _api = server.mock("GET", LIST_PATH).with_status(401).create();
-    let _decode = server
+    let api_mock = server.mock("GET", LIST_PATH).with_status(401).create();
+    let decode_mock = server
         .mock("GET", REPORT_PATH)
         .with_body("{\"challenge\": 1}")
         .create();
@@ -452,12 +452,14 @@ fn no_error_kind_shows_the_key() {
     for e in &errors {
         assert_error_hygiene(e);
     }
+    api_mock.assert();
+    decode_mock.assert();
 }
 
 #[test]
 fn server_controlled_text_cannot_break_the_one_line_display() {
     let mut server = Server::new();
-    let _api = server
+    let api_mock = server
         .mock("GET", LIST_PATH)
         .with_status(400)
         .with_body(
@@ -466,7 +468,7 @@ fn server_controlled_text_cannot_break_the_one_line_display() {
             .to_string(),
         )
         .create();
-    let _decode = server
+    let decode_mock = server
         .mock("GET", "/apps/other/production-tests")
         .with_body(r#"[{"type": "challenge\nFORGED", "challenge": null}]"#)
         .create();
@@ -492,4 +494,6 @@ fn server_controlled_text_cannot_break_the_one_line_display() {
     for e in [api, decode] {
         assert_error_hygiene(&e);
     }
+    api_mock.assert();
+    decode_mock.assert();
 }

@@ -5,7 +5,10 @@
 //!
 //! Deterministic: a fixed-seed LCG, so a failure reproduces with the printed case number.
 
-use hopae::ProductionTestItem;
+mod fault_server;
+
+use fault_server::{FaultServer, response};
+use hopae::{Error, HopaeClient, ProductionTestItem};
 use serde_json::{Map, Value, json};
 
 const CASES: u64 = 20_000;
@@ -170,22 +173,29 @@ fn mutate_bytes(bytes: &mut Vec<u8>, rng: &mut Rng) {
     }
 }
 
+/// One mutated payload: one to three structural mutations, then (one time in three)
+/// one to three text-level ones.
+fn mutated(seeds: &[Value], rng: &mut Rng) -> Vec<u8> {
+    let mut value = seeds[rng.below(seeds.len())].clone();
+    for _ in 0..=rng.below(3) {
+        mutate_structure(&mut value, rng);
+    }
+    let mut bytes = serde_json::to_vec(&value).unwrap();
+    if rng.below(3) == 0 {
+        for _ in 0..=rng.below(3) {
+            mutate_bytes(&mut bytes, rng);
+        }
+    }
+    bytes
+}
+
 #[test]
 fn mutated_lists_never_panic_and_accepted_items_are_consistent() {
     let seeds = seeds();
     let mut rng = Rng(0x5eed_1234_abcd_0042);
     let (mut accepted, mut rejected) = (0u64, 0u64);
     for case in 0..CASES {
-        let mut value = seeds[rng.below(seeds.len())].clone();
-        for _ in 0..=rng.below(3) {
-            mutate_structure(&mut value, &mut rng);
-        }
-        let mut bytes = serde_json::to_vec(&value).unwrap();
-        if rng.below(3) == 0 {
-            for _ in 0..=rng.below(3) {
-                mutate_bytes(&mut bytes, &mut rng);
-            }
-        }
+        let bytes = mutated(&seeds, &mut rng);
         let decoded =
             std::panic::catch_unwind(|| serde_json::from_slice::<Vec<ProductionTestItem>>(&bytes));
         match decoded {
@@ -231,4 +241,42 @@ fn mutated_lists_never_panic_and_accepted_items_are_consistent() {
     // The mutations must exercise both outcomes, or the test proves little.
     assert!(accepted > CASES / 50, "accepted {accepted}");
     assert!(rejected > CASES / 2, "rejected {rejected}");
+}
+
+/// The client's own list decoder (which also tracks the failing item's index) must
+/// decide exactly like the plain `Vec<ProductionTestItem>` decoder, through HTTP.
+#[test]
+fn the_client_list_decoder_agrees_with_the_plain_decoder_on_mutated_bodies() {
+    const CALLS: usize = 300;
+    let seeds = seeds();
+    let mut rng = Rng(0x00c0_ffee_0000_0007);
+    let bodies: Vec<Vec<u8>> = (0..CALLS).map(|_| mutated(&seeds, &mut rng)).collect();
+    let script = bodies
+        .iter()
+        .map(|b| response(200, "", &String::from_utf8_lossy(b)))
+        .collect();
+    let server = FaultServer::start(script);
+    let client = HopaeClient::builder("sk_workspace_test_mutation")
+        .base_url(server.url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    for (case, body) in bodies.iter().enumerate() {
+        // The server sends the body as (lossy) UTF-8 text: decode that same text.
+        let sent = String::from_utf8_lossy(body).into_owned();
+        let plain = serde_json::from_slice::<Vec<ProductionTestItem>>(sent.as_bytes());
+        match (client.list_production_tests("FK5b0KSM"), plain) {
+            (Ok(items), Ok(expected)) => assert_eq!(items, expected, "case {case}"),
+            (Err(Error::Decode(d)), Err(e)) => {
+                if let Some(i) = d.index() {
+                    // An item's error is the item decoder's own, word for word.
+                    assert_eq!(d.message(), e.to_string(), "case {case}");
+                    if let Ok(items) = serde_json::from_str::<Vec<Value>>(&sent) {
+                        assert!(i < items.len(), "case {case}: index {i}");
+                    }
+                }
+            }
+            (got, expected) => panic!("case {case}: client {got:?}, plain decoder {expected:?}"),
+        }
+    }
 }
