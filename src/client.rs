@@ -757,11 +757,18 @@ impl HopaeClient {
         let retry_after = header("retry-after");
         let request_id = header("x-request-id");
         let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(inner.settings.max_response_size)
-            .read_to_vec();
+        // Reserve what Content-Length announces, never more than the cap: the body is
+        // read without regrowing the buffer (ureq's `read_to_vec` starts empty and
+        // doubles, leaving up to 2x the body allocated while it is decoded).
+        let limit = inner.settings.max_response_size;
+        let announced = response.body().content_length().unwrap_or(0).min(limit);
+        let mut buf = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        let body = std::io::Read::read_to_end(
+            &mut response.body_mut().with_config().limit(limit).reader(),
+            &mut buf,
+        )
+        .map(|_| buf)
+        .map_err(ureq::Error::from);
         Ok(Received {
             status,
             body,
