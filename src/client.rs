@@ -22,6 +22,11 @@ const PRODUCTION_HOST: &str = "api.hopae.com";
 /// The longest timeout or backoff the builder accepts: every wait stays finite, and
 /// deadline arithmetic cannot overflow.
 const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+/// The most a response's `Content-Length` can make the client reserve before any byte of
+/// the body has arrived.
+const PRESIZE_MAX: u64 = 64 * 1024 * 1024;
+/// The most retries the builder accepts: with the capped backoff, a call stays bounded.
+const MAX_RETRIES: u32 = 10;
 
 /// A Hopae environment, each with its own host and its own kind of Workspace API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,7 +189,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times a failed call is retried (default 2, so at most 3 attempts).
+    /// How many times a failed call is retried (default 2, so at most 3 attempts; at
+    /// most 10, or [`ClientBuilder::build`] fails).
     ///
     /// Retried: connection failures before any response byte (refused, reset, closed,
     /// connect timeout), 429, 500, 502, 503, 504 and 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
@@ -231,7 +237,8 @@ impl ClientBuilder {
     ///   carries credentials, a query or a fragment;
     /// - a sandbox key is used with the production host, or a production key with the
     ///   sandbox host;
-    /// - the timeout is zero.
+    /// - the timeout is zero, a timeout or backoff is over 24 hours, or `max_retries` is
+    ///   over 10.
     pub fn build(self) -> Result<HopaeClient, Error> {
         validate_api_key(&self.api_key)?;
         let key_env = Environment::from_api_key(&self.api_key);
@@ -264,6 +271,12 @@ impl ClientBuilder {
             return Err(Error::Config(
                 "the timeout must be greater than zero".into(),
             ));
+        }
+        if s.max_retries > MAX_RETRIES {
+            return Err(Error::Config(format!(
+                "max_retries must be at most {MAX_RETRIES}, got {}",
+                s.max_retries
+            )));
         }
         for (name, value) in [
             ("timeout", s.timeout),
@@ -757,12 +770,20 @@ impl HopaeClient {
         let retry_after = header("retry-after");
         let request_id = header("x-request-id");
         let status = response.status().as_u16();
-        // Reserve what Content-Length announces, never more than the cap: the body is
-        // read without regrowing the buffer (ureq's `read_to_vec` starts empty and
-        // doubles, leaving up to 2x the body allocated while it is decoded).
+        // Reserve what Content-Length announces, so a typical body is read without
+        // regrowing the buffer (ureq's `read_to_vec` starts empty and doubles, leaving up
+        // to 2x the body allocated while it is decoded). The peer chooses that number:
+        // never reserve more than the cap or PRESIZE_MAX up front, and never fail on it
+        // (`try_reserve_exact`); a larger body grows the buffer as it actually arrives.
         let limit = inner.settings.max_response_size;
-        let announced = response.body().content_length().unwrap_or(0).min(limit);
-        let mut buf = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        let announced = response
+            .body()
+            .content_length()
+            .unwrap_or(0)
+            .min(limit)
+            .min(PRESIZE_MAX);
+        let mut buf = Vec::new();
+        let _ = buf.try_reserve_exact(usize::try_from(announced).unwrap_or(0));
         let body = std::io::Read::read_to_end(
             &mut response.body_mut().with_config().limit(limit).reader(),
             &mut buf,
@@ -1074,6 +1095,12 @@ mod tests {
             let e = builder.build().unwrap_err();
             assert!(e.to_string().contains("must be at most 24h"), "{e}");
         }
+        let e = base().max_retries(11).build().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: max_retries must be at most 10, got 11"
+        );
+        assert!(base().max_retries(10).build().is_ok());
         let day = Duration::from_secs(86_400);
         assert!(base().timeout(day).retry_backoff(day, day).build().is_ok());
     }

@@ -142,3 +142,26 @@ fn list_with_a_huge_content_length_stops_at_the_cap_without_reserving_it() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_hostile_content_length_cannot_make_the_client_reserve_it_even_with_no_cap() {
+    // With the cap raised as far as it goes, the peer alone decides what
+    // Content-Length announces: 2^64-1 (capacity overflow), 2^40 and 2^36 (allocation
+    // failures) would all abort the process if the client reserved them.
+    for announced in [u64::MAX, 1 << 40, 1 << 36] {
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {announced}\r\n\r\n"
+        )
+        .into_bytes();
+        response.extend_from_slice(b"[]");
+        let base = one_shot(response);
+        let err = client(&base, u64::MAX)
+            .list_production_tests("FK5b0KSM")
+            .unwrap_err();
+        // The peer closes after two bytes of the announced body.
+        assert!(
+            matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::ConnectionClosed),
+            "{announced}: {err:?}"
+        );
+    }
+}
