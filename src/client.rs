@@ -252,7 +252,8 @@ impl ClientBuilder {
                 )));
             }
         };
-        let url = parse_base_url(raw_url).map_err(Error::Config)?;
+        let url =
+            parse_base_url(raw_url).map_err(|msg| Error::Config(redact(&msg, &self.api_key)))?;
         match (key_env, url.host.as_str()) {
             (Some(Environment::Sandbox), PRODUCTION_HOST) => {
                 return Err(Error::Config(
@@ -336,7 +337,8 @@ struct BaseUrl {
 
 /// Checks a base URL without a URL crate: scheme, authority and path only.
 fn parse_base_url(raw: &str) -> Result<BaseUrl, String> {
-    let bad = |why: &str| Err(format!("base URL {raw:?} {why}"));
+    let shown = shown_url(raw);
+    let bad = |why: &str| Err(format!("base URL {shown:?} {why}"));
     if raw.bytes().any(|b| !b.is_ascii_graphic()) {
         return bad("contains whitespace, control or non-ASCII characters");
     }
@@ -400,6 +402,32 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl, String> {
         https,
         loopback,
     })
+}
+
+/// A base URL as an error may show it: without credentials, query or fragment (where a
+/// key or token may sit), and at most 100 characters.
+fn shown_url(raw: &str) -> String {
+    let cut = raw.find(['?', '#']).unwrap_or(raw.len());
+    let url = &raw[..cut];
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    let mut shown = match url[after_scheme..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]@{}",
+            &url[..after_scheme],
+            &url[after_scheme + at + 1..]
+        ),
+        None => url.to_owned(),
+    };
+    if cut < raw.len() {
+        shown.push_str("[…]");
+    }
+    match shown.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &shown[..i]),
+        None => shown,
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -1151,6 +1179,34 @@ mod tests {
         ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn base_url_errors_never_show_credentials_query_or_the_key() {
+        let key = "sk_workspace_test_SECRET";
+        for url in [
+            format!("https://u:{key}@127.0.0.1/connect/v1"),
+            format!("http://example.com/connect/v1?key={key}"),
+            format!("https://h.example/v1#{key}"),
+            format!("ftp://{key}.example/"),
+        ] {
+            let e = HopaeClient::builder(key)
+                .base_url(&url)
+                .build()
+                .unwrap_err();
+            let shown = e.to_string();
+            assert!(
+                shown.starts_with("invalid configuration: base URL"),
+                "{shown}"
+            );
+            assert!(!shown.contains("SECRET"), "{shown}");
+        }
+        assert_eq!(
+            shown_url("https://u:p@h.example:1/a?b#c"),
+            "https://[redacted]@h.example:1/a[…]"
+        );
+        assert_eq!(shown_url("https://h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(shown_url(&"x".repeat(300)).chars().count(), 101);
     }
 
     #[test]
