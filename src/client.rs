@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -485,6 +485,9 @@ struct Call<'a> {
     path: String,
     /// For POST: the body and its idempotency key.
     post: Option<(&'a [u8], &'a str)>,
+    /// A deadline for the whole call, retries included (used by the wait): attempts are
+    /// cut short to end by it, and no retry starts after it.
+    deadline: Option<Instant>,
 }
 
 /// A response read to the end (or to the size cap).
@@ -601,6 +604,23 @@ impl HopaeClient {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn list_production_tests(&self, client_id: &str) -> Result<Vec<ProductionTestItem>, Error> {
+        self.list(client_id, None)
+    }
+
+    /// [`HopaeClient::list_production_tests`] ending by `deadline`, retries included.
+    pub(crate) fn list_production_tests_until(
+        &self,
+        client_id: &str,
+        deadline: Instant,
+    ) -> Result<Vec<ProductionTestItem>, Error> {
+        self.list(client_id, Some(deadline))
+    }
+
+    fn list(
+        &self,
+        client_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<ProductionTestItem>, Error> {
         let path = format!(
             "/apps/{}/production-tests",
             segment("client_id", client_id)?
@@ -610,6 +630,7 @@ impl HopaeClient {
                 operation: "list production tests",
                 path,
                 post: None,
+                deadline,
             },
             models::decode_list,
         )
@@ -678,6 +699,7 @@ impl HopaeClient {
                 operation: "create production test",
                 path,
                 post: Some((&body, idempotency_key)),
+                deadline: None,
             },
             decode_object,
         )
@@ -721,6 +743,7 @@ impl HopaeClient {
                 operation: "production test report",
                 path,
                 post: None,
+                deadline: None,
             },
             decode_object,
         )
@@ -738,8 +761,14 @@ impl HopaeClient {
         loop {
             attempt += 1;
             let can_retry = attempt <= s.max_retries;
-            let wait = match self.attempt(&call) {
-                Ok(received) => match self.handle(&call, received, attempt, &decode) {
+            let timeout = match call.deadline {
+                Some(deadline) => s
+                    .timeout
+                    .min(deadline.saturating_duration_since(Instant::now())),
+                None => s.timeout,
+            };
+            let wait = match self.attempt(&call, timeout) {
+                Ok(received) => match self.handle(&call, received, attempt, timeout, &decode) {
                     Ok(value) => return Ok(value),
                     Err(Failure::Final(e)) => return Err(e),
                     Err(Failure::Retryable(e, retry_after)) => {
@@ -748,7 +777,7 @@ impl HopaeClient {
                             Some(w) => w,
                             None => retry::backoff(attempt, s.initial_backoff, s.max_backoff),
                         };
-                        if !can_retry {
+                        if !can_retry || past(call.deadline, wait) {
                             return Err(e);
                         }
                         wait
@@ -756,14 +785,15 @@ impl HopaeClient {
                 },
                 Err(e) => {
                     let (kind, retryable) = classify(&e);
-                    if !(retryable && can_retry) {
+                    let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
+                    if !(retryable && can_retry) || past(call.deadline, wait) {
                         return Err(Error::Transport(Box::new(TransportError {
                             kind,
-                            message: transport_message(&call, &e, s),
+                            message: transport_message(&call, &e, timeout, s),
                             attempts: attempt,
                         })));
                     }
-                    retry::backoff(attempt, s.initial_backoff, s.max_backoff)
+                    wait
                 }
             };
             std::thread::sleep(wait);
@@ -771,15 +801,30 @@ impl HopaeClient {
     }
 
     /// Sends one attempt and reads the body up to the cap.
-    fn attempt(&self, call: &Call<'_>) -> Result<Received, ureq::Error> {
+    fn attempt(&self, call: &Call<'_>, timeout: Duration) -> Result<Received, ureq::Error> {
         let inner = &*self.inner;
         let url = format!("{}{}", inner.base_url, call.path);
+        // The agent carries the configured deadlines; a call with its own deadline
+        // shortens them for this attempt.
+        let shorter = timeout < inner.settings.timeout;
+        let connect = inner.settings.connect_timeout.min(timeout);
         let mut response = match call.post {
-            None => inner
-                .agent
-                .get(&url)
-                .header("Authorization", &inner.authorization)
-                .call()?,
+            None => {
+                let request = inner
+                    .agent
+                    .get(&url)
+                    .header("Authorization", &inner.authorization);
+                if shorter {
+                    request
+                        .config()
+                        .timeout_global(Some(timeout))
+                        .timeout_connect(Some(connect))
+                        .build()
+                        .call()?
+                } else {
+                    request.call()?
+                }
+            }
             Some((body, key)) => inner
                 .agent
                 .post(&url)
@@ -832,6 +877,7 @@ impl HopaeClient {
         call: &Call<'_>,
         r: Received,
         attempts: u32,
+        timeout: Duration,
         decode: &impl Fn(&[u8]) -> DecodeResult<T>,
     ) -> Result<T, Failure> {
         let limit = self.inner.settings.max_response_size;
@@ -849,7 +895,7 @@ impl HopaeClient {
                     let (kind, _) = classify(&e);
                     return Err(Failure::Final(Error::Transport(Box::new(TransportError {
                         kind,
-                        message: transport_message(call, &e, &self.inner.settings),
+                        message: transport_message(call, &e, timeout, &self.inner.settings),
                         attempts,
                     }))));
                 }
@@ -1038,20 +1084,25 @@ fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
     }
 }
 
-fn transport_message(call: &Call<'_>, e: &ureq::Error, s: &Settings) -> String {
+fn transport_message(call: &Call<'_>, e: &ureq::Error, timeout: Duration, s: &Settings) -> String {
     let method = if call.post.is_some() { "POST" } else { "GET" };
     let what = match e {
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
             format!(
                 "could not connect within {:?}",
-                s.connect_timeout.min(s.timeout)
+                s.connect_timeout.min(timeout)
             )
         }
-        ureq::Error::Timeout(_) => format!("no complete response within {:?}", s.timeout),
+        ureq::Error::Timeout(_) => format!("no complete response within {timeout:?}"),
         ureq::Error::Io(io) => lowercase_first(&io.to_string()),
         other => lowercase_first(&other.to_string()),
     };
     format!("{method} {}: {what}", call.path)
+}
+
+/// Whether waiting `wait` now would end after the call's deadline.
+fn past(deadline: Option<Instant>, wait: Duration) -> bool {
+    deadline.is_some_and(|d| Instant::now() + wait >= d)
 }
 
 fn lowercase_first(s: &str) -> String {

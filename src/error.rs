@@ -155,7 +155,7 @@ const SHOWN_CHARS: usize = 200;
 /// `{:?}` would escape (control characters, line and paragraph separators, bidi
 /// overrides) is escaped, and the text is cut after `SHOWN_CHARS` characters with `…`,
 /// so a hostile or broken server can neither split nor flood the one-line `Display`.
-fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     for (i, c) in text.chars().enumerate() {
         if i == SHOWN_CHARS {
             return f.write_str("…");

@@ -1,11 +1,12 @@
 //! Waiting for a production-test request to be scheduled into a challenge.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::HopaeClient;
-use crate::error::Error;
+use crate::error::{Error, write_one_line};
 use crate::models::{Challenge, ChallengeRequest, ProductionTestItem, RequestStatus};
 
 type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
@@ -162,45 +163,49 @@ impl WaitError {
 
 impl fmt::Display for WaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("production test request ")?;
+        write_one_line(f, self.request_id())?;
         match self {
-            WaitError::RequestFailed { request_id } => {
+            WaitError::RequestFailed { .. } => f.write_str(" failed: hopae could not schedule it"),
+            WaitError::UnknownRequest { .. } => f.write_str(" is not listed for this app"),
+            WaitError::Ambiguous { candidates, .. } => {
                 write!(
                     f,
-                    "production test request {request_id} failed: hopae could not schedule it"
-                )
+                    " is no longer listed and {} challenges match its title and creation time: ",
+                    candidates.len()
+                )?;
+                for (i, id) in candidates.iter().take(SHOWN_CANDIDATES).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_one_line(f, id)?;
+                }
+                if candidates.len() > SHOWN_CANDIDATES {
+                    write!(f, " and {} more", candidates.len() - SHOWN_CANDIDATES)?;
+                }
+                Ok(())
             }
-            WaitError::UnknownRequest { request_id } => write!(
-                f,
-                "production test request {request_id} is not listed for this app"
-            ),
-            WaitError::Ambiguous {
-                request_id,
-                candidates,
-            } => write!(
-                f,
-                "production test request {request_id} is no longer listed and {} challenges \
-                 match its title and creation time: {}",
-                candidates.len(),
-                candidates.join(", ")
-            ),
             WaitError::TimedOut {
-                request_id,
                 waited,
                 last_status,
+                ..
             } => {
-                write!(
-                    f,
-                    "production test request {request_id} was not scheduled within {}",
-                    format_duration(*waited)
-                )?;
+                write!(f, " was not scheduled within {}", format_duration(*waited))?;
                 match last_status {
-                    Some(status) => write!(f, " (last status {status})"),
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status.as_str())?;
+                        f.write_str(")")
+                    }
                     None => f.write_str(" (no longer listed)"),
                 }
             }
         }
     }
 }
+
+/// How many ambiguous candidates `Display` names; [`WaitError::Ambiguous`] keeps all.
+const SHOWN_CANDIDATES: usize = 5;
 
 impl std::error::Error for WaitError {}
 
@@ -229,22 +234,33 @@ enum Poll {
     },
 }
 
-/// Applies the resolution rule to one list response. `seen` is the request as last
-/// listed, kept for the fallback once the request disappears.
+/// What the wait remembers between polls.
+#[derive(Default)]
+struct Tracker {
+    /// The request as last listed, kept for the fallback once it disappears.
+    seen: Option<ChallengeRequest>,
+    /// Challenges listed while the request was still listed unresolved: none of them
+    /// can be the request's challenge.
+    known: HashSet<String>,
+}
+
+/// Applies the resolution rule to one list response.
 fn resolve(
     items: Vec<ProductionTestItem>,
     request_id: &str,
-    seen: &mut Option<ChallengeRequest>,
+    tracker: &mut Tracker,
 ) -> Result<Poll, WaitError> {
     let mut challenges = Vec::new();
     let mut request = None;
+    // Challenges that other requests name as theirs.
+    let mut claimed = HashSet::new();
     for item in items {
         match item {
             ProductionTestItem::Challenge(c) => challenges.push(c),
             ProductionTestItem::Request(r) if r.id == request_id && request.is_none() => {
                 request = Some(r)
             }
-            ProductionTestItem::Request(_) => {}
+            ProductionTestItem::Request(r) => claimed.extend(r.challenge_id),
         }
     }
     if let Some(r) = request {
@@ -262,10 +278,11 @@ fn resolve(
             status: Some(r.status.clone()),
             challenge_id: r.challenge_id.clone(),
         };
-        *seen = Some(r);
+        tracker.known.extend(challenges.into_iter().map(|c| c.id));
+        tracker.seen = Some(r);
         return Ok(poll);
     }
-    let Some(r) = seen.as_ref() else {
+    let Some(r) = tracker.seen.as_ref() else {
         return Err(WaitError::UnknownRequest {
             request_id: request_id.to_owned(),
         });
@@ -278,7 +295,12 @@ fn resolve(
     }
     let mut matching: Vec<Challenge> = challenges
         .into_iter()
-        .filter(|c| c.title == r.payload.title && c.created_at >= r.created_at)
+        .filter(|c| {
+            c.title == r.payload.title
+                && c.created_at >= r.created_at
+                && !tracker.known.contains(&c.id)
+                && !claimed.contains(&c.id)
+        })
         .collect();
     match matching.len() {
         0 => Ok(Poll::Pending {
@@ -293,6 +315,11 @@ fn resolve(
     }
 }
 
+/// How far past the wait's timeout its last poll may run: each poll must end by the
+/// deadline plus this (and by the client's own timeout), so a slow or silent server
+/// cannot stretch the wait.
+const LAST_POLL_GRACE: Duration = Duration::from_secs(2);
+
 impl HopaeClient {
     /// Polls the production-test list until the pending request `request_id` has been
     /// scheduled, and returns its challenge (whose `id` the report endpoint takes).
@@ -301,6 +328,9 @@ impl HopaeClient {
     /// happens at once; after that the wait sleeps [`WaitOptions::interval`] between
     /// polls, but never past the timeout: the last poll happens exactly at the deadline,
     /// and the wait returns [`WaitError::TimedOut`] only if that poll did not resolve.
+    /// Every poll (its retries included) must also end by the deadline plus 2 seconds,
+    /// whatever the client's own timeout: a silent server cannot stretch the wait, and
+    /// a poll cut short that way ends the wait with [`WaitError::TimedOut`].
     ///
     /// # Resolution rule
     ///
@@ -317,8 +347,10 @@ impl HopaeClient {
     /// 5. The request was listed before but has disappeared: if it last carried a
     ///    `challengeId` that is now listed, that challenge is returned. Otherwise the
     ///    challenges created at or after the request's `createdAt` whose `title` equals
-    ///    the request's `payload.title` are candidates: exactly one is returned; more
-    ///    than one ends with [`WaitError::Ambiguous`]; none means poll again.
+    ///    the request's `payload.title` are candidates, except those already listed
+    ///    while the request was still listed unscheduled and those another listed
+    ///    request names in its `challengeId`: exactly one is returned; more than one
+    ///    ends with [`WaitError::Ambiguous`]; none means poll again.
     ///
     /// # Errors
     ///
@@ -358,13 +390,30 @@ impl HopaeClient {
         }
         let start = Instant::now();
         let deadline = start.checked_add(options.timeout);
-        let mut seen = None;
+        let mut tracker = Tracker::default();
         let mut polls: u32 = 0;
+        let mut last_status = None;
+        let wait_error = |e: WaitError| Error::Wait(Box::new(e));
         loop {
-            let items = self.list_production_tests(client_id)?;
+            let items = match deadline {
+                Some(d) => match self.list_production_tests_until(
+                    client_id,
+                    d.checked_add(LAST_POLL_GRACE).unwrap_or(d),
+                ) {
+                    // A poll cut short by the wait's own deadline is the wait timing out.
+                    Err(e) if e.is_timeout() && Instant::now() >= d => {
+                        return Err(wait_error(WaitError::TimedOut {
+                            request_id: request_id.to_owned(),
+                            waited: start.elapsed(),
+                            last_status,
+                        }));
+                    }
+                    result => result?,
+                },
+                None => self.list_production_tests(client_id)?,
+            };
             polls = polls.saturating_add(1);
-            let wait_error = |e: WaitError| Error::Wait(Box::new(e));
-            let (status, challenge_id) = match resolve(items, request_id, &mut seen) {
+            let (status, challenge_id) = match resolve(items, request_id, &mut tracker) {
                 Ok(Poll::Done(challenge)) => return Ok(challenge),
                 Ok(Poll::Pending {
                     status,
@@ -385,6 +434,7 @@ impl HopaeClient {
                 Some(d) => d - now,
                 None => Duration::MAX,
             };
+            last_status.clone_from(&status);
             if let Some(f) = &options.on_poll {
                 f(&WaitProgress {
                     polls,

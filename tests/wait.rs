@@ -460,3 +460,125 @@ fn wait_propagates_decode_error_of_a_poll_as_is() {
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
     bad.assert();
 }
+
+#[test]
+fn wait_fallback_skips_challenges_listed_while_the_request_was_pending() {
+    // Same title, created after the request, but already listed while the request was
+    // still pending: it cannot be this request's challenge.
+    let mut server = Server::new();
+    let same_title = "MitID Production Test";
+    let pending = list(
+        &mut server,
+        json!([
+            challenge("ch_earlier", same_title, "2026-04-08T10:01:00.000Z"),
+            request("pending", None)
+        ]),
+        1,
+    );
+    let gone = list(
+        &mut server,
+        json!([
+            challenge("ch_earlier", same_title, "2026-04-08T10:01:00.000Z"),
+            challenge("ch_ours", same_title, "2026-04-08T10:05:00.000Z")
+        ]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_ours");
+    pending.assert();
+    gone.assert();
+}
+
+#[test]
+fn wait_fallback_skips_challenges_another_request_names_as_its_own() {
+    let mut server = Server::new();
+    let same_title = "MitID Production Test";
+    let pending = list(&mut server, json!([request("pending", None)]), 1);
+    let gone = list(
+        &mut server,
+        json!([
+            challenge("ch_b", same_title, "2026-04-08T10:06:00.000Z"),
+            request_with_id("req_b", "scheduled", Some("ch_b")),
+            challenge("ch_ours", same_title, "2026-04-08T10:05:00.000Z")
+        ]),
+        1,
+    );
+    let c = client(&server)
+        .wait_for_challenge(APP, REQ, &fast())
+        .unwrap();
+    assert_eq!(c.id, "ch_ours");
+    pending.assert();
+    gone.assert();
+}
+
+#[test]
+fn wait_timeout_bounds_a_poll_that_never_answers() {
+    // A server that accepts and never answers; the client's own timeout is long.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hold = std::thread::spawn(move || {
+        let conn = listener.accept();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(conn);
+    });
+    let client = HopaeClient::builder("sk_workspace_test_wait")
+        .base_url(format!("http://{addr}"))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .wait_for_challenge(
+            APP,
+            REQ,
+            &WaitOptions::new()
+                .interval(Duration::from_millis(50))
+                .timeout(Duration::from_millis(200)),
+        )
+        .unwrap_err();
+    // 200 ms of wait plus the last poll's 2 s grace, far below the client's 20 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match err {
+        Error::Wait(e) => assert!(
+            matches!(
+                *e,
+                WaitError::TimedOut {
+                    last_status: None,
+                    ..
+                }
+            ),
+            "{e:?}"
+        ),
+        other => panic!("expected a wait timeout, got {other:?}"),
+    }
+    hold.join().unwrap();
+}
+
+#[test]
+fn wait_error_display_is_one_bounded_line() {
+    let e = WaitError::Ambiguous {
+        request_id: "req\n1".into(),
+        candidates: (0..1000).map(|i| format!("ch_{i}")).collect(),
+    };
+    let shown = e.to_string();
+    assert_eq!(
+        shown,
+        "production test request req\\n1 is no longer listed and 1000 challenges match its \
+         title and creation time: ch_0, ch_1, ch_2, ch_3, ch_4 and 995 more"
+    );
+    let e = WaitError::TimedOut {
+        request_id: "req_1".into(),
+        waited: Duration::from_secs(90),
+        last_status: Some(RequestStatus::Other("\u{1b}[2J".into())),
+    };
+    assert_eq!(
+        e.to_string(),
+        "production test request req_1 was not scheduled within 1m 30s (last status \\u{1b}[2J)"
+    );
+}
