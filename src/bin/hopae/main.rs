@@ -224,7 +224,11 @@ fn progress_line(
     challenge_id: Option<&str>,
 ) -> String {
     let status = match (status, challenge_id) {
-        (Some(status), Some(ch)) => format!("{status}, challenge {} not listed yet", clean(ch)),
+        (Some(status), Some(ch)) => format!(
+            "{}, challenge {} not listed yet",
+            clean(status.as_str()),
+            clean(ch)
+        ),
         (Some(status), None) => clean(status.as_str()),
         (None, _) => "no longer listed, looking for its challenge".to_owned(),
     };
@@ -302,5 +306,16 @@ mod tests {
             progress_line("req_1", 1, elapsed, None, None),
             "waiting for req_1: no longer listed, looking for its challenge (1m 05s elapsed, 1 poll)"
         );
+    }
+
+    #[test]
+    fn progress_line_escapes_control_characters_in_an_unknown_status() {
+        let elapsed = Duration::from_secs(1);
+        let evil = hopae::RequestStatus::from("\x1b[2J");
+        for challenge_id in [None, Some("ch_1")] {
+            let line = progress_line("req_1", 1, elapsed, Some(&evil), challenge_id);
+            assert!(!line.contains('\x1b'), "{line:?}");
+            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+        }
     }
 }
