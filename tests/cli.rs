@@ -176,6 +176,7 @@ fn subcommand_help_lists_its_options() {
     ] {
         assert!(r.stdout.contains(opt), "{opt}");
     }
+    assert!(r.stdout.contains("must be joined: --title=--T"));
     let r = run_with(None, &[], &["production-tests", "wait", "--help"]);
     assert!(r.stdout.contains("--timeout D"));
     assert!(r.stdout.contains("--interval D"));
@@ -215,6 +216,22 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
             "missing <CHALLENGE_ID>",
         ),
         (&["production-tests", "create", APP][..], "missing --title"),
+        (
+            &["production-tests", "create", APP, "--title", "--json"][..],
+            "--title needs a value, not `--json`",
+        ),
+        (
+            &[
+                "production-tests",
+                "create",
+                APP,
+                "--description",
+                "--json",
+                "--title",
+                "T",
+            ][..],
+            "--description needs a value, not `--json`",
+        ),
         (
             &[
                 "production-tests",

@@ -126,6 +126,9 @@ Options:
 ",
     common_options!(),
     "
+A value follows its option (--title T) or is joined to it with = (--title=T); a value
+that starts with -- must be joined: --title=--T.
+
 ",
     environment!(),
     "
@@ -361,13 +364,20 @@ fn parse_subcommand(sub: &'static str, raw: &[&str]) -> Result<(Command, Common)
         } else if let Some(&opt) = values.iter().chain(COMMON_VALUES).find(|f| **f == name) {
             let value = match inline {
                 Some(v) => v,
-                None => {
-                    let Some(&v) = raw.get(i) else {
-                        return Err(args.usage_error(format!("{opt} needs a value")));
-                    };
-                    i += 1;
-                    v
-                }
+                // A separate value never starts with `--`: `--title --json` is a missing
+                // title, not a test titled "--json". `--title=--json` is one.
+                None => match raw.get(i) {
+                    Some(&v) if !v.starts_with("--") => {
+                        i += 1;
+                        v
+                    }
+                    Some(&next) => {
+                        return Err(args.usage_error(format!(
+                            "{opt} needs a value, not `{next}`; write {opt}=VALUE for a value that starts with --"
+                        )));
+                    }
+                    None => return Err(args.usage_error(format!("{opt} needs a value"))),
+                },
             };
             args.options.push((opt, Some(value)));
         } else {
@@ -600,6 +610,55 @@ mod tests {
             assert!(f.message.contains(needle), "{line}: {}", f.message);
             assert!(!f.message.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn option_value_never_swallows_the_next_option() {
+        for (line, needle) in [
+            (
+                "production-tests create a --description --json --title T",
+                "--description needs a value",
+            ),
+            (
+                "production-tests create a --title --json",
+                "--title needs a value",
+            ),
+            (
+                "production-tests create a --title -- T",
+                "--title needs a value",
+            ),
+            (
+                "production-tests list a --base-url --retries 1",
+                "--base-url needs a value",
+            ),
+            (
+                "production-tests wait a r --interval --timeout 1m",
+                "--interval needs a value",
+            ),
+        ] {
+            let f = parse_err(line);
+            assert_eq!(f.code, 2, "{line}");
+            assert!(f.message.contains(needle), "{line}: {}", f.message);
+            assert!(!f.message.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn option_value_starting_with_dashes_needs_the_equals_form() {
+        let (cmd, common) =
+            parse_ok("production-tests create a --title=--json --description=--x --json");
+        assert_eq!(
+            cmd,
+            Command::Create {
+                client_id: "a".into(),
+                test: NewProductionTest::new("--json").description("--x"),
+                idempotency_key: None,
+            }
+        );
+        assert!(common.json);
+        // A single dash is an ordinary value (and gets the option's own error).
+        let f = parse_err("production-tests create a --title T --max-stamps -1");
+        assert!(f.message.contains("--max-stamps expects"), "{}", f.message);
     }
 
     #[test]
