@@ -179,7 +179,10 @@ fn subcommand_help_lists_its_options() {
     assert!(r.stdout.contains("must be joined: --title=--T"));
     let r = run_with(None, &[], &["production-tests", "wait", "--help"]);
     assert!(r.stdout.contains("--timeout D"));
-    assert!(r.stdout.contains("--interval D"));
+    assert!(
+        r.stdout
+            .contains("--interval D      pause between polls, at least 100ms")
+    );
 }
 
 #[test]
@@ -661,7 +664,7 @@ fn network_failure_exits_3() {
         &["list", APP][..],
         &["report", APP, CHALLENGE][..],
         &["create", APP, "--title", "T"][..],
-        &["wait", APP, REQUEST, "--interval", "10ms"][..],
+        &["wait", APP, REQUEST, "--interval", "100ms"][..],
     ] {
         let mut args = vec!["production-tests"];
         args.extend_from_slice(sub);
@@ -755,7 +758,7 @@ fn wait_prints_the_challenge_id_once_scheduled_and_is_silent_when_not_a_terminal
             APP,
             REQUEST,
             "--interval",
-            "10ms",
+            "100ms",
             "--timeout",
             "1m",
         ],
@@ -813,7 +816,7 @@ fn wait_ambiguous_match_exits_5_naming_the_candidates() {
             challenge_item("ch_b", "2026-04-08T10:02:00.000Z")
         ]),
     );
-    run(&server, &["wait", APP, REQUEST, "--interval", "10ms"]).assert_error(
+    run(&server, &["wait", APP, REQUEST, "--interval", "100ms"]).assert_error(
         5,
         "2 challenges match its title and creation time: ch_a, ch_b",
     );
@@ -837,9 +840,9 @@ fn wait_timeout_exits_5_with_the_last_status() {
             APP,
             REQUEST,
             "--timeout",
-            "100ms",
+            "250ms",
             "--interval",
-            "20ms",
+            "100ms",
         ],
     );
     r.assert_error(5, "was not scheduled within");
@@ -852,13 +855,15 @@ fn wait_timeout_exits_5_with_the_last_status() {
 }
 
 #[test]
-fn wait_with_zero_interval_is_a_usage_error() {
+fn wait_with_interval_below_100ms_is_a_usage_error() {
     let mut server = Server::new();
     let none = no_calls(&mut server);
-    run(&server, &["wait", APP, REQUEST, "--interval", "0s"]).assert_error(
-        2,
-        "invalid input: the wait interval must be greater than zero",
-    );
+    for interval in ["0s", "1ms", "99ms"] {
+        run(&server, &["wait", APP, REQUEST, "--interval", interval]).assert_error(
+            2,
+            &format!("--interval must be at least 100ms, got `{interval}`"),
+        );
+    }
     none.assert();
 }
 
@@ -872,7 +877,7 @@ fn wait_api_error_while_polling_exits_1() {
         404,
         r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"App not found"},"request_id":"r-9"}"#,
     );
-    run(&server, &["wait", APP, REQUEST, "--interval", "10ms"])
+    run(&server, &["wait", APP, REQUEST, "--interval", "100ms"])
         .assert_error(1, "RESOURCE_NOT_FOUND: \"App not found\" (request id r-9)");
     pending.assert();
     gone.assert();

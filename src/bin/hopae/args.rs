@@ -168,7 +168,7 @@ Usage:
 
 Options:
       --timeout D       give up after D (default 10m)
-      --interval D      pause between polls (default 15s)
+      --interval D      pause between polls, at least 100ms (default 15s)
                         D is a number with an optional unit: 500ms, 90 or 90s, 15m, 1h
 ",
     common_options!(),
@@ -301,6 +301,10 @@ impl<'a> Args<'a> {
         Ok(std::array::from_fn(|i| self.positionals[i].to_owned()))
     }
 }
+
+/// The shortest `--interval` of `wait`: a typo such as `1ms` must not poll the API a
+/// thousand times a second.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
 const COMMON_FLAGS: &[&str] = &["--json"];
 const COMMON_VALUES: &[&str] = &["--base-url", "--retries"];
@@ -446,11 +450,19 @@ fn parse_subcommand(sub: &'static str, raw: &[&str]) -> Result<(Command, Common)
                     ))
                 }),
             };
+            let interval = duration("--interval")?.unwrap_or(WaitOptions::DEFAULT_INTERVAL);
+            if interval < MIN_INTERVAL {
+                let given = args.single("--interval")?.unwrap_or_default();
+                return Err(args.usage_error(format!(
+                    "--interval must be at least {}ms, got `{given}`",
+                    MIN_INTERVAL.as_millis()
+                )));
+            }
             Command::Wait {
                 client_id,
                 request_id,
                 timeout: duration("--timeout")?.unwrap_or(WaitOptions::DEFAULT_TIMEOUT),
-                interval: duration("--interval")?.unwrap_or(WaitOptions::DEFAULT_INTERVAL),
+                interval,
             }
         }
     };
@@ -659,6 +671,26 @@ mod tests {
         // A single dash is an ordinary value (and gets the option's own error).
         let f = parse_err("production-tests create a --title T --max-stamps -1");
         assert!(f.message.contains("--max-stamps expects"), "{}", f.message);
+    }
+
+    #[test]
+    fn wait_interval_below_100ms_is_a_usage_error() {
+        for interval in ["0", "0s", "1ms", "99ms"] {
+            let f = parse_err(&format!("production-tests wait a r --interval {interval}"));
+            assert_eq!(f.code, 2, "{interval}");
+            assert!(
+                f.message.contains(&format!(
+                    "--interval must be at least 100ms, got `{interval}`"
+                )),
+                "{interval}: {}",
+                f.message
+            );
+        }
+        let (cmd, _) = parse_ok("production-tests wait a r --interval 100ms");
+        assert!(matches!(
+            cmd,
+            Command::Wait { interval, .. } if interval == Duration::from_millis(100)
+        ));
     }
 
     #[test]
