@@ -48,13 +48,34 @@ impl Run {
     }
 }
 
+/// A proxy that refuses every connection.
+const DEAD_PROXY: &str = "http://127.0.0.1:1";
+
 /// Runs the binary with `HOPAE_API_KEY` set to `key` (or unset for `None`) and no
 /// `HOPAE_BASE_URL`, unless `env` adds one.
+///
+/// Every run goes through a dead proxy: the client honours the proxy variables for every
+/// host but loopback, so a run that would reach a real host (a regression in a check
+/// that should refuse a URL before sending, a default base URL) fails at once instead of
+/// leaving the machine. `NO_PROXY` from the caller's environment could exempt a host,
+/// so it is removed.
 fn run_with(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hopae"));
     cmd.args(args)
         .env_remove("HOPAE_API_KEY")
-        .env_remove("HOPAE_BASE_URL");
+        .env_remove("HOPAE_BASE_URL")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env(var, DEAD_PROXY);
+    }
     if let Some(key) = key {
         cmd.env("HOPAE_API_KEY", key);
     }
@@ -321,6 +342,17 @@ fn key_without_environment_and_bad_base_urls_are_usage_errors() {
         2,
         "a sandbox key (sk_workspace_test_) only works on the sandbox host",
     );
+}
+
+#[test]
+fn runs_cannot_reach_a_non_loopback_host() {
+    // The key's environment is the real sandbox host: the dead proxy refuses the call.
+    let r = run_with(
+        Some(KEY),
+        &[],
+        &["production-tests", "list", APP, "--retries", "0"],
+    );
+    r.assert_error(3, "connection refused");
 }
 
 // ---------------------------------------------------------------------------------------
