@@ -4,7 +4,8 @@
 //! cargo run --example quickstart                  # offline, against a local mock server
 //! cargo run --example quickstart -- --serve       # only serve the mock API, for the CLI
 //! HOPAE_API_KEY=sk_workspace_test_... \
-//!   cargo run --example quickstart -- <CLIENT_ID> [--create TITLE]   # the real API
+//!   cargo run --example quickstart -- <CLIENT_ID> \
+//!   [--create TITLE [--provider ID]... [--max-stamps N]]   # the real API
 //! ```
 //!
 //! Without `HOPAE_API_KEY` (or with `--offline`) the program starts a local mockito
@@ -13,7 +14,10 @@
 //! the same server and waits, so that the `hopae` command-line tool can be tried against
 //! it. With a key and a client id the program runs the same calls against the real API;
 //! it requests a real production test (steps 3 to 5) only when `--create TITLE` is
-//! given, since that asks real users to take part.
+//! given, since that asks real users to take part. That test goes to every eligible
+//! provider with the API's default number of stamps, unless `--provider ID` (repeat for
+//! several) or `--max-stamps N` says otherwise. The offline demo requests a Smart-ID test
+//! with 5 stamps.
 
 use std::time::Duration;
 
@@ -47,20 +51,125 @@ fn main() -> Result<(), hopae::Error> {
         let demo = demo::start();
         return offline_flow(&demo).map(drop);
     }
-    let (client_id, create) = match args.as_slice() {
-        [id] if !id.starts_with('-') => (id.as_str(), None),
-        [id, flag, title] if flag == "--create" => (id.as_str(), Some(title.as_str())),
-        _ => {
-            eprintln!(
-                "usage: cargo run --example quickstart -- <CLIENT_ID> [--create TITLE]  \
-                 (with HOPAE_API_KEY set; without it the demo runs offline)"
-            );
+    let live = match parse_live(&args) {
+        Ok(live) => live,
+        Err(why) => {
+            eprintln!("error: {why}\n{USAGE}");
             std::process::exit(2);
         }
     };
     let client = HopaeClient::from_env()?;
     println!("Live run against {}", client.base_url());
-    flow(&client, client_id, create, WaitOptions::new()).map(drop)
+    flow(
+        &client,
+        &live.client_id,
+        live.create.as_ref(),
+        WaitOptions::new(),
+    )
+    .map(drop)
+}
+
+const USAGE: &str = "\
+usage: cargo run --example quickstart -- <CLIENT_ID> [--create TITLE [--provider ID]... [--max-stamps N]]
+  with HOPAE_API_KEY set; without it the demo runs offline
+  --create TITLE  also request a real production test (real users take part) and wait for it
+  --provider ID   restrict it to this provider; repeat for several (default: every eligible one)
+  --max-stamps N  stamp claims to collect (default: the API's, 3)";
+
+/// What the live run does, from its command line.
+#[derive(Debug, PartialEq)]
+struct Live {
+    client_id: String,
+    /// The production test to request, from `--create TITLE` and its options.
+    create: Option<Create>,
+}
+
+/// A production test to request. What is not given is left to the API: every eligible
+/// provider, its default number of stamps.
+#[derive(Debug, PartialEq)]
+struct Create {
+    title: String,
+    providers: Vec<String>,
+    max_stamps: Option<u32>,
+}
+
+impl Create {
+    fn test(&self) -> NewProductionTest {
+        let mut test = NewProductionTest::new(&self.title);
+        if !self.providers.is_empty() {
+            test = test.provider_ids(&self.providers);
+        }
+        if let Some(n) = self.max_stamps {
+            test = test.max_stamps(n);
+        }
+        test
+    }
+
+    /// The `hopae production-tests create` options that request the same test.
+    fn options(&self) -> String {
+        let mut out = format!("--title {:?}", self.title);
+        for p in &self.providers {
+            out.push_str(&format!(" --provider {p}"));
+        }
+        if let Some(n) = self.max_stamps {
+            out.push_str(&format!(" --max-stamps {n}"));
+        }
+        out
+    }
+}
+
+/// The offline demo's request: a Smart-ID test with 5 stamps, as the mock server expects.
+fn demo_create() -> Create {
+    Create {
+        title: DEMO_TITLE.into(),
+        providers: vec!["smartid".into()],
+        max_stamps: Some(5),
+    }
+}
+
+/// Reads `<CLIENT_ID> [--create TITLE [--provider ID]... [--max-stamps N]]`, options in
+/// any order.
+fn parse_live(args: &[String]) -> Result<Live, String> {
+    let mut client_id = None;
+    let (mut title, mut providers, mut max_stamps) = (None, Vec::new(), None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .filter(|v| !v.starts_with("--"))
+                .ok_or(format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--create" if title.is_some() => return Err("--create given more than once".into()),
+            "--create" => title = Some(value()?.clone()),
+            "--provider" => providers.push(value()?.clone()),
+            "--max-stamps" if max_stamps.is_some() => {
+                return Err("--max-stamps given more than once".into());
+            }
+            "--max-stamps" => {
+                let v = value()?;
+                let n = v.parse().map_err(|_| {
+                    format!("--max-stamps expects a positive whole number, got `{v}`")
+                })?;
+                max_stamps = Some(n);
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
+            id if client_id.is_none() => client_id = Some(id.to_owned()),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    let client_id = client_id.ok_or("missing <CLIENT_ID>")?;
+    let create = match title {
+        Some(title) => Some(Create {
+            title,
+            providers,
+            max_stamps,
+        }),
+        None if !providers.is_empty() => return Err("--provider needs --create TITLE".into()),
+        None if max_stamps.is_some() => return Err("--max-stamps needs --create TITLE".into()),
+        None => None,
+    };
+    Ok(Live { client_id, create })
 }
 
 /// The flow against the demo server, polling every 300 ms so that it ends at once.
@@ -71,7 +180,7 @@ fn offline_flow(demo: &demo::Demo) -> Result<Option<Challenge>, hopae::Error> {
     let wait = WaitOptions::new()
         .interval(Duration::from_millis(300))
         .timeout(Duration::from_secs(10));
-    flow(&client, DEMO_APP, Some(DEMO_TITLE), wait)
+    flow(&client, DEMO_APP, Some(&demo_create()), wait)
 }
 
 /// The flow a user follows: see what exists, read a report, request a test, wait for it
@@ -79,7 +188,7 @@ fn offline_flow(demo: &demo::Demo) -> Result<Option<Challenge>, hopae::Error> {
 fn flow(
     client: &HopaeClient,
     app: &str,
-    create: Option<&str>,
+    create: Option<&Create>,
     wait: WaitOptions,
 ) -> Result<Option<Challenge>, hopae::Error> {
     section(
@@ -101,18 +210,15 @@ fn flow(
         None => println!("\n== 2. No scheduled challenge yet, so no report"),
     }
 
-    let Some(title) = create else {
+    let Some(create) = create else {
         println!("\n== 3. Skipped: pass --create TITLE to request a real production test");
         return Ok(None);
     };
     section(
         "3. Request a new production test",
-        &format!("create {app} --title {title:?} --provider smartid --max-stamps 5"),
+        &format!("create {app} {}", create.options()),
     );
-    let test = NewProductionTest::new(title)
-        .provider_ids(["smartid"])
-        .max_stamps(5);
-    let request = client.create_production_test(app, &test)?;
+    let request = client.create_production_test(app, &create.test())?;
     print!("{}", request_text(&request));
 
     section(
@@ -178,7 +284,10 @@ fn list_table(items: &[ProductionTestItem]) -> String {
 
 fn request_text(r: &ChallengeRequest) -> String {
     let p = &r.payload;
-    let providers = p.provider_ids.as_deref().unwrap_or_default().join(", ");
+    let providers = match p.provider_ids.as_deref() {
+        Some(ids) if !ids.is_empty() => ids.join(", "),
+        _ => "all eligible".into(),
+    };
     let stamps = p
         .max_stamp_claims
         .map_or("API default".into(), |n| n.to_string());
@@ -371,6 +480,98 @@ mod demo {
 
 #[cfg(test)]
 mod tests {
+    use super::{Create, Live, parse_live};
+    use hopae::NewProductionTest;
+
+    fn live(line: &[&str]) -> Result<Live, String> {
+        let args: Vec<String> = line.iter().map(|a| a.to_string()).collect();
+        parse_live(&args)
+    }
+
+    #[test]
+    fn live_create_leaves_providers_and_stamps_to_the_api_by_default() {
+        let run = live(&["FK5b0KSM", "--create", "MitID test"]).unwrap();
+        assert_eq!(run.client_id, "FK5b0KSM");
+        let create = run.create.expect("--create given");
+        assert_eq!(create.test(), NewProductionTest::new("MitID test"));
+        assert_eq!(create.options(), r#"--title "MitID test""#);
+        let run = live(&["FK5b0KSM"]).unwrap();
+        assert_eq!(run.create, None);
+    }
+
+    #[test]
+    fn live_create_takes_providers_and_max_stamps_in_any_order() {
+        let run = live(&[
+            "--provider",
+            "mitid",
+            "FK5b0KSM",
+            "--max-stamps",
+            "2",
+            "--create",
+            "MitID test",
+            "--provider",
+            "bankidse",
+        ])
+        .unwrap();
+        let create = run.create.expect("--create given");
+        assert_eq!(
+            create.test(),
+            NewProductionTest::new("MitID test")
+                .provider_ids(["mitid", "bankidse"])
+                .max_stamps(2)
+        );
+        assert_eq!(
+            create.options(),
+            r#"--title "MitID test" --provider mitid --provider bankidse --max-stamps 2"#
+        );
+    }
+
+    #[test]
+    fn live_arguments_are_checked() {
+        for (line, needle) in [
+            (&[][..], "missing <CLIENT_ID>"),
+            (&["a", "b"][..], "unexpected argument `b`"),
+            (&["a", "--create"][..], "--create needs a value"),
+            (
+                &["a", "--provider", "mitid"][..],
+                "--provider needs --create",
+            ),
+            (
+                &["a", "--create", "T", "--max-stamps", "x"][..],
+                "--max-stamps expects",
+            ),
+            (
+                &[
+                    "a",
+                    "--create",
+                    "T",
+                    "--max-stamps",
+                    "1",
+                    "--max-stamps",
+                    "2",
+                ][..],
+                "more than once",
+            ),
+            (&["a", "--verbose"][..], "unknown option `--verbose`"),
+        ] {
+            let err = live(line).unwrap_err();
+            assert!(err.contains(needle), "{line:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn offline_create_keeps_the_demo_values() {
+        let demo = super::demo_create();
+        assert_eq!(
+            demo,
+            Create {
+                title: super::DEMO_TITLE.into(),
+                providers: vec!["smartid".into()],
+                max_stamps: Some(5),
+            }
+        );
+    }
+
     /// The offline run, as `cargo run --example quickstart` does it: every call is made
     /// as many times as the demo server expects, and the wait ends with the new challenge.
     #[test]

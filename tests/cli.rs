@@ -48,13 +48,34 @@ impl Run {
     }
 }
 
+/// A proxy that refuses every connection.
+const DEAD_PROXY: &str = "http://127.0.0.1:1";
+
 /// Runs the binary with `HOPAE_API_KEY` set to `key` (or unset for `None`) and no
 /// `HOPAE_BASE_URL`, unless `env` adds one.
+///
+/// Every run goes through a dead proxy: the client honours the proxy variables for every
+/// host but loopback, so a run that would reach a real host (a regression in a check
+/// that should refuse a URL before sending, a default base URL) fails at once instead of
+/// leaving the machine. `NO_PROXY` from the caller's environment could exempt a host,
+/// so it is removed.
 fn run_with(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hopae"));
     cmd.args(args)
         .env_remove("HOPAE_API_KEY")
-        .env_remove("HOPAE_BASE_URL");
+        .env_remove("HOPAE_BASE_URL")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env(var, DEAD_PROXY);
+    }
     if let Some(key) = key {
         cmd.env("HOPAE_API_KEY", key);
     }
@@ -176,9 +197,13 @@ fn subcommand_help_lists_its_options() {
     ] {
         assert!(r.stdout.contains(opt), "{opt}");
     }
+    assert!(r.stdout.contains("must be joined: --title=--T"));
     let r = run_with(None, &[], &["production-tests", "wait", "--help"]);
     assert!(r.stdout.contains("--timeout D"));
-    assert!(r.stdout.contains("--interval D"));
+    assert!(
+        r.stdout
+            .contains("--interval D      pause between polls, at least 100ms")
+    );
 }
 
 #[test]
@@ -215,6 +240,22 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
             "missing <CHALLENGE_ID>",
         ),
         (&["production-tests", "create", APP][..], "missing --title"),
+        (
+            &["production-tests", "create", APP, "--title", "--json"][..],
+            "--title needs a value, not `--json`",
+        ),
+        (
+            &[
+                "production-tests",
+                "create",
+                APP,
+                "--description",
+                "--json",
+                "--title",
+                "T",
+            ][..],
+            "--description needs a value, not `--json`",
+        ),
         (
             &[
                 "production-tests",
@@ -301,6 +342,17 @@ fn key_without_environment_and_bad_base_urls_are_usage_errors() {
         2,
         "a sandbox key (sk_workspace_test_) only works on the sandbox host",
     );
+}
+
+#[test]
+fn runs_cannot_reach_a_non_loopback_host() {
+    // The key's environment is the real sandbox host: the dead proxy refuses the call.
+    let r = run_with(
+        Some(KEY),
+        &[],
+        &["production-tests", "list", APP, "--retries", "0"],
+    );
+    r.assert_error(3, "connection refused");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -644,7 +696,7 @@ fn network_failure_exits_3() {
         &["list", APP][..],
         &["report", APP, CHALLENGE][..],
         &["create", APP, "--title", "T"][..],
-        &["wait", APP, REQUEST, "--interval", "10ms"][..],
+        &["wait", APP, REQUEST, "--interval", "100ms"][..],
     ] {
         let mut args = vec!["production-tests"];
         args.extend_from_slice(sub);
@@ -738,7 +790,7 @@ fn wait_prints_the_challenge_id_once_scheduled_and_is_silent_when_not_a_terminal
             APP,
             REQUEST,
             "--interval",
-            "10ms",
+            "100ms",
             "--timeout",
             "1m",
         ],
@@ -796,7 +848,7 @@ fn wait_ambiguous_match_exits_5_naming_the_candidates() {
             challenge_item("ch_b", "2026-04-08T10:02:00.000Z")
         ]),
     );
-    run(&server, &["wait", APP, REQUEST, "--interval", "10ms"]).assert_error(
+    run(&server, &["wait", APP, REQUEST, "--interval", "100ms"]).assert_error(
         5,
         "2 challenges match its title and creation time: ch_a, ch_b",
     );
@@ -820,9 +872,9 @@ fn wait_timeout_exits_5_with_the_last_status() {
             APP,
             REQUEST,
             "--timeout",
-            "100ms",
+            "250ms",
             "--interval",
-            "20ms",
+            "100ms",
         ],
     );
     r.assert_error(5, "was not scheduled within");
@@ -835,13 +887,15 @@ fn wait_timeout_exits_5_with_the_last_status() {
 }
 
 #[test]
-fn wait_with_zero_interval_is_a_usage_error() {
+fn wait_with_interval_below_100ms_is_a_usage_error() {
     let mut server = Server::new();
     let none = no_calls(&mut server);
-    run(&server, &["wait", APP, REQUEST, "--interval", "0s"]).assert_error(
-        2,
-        "invalid input: the wait interval must be greater than zero",
-    );
+    for interval in ["0s", "1ms", "99ms"] {
+        run(&server, &["wait", APP, REQUEST, "--interval", interval]).assert_error(
+            2,
+            &format!("--interval must be at least 100ms, got `{interval}`"),
+        );
+    }
     none.assert();
 }
 
@@ -855,7 +909,7 @@ fn wait_api_error_while_polling_exits_1() {
         404,
         r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"App not found"},"request_id":"r-9"}"#,
     );
-    run(&server, &["wait", APP, REQUEST, "--interval", "10ms"])
+    run(&server, &["wait", APP, REQUEST, "--interval", "100ms"])
         .assert_error(1, "RESOURCE_NOT_FOUND: \"App not found\" (request id r-9)");
     pending.assert();
     gone.assert();

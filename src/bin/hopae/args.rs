@@ -24,7 +24,7 @@ macro_rules! common_options {
     () => {
         "      --json            print the API's JSON (wire shape) instead of a table
       --base-url URL    API base URL (default: $HOPAE_BASE_URL, else the key's environment)
-      --retries N       retries of a failed HTTP call (default 2)
+      --retries N       retries of a failed HTTP call (default 2, at most 10)
   -h, --help            print this help
 "
     };
@@ -126,6 +126,9 @@ Options:
 ",
     common_options!(),
     "
+A value follows its option (--title T) or is joined to it with = (--title=T); a value
+that starts with -- must be joined: --title=--T.
+
 ",
     environment!(),
     "
@@ -165,7 +168,7 @@ Usage:
 
 Options:
       --timeout D       give up after D (default 10m)
-      --interval D      pause between polls (default 15s)
+      --interval D      pause between polls, at least 100ms (default 15s)
                         D is a number with an optional unit: 500ms, 90 or 90s, 15m, 1h
 ",
     common_options!(),
@@ -299,6 +302,10 @@ impl<'a> Args<'a> {
     }
 }
 
+/// The shortest `--interval` of `wait`: a typo such as `1ms` must not poll the API a
+/// thousand times a second.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
 const COMMON_FLAGS: &[&str] = &["--json"];
 const COMMON_VALUES: &[&str] = &["--base-url", "--retries"];
 
@@ -361,13 +368,20 @@ fn parse_subcommand(sub: &'static str, raw: &[&str]) -> Result<(Command, Common)
         } else if let Some(&opt) = values.iter().chain(COMMON_VALUES).find(|f| **f == name) {
             let value = match inline {
                 Some(v) => v,
-                None => {
-                    let Some(&v) = raw.get(i) else {
-                        return Err(args.usage_error(format!("{opt} needs a value")));
-                    };
-                    i += 1;
-                    v
-                }
+                // A separate value never starts with `--`: `--title --json` is a missing
+                // title, not a test titled "--json". `--title=--json` is one.
+                None => match raw.get(i) {
+                    Some(&v) if !v.starts_with("--") => {
+                        i += 1;
+                        v
+                    }
+                    Some(&next) => {
+                        return Err(args.usage_error(format!(
+                            "{opt} needs a value, not `{next}`; write {opt}=VALUE for a value that starts with --"
+                        )));
+                    }
+                    None => return Err(args.usage_error(format!("{opt} needs a value"))),
+                },
             };
             args.options.push((opt, Some(value)));
         } else {
@@ -436,11 +450,19 @@ fn parse_subcommand(sub: &'static str, raw: &[&str]) -> Result<(Command, Common)
                     ))
                 }),
             };
+            let interval = duration("--interval")?.unwrap_or(WaitOptions::DEFAULT_INTERVAL);
+            if interval < MIN_INTERVAL {
+                let given = args.single("--interval")?.unwrap_or_default();
+                return Err(args.usage_error(format!(
+                    "--interval must be at least {}ms, got `{given}`",
+                    MIN_INTERVAL.as_millis()
+                )));
+            }
             Command::Wait {
                 client_id,
                 request_id,
                 timeout: duration("--timeout")?.unwrap_or(WaitOptions::DEFAULT_TIMEOUT),
-                interval: duration("--interval")?.unwrap_or(WaitOptions::DEFAULT_INTERVAL),
+                interval,
             }
         }
     };
@@ -600,6 +622,75 @@ mod tests {
             assert!(f.message.contains(needle), "{line}: {}", f.message);
             assert!(!f.message.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn option_value_never_swallows_the_next_option() {
+        for (line, needle) in [
+            (
+                "production-tests create a --description --json --title T",
+                "--description needs a value",
+            ),
+            (
+                "production-tests create a --title --json",
+                "--title needs a value",
+            ),
+            (
+                "production-tests create a --title -- T",
+                "--title needs a value",
+            ),
+            (
+                "production-tests list a --base-url --retries 1",
+                "--base-url needs a value",
+            ),
+            (
+                "production-tests wait a r --interval --timeout 1m",
+                "--interval needs a value",
+            ),
+        ] {
+            let f = parse_err(line);
+            assert_eq!(f.code, 2, "{line}");
+            assert!(f.message.contains(needle), "{line}: {}", f.message);
+            assert!(!f.message.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn option_value_starting_with_dashes_needs_the_equals_form() {
+        let (cmd, common) =
+            parse_ok("production-tests create a --title=--json --description=--x --json");
+        assert_eq!(
+            cmd,
+            Command::Create {
+                client_id: "a".into(),
+                test: NewProductionTest::new("--json").description("--x"),
+                idempotency_key: None,
+            }
+        );
+        assert!(common.json);
+        // A single dash is an ordinary value (and gets the option's own error).
+        let f = parse_err("production-tests create a --title T --max-stamps -1");
+        assert!(f.message.contains("--max-stamps expects"), "{}", f.message);
+    }
+
+    #[test]
+    fn wait_interval_below_100ms_is_a_usage_error() {
+        for interval in ["0", "0s", "1ms", "99ms"] {
+            let f = parse_err(&format!("production-tests wait a r --interval {interval}"));
+            assert_eq!(f.code, 2, "{interval}");
+            assert!(
+                f.message.contains(&format!(
+                    "--interval must be at least 100ms, got `{interval}`"
+                )),
+                "{interval}: {}",
+                f.message
+            );
+        }
+        let (cmd, _) = parse_ok("production-tests wait a r --interval 100ms");
+        assert!(matches!(
+            cmd,
+            Command::Wait { interval, .. } if interval == Duration::from_millis(100)
+        ));
     }
 
     #[test]

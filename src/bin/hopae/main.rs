@@ -7,7 +7,7 @@ mod output;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hopae::{Challenge, Error, HopaeClient, RequestStatus, WaitOptions};
@@ -190,9 +190,11 @@ fn wait(
     interval: Duration,
 ) -> Result<Challenge, Failure> {
     let mut options = WaitOptions::new().timeout(timeout).interval(interval);
-    let progress = io::stderr().is_terminal();
-    if progress {
-        let shown = Mutex::new(0usize);
+    let progress = io::stderr()
+        .is_terminal()
+        .then(|| Arc::new(Mutex::new(ProgressLine::default())));
+    if let Some(shown) = &progress {
+        let shown = Arc::clone(shown);
         let id = request_id.to_owned();
         options = options.on_poll(move |p| {
             let line = progress_line(
@@ -202,18 +204,46 @@ fn wait(
                 p.status.as_ref(),
                 p.challenge_id.as_deref(),
             );
-            let mut width = shown.lock().unwrap_or_else(|e| e.into_inner());
-            let pad = width.saturating_sub(line.chars().count());
-            let _ = write!(io::stderr().lock(), "\r{line}{:pad$}", "");
-            *width = line.chars().count();
+            let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = shown.draw(&mut io::stderr().lock(), &line);
         });
     }
     let result = client.wait_for_challenge(client_id, request_id, &options);
-    if progress {
-        // End the progress line so that what follows starts on a fresh one.
-        let _ = writeln!(io::stderr().lock());
+    if let Some(shown) = &progress {
+        // End the progress line so that what follows (the result, or an error) starts on
+        // a fresh one.
+        let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = shown.end(&mut io::stderr().lock());
     }
     Ok(result?)
+}
+
+/// The progress line of `wait` on a terminal, redrawn in place after every poll.
+#[derive(Debug, Default)]
+struct ProgressLine {
+    /// Characters of the line on screen; 0 when none is (progress lines are never empty).
+    width: usize,
+}
+
+impl ProgressLine {
+    /// Redraws the line: back to its start, the new text, then spaces over the rest of
+    /// the old one.
+    fn draw(&mut self, out: &mut impl Write, line: &str) -> io::Result<()> {
+        let width = line.chars().count();
+        let pad = self.width.saturating_sub(width);
+        self.width = width;
+        write!(out, "\r{line}{:pad$}", "")?;
+        out.flush()
+    }
+
+    /// Ends the line, so that the next output starts on a fresh one. Writes nothing when
+    /// no line is on screen (an error on the first poll gets no empty line before it).
+    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if std::mem::take(&mut self.width) == 0 {
+            return Ok(());
+        }
+        writeln!(out)
+    }
 }
 
 fn progress_line(
@@ -224,7 +254,11 @@ fn progress_line(
     challenge_id: Option<&str>,
 ) -> String {
     let status = match (status, challenge_id) {
-        (Some(status), Some(ch)) => format!("{status}, challenge {} not listed yet", clean(ch)),
+        (Some(status), Some(ch)) => format!(
+            "{}, challenge {} not listed yet",
+            clean(status.as_str()),
+            clean(ch)
+        ),
         (Some(status), None) => clean(status.as_str()),
         (None, _) => "no longer listed, looking for its challenge".to_owned(),
     };
@@ -302,5 +336,39 @@ mod tests {
             progress_line("req_1", 1, elapsed, None, None),
             "waiting for req_1: no longer listed, looking for its challenge (1m 05s elapsed, 1 poll)"
         );
+    }
+
+    fn drawn(f: impl FnOnce(&mut ProgressLine, &mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut ProgressLine::default(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn progress_line_redraws_in_place_and_ends_with_one_newline() {
+        let out = drawn(|p, out| {
+            p.draw(out, "pending (3 polls)").unwrap();
+            p.draw(out, "gone").unwrap();
+            p.end(out).unwrap();
+            p.end(out).unwrap();
+        });
+        assert_eq!(out, "\rpending (3 polls)\rgone             \n");
+    }
+
+    #[test]
+    fn progress_line_never_drawn_ends_with_nothing() {
+        // An error on the first poll: the `error:` line must not follow an empty line.
+        assert_eq!(drawn(|p, out| p.end(out).unwrap()), "");
+    }
+
+    #[test]
+    fn progress_line_escapes_control_characters_in_an_unknown_status() {
+        let elapsed = Duration::from_secs(1);
+        let evil = hopae::RequestStatus::from("\x1b[2J");
+        for challenge_id in [None, Some("ch_1")] {
+            let line = progress_line("req_1", 1, elapsed, Some(&evil), challenge_id);
+            assert!(!line.contains('\x1b'), "{line:?}");
+            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+        }
     }
 }
