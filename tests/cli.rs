@@ -241,6 +241,10 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
         ),
         (&["production-tests", "create", APP][..], "missing --title"),
         (
+            &["production-tests", "list", APP, "--retries", "11"][..],
+            "max_retries must be at most 10, got 11",
+        ),
+        (
             &["production-tests", "create", APP, "--title", "--json"][..],
             "--title needs a value, not `--json`",
         ),
