@@ -719,19 +719,46 @@ pub(crate) fn decode_list(
 /// broken payload; every nested object and every response body goes through this.
 pub(crate) struct Obj<T>(T);
 
+/// The visitor behind [`Obj`]: a map, handed to `T`'s own (derived) decoder.
+struct ObjVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+/// `null` (or a missing field, through `#[serde(default)]`) or an object.
+struct OptionObjVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionObjVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null or a JSON object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
+            .map(Some)
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = T;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData)).map(Obj)
+        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
+            .map(Obj)
     }
 }
 
@@ -747,7 +774,7 @@ impl<T> Obj<T> {
     where
         T: Deserialize<'de>,
     {
-        Ok(Option::<Obj<T>>::deserialize(d)?.map(|o| o.0))
+        d.deserialize_option(OptionObjVisitor(std::marker::PhantomData))
     }
 
     fn into_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error>
