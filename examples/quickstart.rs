@@ -21,11 +21,14 @@
 
 use std::time::Duration;
 
-use hopae::{
-    Challenge, ChallengeRequest, HopaeClient, NewProductionTest, ProductionTestItem,
-    ProductionTestReport, WaitOptions,
-};
-use time::OffsetDateTime;
+use hopae::{Challenge, HopaeClient, NewProductionTest, ProductionTestItem, WaitOptions};
+
+// The very tables the `hopae` command-line tool prints: its output module, shared.
+#[allow(dead_code)]
+#[path = "../src/bin/hopae/output.rs"]
+mod output;
+
+use output::{list_table, report_text, request_fields};
 
 const DEMO_APP: &str = "FK5b0KSM";
 const DEMO_TITLE: &str = "Smart-ID Production Test";
@@ -196,7 +199,7 @@ fn flow(
         &format!("list {app}"),
     );
     let items = client.list_production_tests(app)?;
-    print!("{}", list_table(&items));
+    print!("{}", list_table(app, &items));
 
     match items.iter().find_map(ProductionTestItem::as_challenge) {
         Some(c) => {
@@ -219,7 +222,7 @@ fn flow(
         &format!("create {app} {}", create.options()),
     );
     let request = client.create_production_test(app, &create.test())?;
-    print!("{}", request_text(&request));
+    print!("{}", request_fields(&request));
 
     section(
         &format!("4. Wait until Hopae schedules {}", request.id),
@@ -245,142 +248,6 @@ fn flow(
 /// A step's heading and the `hopae` command that does the same.
 fn section(title: &str, command: &str) {
     println!("\n== {title}\n$ hopae production-tests {command}\n");
-}
-
-// The same tables the `hopae` command-line tool prints, in short.
-
-fn list_table(items: &[ProductionTestItem]) -> String {
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|item| match item {
-            ProductionTestItem::Challenge(c) => vec![
-                "challenge".into(),
-                clean(&c.id),
-                state(c).into(),
-                clean(&c.title),
-                minutes(c.created_at),
-                minutes(c.expires_at),
-            ],
-            ProductionTestItem::Request(r) => vec![
-                "request".into(),
-                clean(&r.id),
-                clean(r.status.as_str()),
-                clean(&r.payload.title),
-                minutes(r.created_at),
-                "-".into(),
-            ],
-        })
-        .collect();
-    let header = [
-        "TYPE",
-        "ID",
-        "STATUS",
-        "TITLE",
-        "CREATED (UTC)",
-        "EXPIRES (UTC)",
-    ];
-    table(&header, &rows)
-}
-
-fn request_text(r: &ChallengeRequest) -> String {
-    let p = &r.payload;
-    let providers = match p.provider_ids.as_deref() {
-        Some(ids) if !ids.is_empty() => ids.join(", "),
-        _ => "all eligible".into(),
-    };
-    let stamps = p
-        .max_stamp_claims
-        .map_or("API default".into(), |n| n.to_string());
-    let platform = p.target_platform.as_ref().map_or("any", |t| t.as_str());
-    fields(&[
-        ("request", clean(&r.id)),
-        ("status", clean(r.status.as_str())),
-        ("title", clean(&p.title)),
-        ("providers", clean(&providers)),
-        ("platform", clean(platform)),
-        ("max stamps", stamps),
-        ("created", format!("{} UTC", minutes(r.created_at))),
-    ])
-}
-
-fn report_text(report: &ProductionTestReport) -> String {
-    let (c, s) = (&report.challenge, &report.stats);
-    let mut out = fields(&[
-        ("challenge", clean(&c.id)),
-        ("title", clean(&c.title)),
-        ("status", state(c).into()),
-        ("created", format!("{} UTC", minutes(c.created_at))),
-        ("expires", format!("{} UTC", minutes(c.expires_at))),
-        ("participations", s.total_participations.to_string()),
-        ("claims", s.total_claims.to_string()),
-    ]);
-    out.push('\n');
-    let rows: Vec<Vec<String>> = s
-        .provider_breakdown
-        .iter()
-        .map(|p| {
-            let (id, name) = (clean(&p.provider_id), clean(&p.provider_name));
-            vec![id, name, p.claim_count.to_string()]
-        })
-        .collect();
-    if rows.is_empty() {
-        out.push_str("no claims by provider yet\n");
-    } else {
-        out.push_str(&table(&["PROVIDER", "NAME", "CLAIMS"], &rows));
-    }
-    out
-}
-
-/// Key-value lines with the values aligned.
-fn fields(pairs: &[(&str, String)]) -> String {
-    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k:width$}  {v}\n"))
-        .collect()
-}
-
-fn state(c: &Challenge) -> &'static str {
-    match (c.completed_at, c.is_active) {
-        (Some(_), _) => "completed",
-        (None, true) => "active",
-        (None, false) => "inactive",
-    }
-}
-
-/// `2026-04-08 10:00` (the API's timestamps are UTC).
-fn minutes(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let (date, h, m) = (t.date(), t.hour(), t.minute());
-    format!("{date} {h:02}:{m:02}")
-}
-
-/// Text from the API never reaches the terminal with control characters in it.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// The offline stand-in for the API: the reference's example data, and a request that

@@ -127,6 +127,16 @@ fn fields(pairs: &[(&str, String)]) -> String {
 }
 
 pub(crate) fn created_text(client_id: &str, r: &ChallengeRequest) -> String {
+    format!(
+        "{}\nnext: hopae production-tests wait {} {}\n",
+        request_fields(r),
+        clean(client_id),
+        clean(&r.id)
+    )
+}
+
+/// A request as aligned key-value lines: id, status, what was asked for, when.
+pub(crate) fn request_fields(r: &ChallengeRequest) -> String {
     let p = &r.payload;
     let providers = match &p.provider_ids {
         Some(ids) if !ids.is_empty() => clean(&ids.join(", ")),
@@ -153,12 +163,7 @@ pub(crate) fn created_text(client_id: &str, r: &ChallengeRequest) -> String {
     if let Some(ch) = &r.challenge_id {
         pairs.push(("challenge", clean(ch)));
     }
-    format!(
-        "{}\nnext: hopae production-tests wait {} {}\n",
-        fields(&pairs),
-        clean(client_id),
-        clean(&r.id)
-    )
+    fields(&pairs)
 }
 
 pub(crate) fn report_text(report: &ProductionTestReport) -> String {
