@@ -29,23 +29,38 @@ fn envelope(code: &str) -> String {
     format!(r#"{{"error":{{"code":"{code}","message":"m","details":{{}}}},"request_id":"rid-1"}}"#)
 }
 
-#[test]
-fn retry_429_then_200_succeeds_on_second_attempt() {
-    let mut server = mockito::Server::new();
-    let busy = server
-        .mock("GET", LIST_PATH)
-        .with_status(429)
-        .with_header("retry-after", "0")
-        .expect(1)
-        .create();
-    // mockito answers with the oldest matching mock until it has had its expected
-    // hits, then with the newest: one 429, then 200s.
-    let ok = server
+/// A list mock answering 200 with the fixture, `hits` times.
+fn ok_list(server: &mut mockito::Server, hits: usize) -> mockito::Mock {
+    server
         .mock("GET", LIST_PATH)
         .with_status(200)
         .with_body(LIST)
-        .expect(1)
-        .create();
+        .expect(hits)
+        .create()
+}
+
+/// A list mock answering `status` with a `Retry-After` header, `hits` times.
+fn busy(
+    server: &mut mockito::Server,
+    status: usize,
+    retry_after: &str,
+    hits: usize,
+) -> mockito::Mock {
+    server
+        .mock("GET", LIST_PATH)
+        .with_status(status)
+        .with_header("retry-after", retry_after)
+        .expect(hits)
+        .create()
+}
+
+#[test]
+fn retry_429_then_200_succeeds_on_second_attempt() {
+    let mut server = mockito::Server::new();
+    let busy = busy(&mut server, 429, "0", 1);
+    // mockito answers with the oldest matching mock until it has had its expected
+    // hits, then with the newest: one 429, then 200s.
+    let ok = ok_list(&mut server, 1);
     let client = builder(&mock_url(&server)).build().unwrap();
     let items = client.list_production_tests("FK5b0KSM").unwrap();
     assert_eq!(items.len(), 2);
@@ -107,18 +122,8 @@ fn every_retryable_status_is_retried_and_others_are_not() {
 #[test]
 fn retry_after_seconds_is_slept() {
     let mut server = mockito::Server::new();
-    let busy = server
-        .mock("GET", LIST_PATH)
-        .with_status(503)
-        .with_header("retry-after", "1")
-        .expect(1)
-        .create();
-    let ok = server
-        .mock("GET", LIST_PATH)
-        .with_status(200)
-        .with_body(LIST)
-        .expect(1)
-        .create();
+    let busy = busy(&mut server, 503, "1", 1);
+    let ok = ok_list(&mut server, 1);
     let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
     let started = Instant::now();
     client.list_production_tests("FK5b0KSM").unwrap();
@@ -136,12 +141,7 @@ fn retry_after_seconds_is_slept() {
 #[test]
 fn retry_after_http_date_in_the_past_retries_at_once() {
     let mut server = mockito::Server::new();
-    let busy = server
-        .mock("GET", LIST_PATH)
-        .with_status(429)
-        .with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")
-        .expect(2)
-        .create();
+    let busy = busy(&mut server, 429, "Wed, 21 Oct 2015 07:28:00 GMT", 2);
     let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
     let started = Instant::now();
     let err = client.list_production_tests("FK5b0KSM").unwrap_err();
@@ -154,12 +154,7 @@ fn retry_after_http_date_in_the_past_retries_at_once() {
 #[test]
 fn retry_after_longer_than_max_wait_fails_at_once_with_the_wait() {
     let mut server = mockito::Server::new();
-    let busy = server
-        .mock("GET", LIST_PATH)
-        .with_status(429)
-        .with_header("retry-after", "120")
-        .expect(1)
-        .create();
+    let busy = busy(&mut server, 429, "120", 1);
     let client = builder(&mock_url(&server))
         .max_retry_wait(Duration::from_secs(1))
         .build()
