@@ -360,7 +360,7 @@ mod rfc3339 {
 #[allow(dead_code)]
 mod naive {
     use super::rfc3339;
-    use hopae::{ChallengeMode, Platform, RequestStatus};
+    use hopae::production_tests::{ChallengeMode, Platform, RequestStatus};
     use serde::Deserialize;
     use time::OffsetDateTime;
 
@@ -839,7 +839,9 @@ fn bench_client(scale: &Scale) -> bool {
             server: s0,
             call: Box::new(|| {
                 let items = client
-                    .list_production_tests("FK5b0KSM")
+                    .app("FK5b0KSM")
+                    .production_tests()
+                    .list()
                     .expect("list succeeds");
                 assert_eq!(items.len(), LIST_ITEMS);
                 black_box(items);
@@ -988,7 +990,7 @@ fn bench_memory(scale: &Scale) -> bool {
         .max_response_size(64 << 20)
         .build()
         .expect("client builds");
-    let (listed, call_peak) = peak_heap(|| client.list_production_tests("FK5b0KSM"));
+    let (listed, call_peak) = peak_heap(|| client.app("FK5b0KSM").production_tests().list());
     let listed = listed.expect("list succeeds").len();
     assert_eq!(listed, items);
     println!(

@@ -21,7 +21,8 @@
 
 use std::time::Duration;
 
-use hopae::{Challenge, HopaeClient, NewProductionTest, ProductionTestItem, WaitOptions};
+use hopae::production_tests::{Challenge, NewProductionTest, WaitOptions};
+use hopae::{HopaeClient, ProductionTestItem};
 
 // The very tables the `hopae` command-line tool prints: its output module, shared.
 #[allow(dead_code)]
@@ -198,7 +199,7 @@ fn flow(
         &format!("1. List the production tests of app {app}"),
         &format!("list {app}"),
     );
-    let items = client.list_production_tests(app)?;
+    let items = client.app(app).production_tests().list()?;
     print!("{}", list_table(app, &items));
 
     match items.iter().find_map(ProductionTestItem::as_challenge) {
@@ -207,7 +208,7 @@ fn flow(
                 &format!("2. Report of challenge {}", c.id),
                 &format!("report {app} {}", c.id),
             );
-            let report = client.production_test_report(app, &c.id)?;
+            let report = client.app(app).production_tests().report(&c.id)?;
             print!("{}", report_text(&report));
         }
         None => println!("\n== 2. No scheduled challenge yet, so no report"),
@@ -221,7 +222,7 @@ fn flow(
         "3. Request a new production test",
         &format!("create {app} {}", create.options()),
     );
-    let request = client.create_production_test(app, &create.test())?;
+    let request = client.app(app).production_tests().create(&create.test())?;
     print!("{}", request_fields(&request));
 
     section(
@@ -232,14 +233,17 @@ fn flow(
         let status = p.status.as_ref().map_or("no longer listed", |s| s.as_str());
         println!("poll {}: {status}", p.polls);
     });
-    let challenge = client.wait_for_challenge(app, &request.id, &wait)?;
+    let challenge = client
+        .app(app)
+        .production_tests()
+        .wait_for_challenge(&request.id, &wait)?;
     println!("{}", challenge.id);
 
     section(
         &format!("5. Report of the new challenge {}", challenge.id),
         &format!("report {app} {}", challenge.id),
     );
-    let report = client.production_test_report(app, &challenge.id)?;
+    let report = client.app(app).production_tests().report(&challenge.id)?;
     print!("{}", report_text(&report));
     println!("\nDone. Each `$ hopae ...` line is the command-line tool's way to run that step.");
     Ok(Some(challenge))
@@ -348,7 +352,7 @@ mod demo {
 #[cfg(test)]
 mod tests {
     use super::{Create, Live, parse_live};
-    use hopae::NewProductionTest;
+    use hopae::production_tests::NewProductionTest;
 
     fn live(line: &[&str]) -> Result<Live, String> {
         let args: Vec<String> = line.iter().map(|a| a.to_string()).collect();

@@ -1,9 +1,8 @@
 //! The crate's error type: one enum whose variants a caller can act on.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
-
-use crate::wait::WaitError;
 
 /// Every way a call to the Hopae API can fail.
 ///
@@ -12,8 +11,8 @@ use crate::wait::WaitError;
 /// arrived (network fault or timeout); [`Error::Decode`] and [`Error::ResponseTooLarge`]
 /// mean the answer was not what the API documents; [`Error::Config`] and
 /// [`Error::InvalidInput`] mean the call was refused before anything was sent;
-/// [`Error::Wait`] means [`HopaeClient::wait_for_challenge`](crate::HopaeClient::wait_for_challenge)
-/// ended without a challenge.
+/// [`Error::Wait`] means a wait (for a production-test challenge or a custom domain) ended
+/// without the outcome it waited for.
 ///
 /// `Display` is one lowercase line without a trailing period. It never contains the
 /// API key. The request id is included when the API sent one, since Hopae support asks
@@ -47,9 +46,9 @@ pub enum Error {
     /// parameter, an invalid idempotency key, a production test that breaks the API's
     /// documented limits.
     InvalidInput(String),
-    /// [`HopaeClient::wait_for_challenge`](crate::HopaeClient::wait_for_challenge) ended
-    /// without a challenge: the request failed, is unknown, matches several challenges,
-    /// or the timeout passed. Errors of the polls themselves are reported as they are.
+    /// A wait ended without the outcome it waited for: a production-test request failed,
+    /// is unknown or matches several challenges; a custom domain became `invalid`; or the
+    /// timeout passed. Errors of the polls themselves are reported as they are.
     Wait(Box<WaitError>),
 }
 
@@ -146,7 +145,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The underlying I/O or HTTP error of an [`Error::Transport`]; `None` otherwise
+    /// (every other variant's `Display` already says all there is).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => std::error::Error::source(&**e),
+            _ => None,
+        }
+    }
+}
 
 /// How much of one piece of server-sent text `Display` shows; the accessors keep it all.
 const SHOWN_CHARS: usize = 200;
@@ -267,8 +275,10 @@ impl fmt::Display for ApiError {
             f.write_str(": \"")?;
             write_one_line(f, message)?;
             f.write_str("\"")?;
-        } else if (300..400).contains(&self.status) {
+        } else if matches!(self.status, 301 | 302 | 303 | 307 | 308) {
             f.write_str(": redirect not followed")?;
+        } else if (300..400).contains(&self.status) {
+            f.write_str(": unexpected status (not an answer of the api)")?;
         } else if let Some(excerpt) = &self.excerpt {
             write!(f, ": body {excerpt:?}")?;
         }
@@ -305,11 +315,32 @@ pub enum TransportErrorKind {
 }
 
 /// No complete response arrived.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Display` names the kind of failure, the method, the URL (and the proxy, when one was
+/// used) and, for timeouts, the deadline; the underlying I/O or HTTP error is the
+/// [`source`](std::error::Error::source), so that it is said once, and can be
+/// downcast: to `std::io::Error` for an I/O failure, else to `ureq::Error`.
+#[derive(Debug, Clone)]
 pub struct TransportError {
     pub(crate) kind: TransportErrorKind,
     pub(crate) message: String,
     pub(crate) attempts: u32,
+    pub(crate) source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PartialEq for TransportError {
+    /// Equal when kind, message and attempts are; the sources are not compared.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message && self.attempts == other.attempts
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl TransportError {
@@ -387,6 +418,185 @@ impl fmt::Display for DecodeError {
     }
 }
 
+/// Why a wait ended without the outcome it waited for.
+///
+/// Carried by [`Error::Wait`]. `Display` is one lowercase line naming what was waited
+/// for. Every string in it that came from the server is escaped, bounded and free of the
+/// API key.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The production-test request's status is `failed`: Hopae could not schedule it.
+    RequestFailed {
+        /// The request id (`req_...`).
+        request_id: String,
+    },
+    /// The first poll did not list the production-test request: the id is wrong,
+    /// belongs to another App, or the request was scheduled and dropped from the list
+    /// before the wait started.
+    UnknownRequest {
+        /// The request id (`req_...`).
+        request_id: String,
+    },
+    /// The request is no longer listed and more than one challenge matches it by title
+    /// and creation time, so the challenge cannot be told apart.
+    Ambiguous {
+        /// The request id (`req_...`).
+        request_id: String,
+        /// The ids of the matching challenges, in list order.
+        candidates: Vec<String>,
+    },
+    /// The timeout passed before the production-test request resolved.
+    TimedOut {
+        /// The request id (`req_...`).
+        request_id: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The request's status (as sent) in the last completed poll; `None` when no
+        /// poll completed, or the request was no longer listed.
+        last_status: Option<String>,
+        /// How many polls completed.
+        polls: u32,
+    },
+    /// Verifying the custom domain ended in status `invalid`.
+    DomainInvalid {
+        /// The domain's `requiredAction`, as sent (e.g. `contact_support`, `retry`).
+        required_action: String,
+        /// The domain's `statusMessage`, when it had one.
+        status_message: Option<String>,
+    },
+    /// The timeout passed before the custom domain became `active`.
+    DomainTimedOut {
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The domain's status (as sent) after the last completed verification; `None`
+        /// when none completed.
+        last_status: Option<String>,
+    },
+}
+
+impl WaitError {
+    /// The production-test request id (`req_...`) the wait was for; `None` for a
+    /// custom-domain wait.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            WaitError::RequestFailed { request_id }
+            | WaitError::UnknownRequest { request_id }
+            | WaitError::Ambiguous { request_id, .. }
+            | WaitError::TimedOut { request_id, .. } => Some(request_id),
+            WaitError::DomainInvalid { .. } | WaitError::DomainTimedOut { .. } => None,
+        }
+    }
+
+    /// Whether the wait ended because its timeout passed.
+    pub fn is_timed_out(&self) -> bool {
+        matches!(
+            self,
+            WaitError::TimedOut { .. } | WaitError::DomainTimedOut { .. }
+        )
+    }
+}
+
+/// How many ambiguous candidates `Display` names; [`WaitError::Ambiguous`] keeps all.
+const SHOWN_CANDIDATES: usize = 5;
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(id) = self.request_id() {
+            f.write_str("production test request ")?;
+            write_one_line(f, id)?;
+        }
+        match self {
+            WaitError::RequestFailed { .. } => f.write_str(" failed: hopae could not schedule it"),
+            WaitError::UnknownRequest { .. } => f.write_str(" is not listed for this app"),
+            WaitError::Ambiguous { candidates, .. } => {
+                write!(
+                    f,
+                    " is no longer listed and {} challenges match its title and creation time: ",
+                    candidates.len()
+                )?;
+                for (i, id) in candidates.iter().take(SHOWN_CANDIDATES).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_one_line(f, id)?;
+                }
+                if candidates.len() > SHOWN_CANDIDATES {
+                    write!(f, " and {} more", candidates.len() - SHOWN_CANDIDATES)?;
+                }
+                Ok(())
+            }
+            WaitError::TimedOut {
+                waited,
+                last_status,
+                polls,
+                ..
+            } => {
+                write!(f, " was not scheduled within {}", format_duration(*waited))?;
+                match last_status {
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status)?;
+                        f.write_str(")")
+                    }
+                    None if *polls == 0 => f.write_str(" (no poll completed)"),
+                    None => f.write_str(" (no longer listed)"),
+                }
+            }
+            WaitError::DomainInvalid {
+                required_action,
+                status_message,
+            } => {
+                f.write_str("custom domain verification failed: status invalid, required action ")?;
+                write_one_line(f, required_action)?;
+                if let Some(m) = status_message {
+                    f.write_str(": \"")?;
+                    write_one_line(f, m)?;
+                    f.write_str("\"")?;
+                }
+                Ok(())
+            }
+            WaitError::DomainTimedOut {
+                waited,
+                last_status,
+            } => {
+                write!(
+                    f,
+                    "custom domain was not active within {}",
+                    format_duration(*waited)
+                )?;
+                match last_status {
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status)?;
+                        f.write_str(")")
+                    }
+                    None => f.write_str(" (no verification completed)"),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+/// A short human form of a duration: `500ms`, `45s`, `1m 30s`, `10m`, `1h 5m`. The one
+/// duration format of the crate's messages.
+pub(crate) fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +670,7 @@ mod tests {
             kind: TransportErrorKind::Timeout,
             message: "no complete response within 5s".into(),
             attempts: 1,
+            source: None,
         };
         let e = Error::Transport(Box::new(t));
         assert!(e.is_timeout());
@@ -569,5 +780,57 @@ mod tests {
             "invalid input: y"
         );
         assert_eq!(Error::Config("x".into()).attempts(), 0);
+    }
+    #[test]
+    fn durations_format_short() {
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::from_secs(45)), "45s");
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m 30s");
+        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(format_duration(Duration::from_secs(3900)), "1h 5m");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1s");
+    }
+
+    #[test]
+    fn wait_error_display() {
+        let id = || "req_1".to_owned();
+        assert_eq!(
+            WaitError::RequestFailed { request_id: id() }.to_string(),
+            "production test request req_1 failed: hopae could not schedule it"
+        );
+        assert_eq!(
+            WaitError::UnknownRequest { request_id: id() }.to_string(),
+            "production test request req_1 is not listed for this app"
+        );
+        assert_eq!(
+            WaitError::Ambiguous {
+                request_id: id(),
+                candidates: vec!["ch_a".into(), "ch_b".into()]
+            }
+            .to_string(),
+            "production test request req_1 is no longer listed and 2 challenges match its \
+             title and creation time: ch_a, ch_b"
+        );
+        let timed_out = WaitError::TimedOut {
+            request_id: id(),
+            waited: Duration::from_secs(600),
+            last_status: Some("pending".into()),
+            polls: 3,
+        };
+        assert_eq!(
+            timed_out.to_string(),
+            "production test request req_1 was not scheduled within 10m (last status pending)"
+        );
+        assert_eq!(timed_out.request_id(), Some("req_1"));
+        let gone = WaitError::TimedOut {
+            request_id: id(),
+            waited: Duration::from_millis(50),
+            last_status: None,
+            polls: 2,
+        };
+        assert_eq!(
+            Error::Wait(Box::new(gone)).to_string(),
+            "production test request req_1 was not scheduled within 50ms (no longer listed)"
+        );
     }
 }

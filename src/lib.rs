@@ -1,18 +1,38 @@
 //! A blocking SDK for the [Hopae Connect](https://hopae.com) Workspace API.
 //!
 //! Hopae Connect lets a company accept national eIDs (BankID, MitID, Smart-ID, ...)
-//! through one integration. Its Workspace API runs **production tests**: challenges in
-//! which real users verify with each provider, so the company can prove its integration
-//! works in production. This crate covers the three production-test endpoints:
+//! through one integration. Its Workspace API manages the workspace's Apps (OIDC
+//! clients), their webhooks, workflows, providers and custom domains, and runs
+//! **production tests**: challenges in which real users verify with each provider, so
+//! the company can prove its integration works in production.
 //!
-//! | call | endpoint |
+//! Endpoints hang off handles that cost nothing to make and send nothing themselves:
+//! [`HopaeClient::apps`] for the App collection, [`HopaeClient::app`] for one App and
+//! everything under it.
+//!
+//! | call | method and path |
 //! |---|---|
-//! | [`HopaeClient::list_production_tests`] | `GET /apps/{client_id}/production-tests` |
-//! | [`HopaeClient::create_production_test`] | `POST /apps/{client_id}/production-tests` |
-//! | [`HopaeClient::production_test_report`] | `GET /apps/{client_id}/production-tests/{challenge_id}/report` |
+//! | [`HopaeClient::workspace`] | `GET /workspace` |
+//! | [`client.apps().list(..)`](apps::Apps::list) | `GET /apps?limit=&offset=` |
+//! | [`client.apps().iter()`](apps::Apps::iter) | every page of `GET /apps` |
+//! | [`client.apps().create(..)`](apps::Apps::create) | `POST /apps` |
+//! | [`client.apps().batch_create(..)`](apps::Apps::batch_create) | `POST /apps/batch` |
+//! | [`app.get()`](apps::AppHandle::get) | `GET /apps/{client_id}` |
+//! | [`app.update(..)`](apps::AppHandle::update) | `PATCH /apps/{client_id}` |
+//! | [`app.delete()`](apps::AppHandle::delete) | `DELETE /apps/{client_id}` |
+//! | [`app.rotate_client_secret()`](apps::AppHandle::rotate_client_secret) | `POST /apps/{client_id}/rotate-client-secret` |
+//! | [`app.redirect_uris()`](apps::AppHandle::redirect_uris) | `GET /apps/{client_id}/redirect-uris` |
+//! | [`app.set_redirect_uris(..)`](apps::AppHandle::set_redirect_uris) | `PUT /apps/{client_id}/redirect-uris` |
+//! | [`app.webhook_config()`](apps::AppHandle::webhook_config) | `GET /apps/{client_id}/webhook-config` |
+//! | [`app.update_webhook_config(..)`](apps::AppHandle::update_webhook_config) | `PATCH /apps/{client_id}/webhook-config` |
+//! | [`app.rotate_webhook_secret()`](apps::AppHandle::rotate_webhook_secret) | `POST /apps/{client_id}/webhook-config/rotate-secret` |
+//! | [`app.production_tests().list()`](production_tests::ProductionTests::list) | `GET /apps/{client_id}/production-tests` |
+//! | [`app.production_tests().create(..)`](production_tests::ProductionTests::create) | `POST /apps/{client_id}/production-tests` |
+//! | [`app.production_tests().report(..)`](production_tests::ProductionTests::report) | `GET /apps/{client_id}/production-tests/{challenge_id}/report` |
 //!
-//! [`HopaeClient::wait_for_challenge`] polls the list until a pending request has been
-//! scheduled into a challenge ([`WaitOptions`] sets the interval and the timeout).
+//! [`ProductionTests::wait_for_challenge`](production_tests::ProductionTests::wait_for_challenge)
+//! polls the list until a pending request has been scheduled into a challenge
+//! ([`WaitOptions`](production_tests::WaitOptions) sets the interval and the timeout).
 //!
 //! # Blocking
 //!
@@ -24,20 +44,24 @@
 //! # Example
 //!
 //! ```no_run
-//! use hopae::{HopaeClient, NewProductionTest, ProductionTestItem};
+//! use hopae::production_tests::NewProductionTest;
+//! use hopae::{HopaeClient, ProductionTestItem};
 //!
 //! // The key's prefix picks the environment: sk_workspace_test_ is the sandbox.
 //! let client = HopaeClient::from_env()?; // HOPAE_API_KEY, optional HOPAE_BASE_URL
 //!
-//! let request = client.create_production_test(
-//!     "FK5b0KSM",
-//!     &NewProductionTest::new("MitID test").provider_ids(["mitid"]).max_stamps(3),
-//! )?;
+//! for app in client.apps().iter() {
+//!     let app = app?;
+//!     println!("{} {}", app.client_id, app.name);
+//! }
+//!
+//! let tests = client.app("FK5b0KSM").production_tests();
+//! let request = tests.create(&NewProductionTest::new("MitID test").provider_ids(["mitid"]).max_stamps(3))?;
 //! println!("requested {} ({})", request.id, request.status);
 //!
-//! for item in client.list_production_tests("FK5b0KSM")? {
+//! for item in tests.list()? {
 //!     if let ProductionTestItem::Challenge(challenge) = item {
-//!         let report = client.production_test_report("FK5b0KSM", &challenge.id)?;
+//!         let report = tests.report(&challenge.id)?;
 //!         println!("{}: {} claims", challenge.title, report.stats.total_claims);
 //!     }
 //! }
@@ -64,19 +88,24 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod apps;
 mod client;
+mod config;
+mod decode;
 mod error;
-mod models;
+mod http;
+mod mapping;
+pub mod production_tests;
 mod retry;
-mod wait;
+pub mod webhooks;
+pub mod workflows;
+pub mod workspace;
 
-pub use client::{ClientBuilder, Environment, HopaeClient};
-pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
-pub use models::{
-    Challenge, ChallengeMode, ChallengeRequest, NewProductionTest, Platform, ProductionTestItem,
-    ProductionTestReport, ProviderClaims, ReportStats, RequestPayload, RequestStatus,
-};
-pub use wait::{WaitError, WaitOptions, WaitProgress};
+pub use apps::Page;
+pub use client::HopaeClient;
+pub use config::{ClientBuilder, Environment};
+pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind, WaitError};
+pub use production_tests::ProductionTestItem;
 
 /// Compiles the README's code blocks as doc tests, so the README cannot drift from the API.
 #[cfg(doctest)]

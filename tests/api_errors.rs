@@ -4,18 +4,25 @@
 mod common;
 
 use common::*;
-use hopae::{Error, HopaeClient, NewProductionTest};
+use hopae::production_tests::NewProductionTest;
+use hopae::{Error, HopaeClient};
 use mockito::{Server, ServerGuard};
 use serde_json::json;
 
 /// Calls one of the three endpoints against `server`.
 fn call(c: &HopaeClient, endpoint: &str) -> Result<(), Error> {
     match endpoint {
-        "list" => c.list_production_tests(CLIENT_ID).map(drop),
+        "list" => c.app(CLIENT_ID).production_tests().list().map(drop),
         "create" => c
-            .create_production_test(CLIENT_ID, &NewProductionTest::new("t"))
+            .app(CLIENT_ID)
+            .production_tests()
+            .create(&NewProductionTest::new("t"))
             .map(drop),
-        "report" => c.production_test_report(CLIENT_ID, CHALLENGE_ID).map(drop),
+        "report" => c
+            .app(CLIENT_ID)
+            .production_tests()
+            .report(CHALLENGE_ID)
+            .map(drop),
         other => panic!("unknown endpoint {other}"),
     }
 }
@@ -95,7 +102,9 @@ fn envelope_without_optional_fields_still_gives_the_code() {
         .with_body(r#"{"error": {"code": "AUTH_FORBIDDEN"}}"#)
         .create();
     let e = client(&server)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     let api = api_error(&e);
@@ -160,7 +169,9 @@ fn non_envelope_bodies_keep_status_and_a_short_single_line_excerpt() {
             .expect(1)
             .create();
         let e = client(&server)
-            .list_production_tests(CLIENT_ID)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
             .unwrap_err();
         mock.assert();
         let what = format!("{status} {:?}", &body[..body.len().min(40)]);
@@ -203,7 +214,9 @@ fn request_id_header_is_kept_when_body_is_not_the_envelope() {
         .with_body("<html>bad gateway</html>")
         .create();
     let e = client(&server)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     assert_eq!(e.request_id(), Some(REQUEST_ID));
@@ -228,7 +241,9 @@ fn server_error_is_retried_then_reported_with_attempts() {
         .expect(2)
         .create();
     let e = retrying_client(&server, 1)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(500));
@@ -251,7 +266,9 @@ fn server_error_then_success_returns_the_success() {
         .expect(1)
         .create();
     let report = retrying_client(&server, 1)
-        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .report(CHALLENGE_ID)
         .unwrap();
     failing.assert();
     ok.assert();
@@ -269,7 +286,9 @@ fn client_errors_are_not_retried() {
             .expect(1)
             .create();
         let e = retrying_client(&server, 3)
-            .list_production_tests(CLIENT_ID)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
             .unwrap_err();
         mock.assert();
         assert_eq!(e.attempts(), 1, "{status}");
@@ -286,7 +305,9 @@ fn rate_limit_beyond_max_wait_fails_at_once_with_retry_after() {
         .expect(1)
         .create();
     let e = retrying_client(&server, 3)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(429));
@@ -306,7 +327,9 @@ fn redirect_is_not_followed() {
         .expect(1)
         .create();
     let e = client(&server)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     target.assert();
@@ -345,7 +368,9 @@ fn key_echoed_by_the_server_never_reaches_an_error() {
             .expect(1)
             .create();
         let e = client(&server)
-            .list_production_tests(CLIENT_ID)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
             .unwrap_err();
         mock.assert();
         assert_eq!(e.status(), Some(401));
@@ -375,7 +400,9 @@ fn key_echoed_in_a_2xx_body_never_reaches_a_decode_error() {
         fixture("report.json").replace(r#""isActive": true"#, &format!(r#""isActive": "{KEY}""#));
     let mock = server.mock("GET", REPORT_PATH).with_body(body).create();
     let e = client(&server)
-        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .report(CHALLENGE_ID)
         .unwrap_err();
     mock.assert();
     let d = decode_error(&e);
@@ -398,11 +425,15 @@ fn no_error_kind_shows_the_key() {
         .create();
     let c = client(&server);
     let mut errors = vec![
-        c.list_production_tests(CLIENT_ID).unwrap_err(),
-        c.production_test_report(CLIENT_ID, CHALLENGE_ID)
+        c.app(CLIENT_ID).production_tests().list().unwrap_err(),
+        c.app(CLIENT_ID)
+            .production_tests()
+            .report(CHALLENGE_ID)
             .unwrap_err(),
-        c.list_production_tests("..").unwrap_err(),
-        c.create_production_test(CLIENT_ID, &NewProductionTest::new(""))
+        c.app("..").production_tests().list().unwrap_err(),
+        c.app(CLIENT_ID)
+            .production_tests()
+            .create(&NewProductionTest::new(""))
             .unwrap_err(),
         HopaeClient::builder(KEY)
             .base_url("http://example.com")
@@ -423,7 +454,13 @@ fn no_error_kind_shows_the_key() {
         .max_retries(0)
         .build()
         .unwrap();
-    errors.push(refused.list_production_tests(CLIENT_ID).unwrap_err());
+    errors.push(
+        refused
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
+            .unwrap_err(),
+    );
 
     let kinds: Vec<&str> = errors
         .iter()
@@ -473,13 +510,13 @@ fn server_controlled_text_cannot_break_the_one_line_display() {
         .with_body(r#"[{"type": "challenge\nFORGED", "challenge": null}]"#)
         .create();
     let c = client(&server);
-    let api = c.list_production_tests(CLIENT_ID).unwrap_err();
+    let api = c.app(CLIENT_ID).production_tests().list().unwrap_err();
     assert_eq!(
         api.code(),
         Some("BAD\nFAKE: log line"),
         "accessors keep the value as sent"
     );
-    let decode = c.list_production_tests("other").unwrap_err();
+    let decode = c.app("other").production_tests().list().unwrap_err();
     assert_eq!(decode_error(&decode).index(), Some(0));
     assert_eq!(
         api.to_string(),

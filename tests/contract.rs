@@ -11,22 +11,26 @@ fn contract(api_key: String) -> Result<(), hopae::Error> {
         .base_url("https://sandbox.api.hopae.com/connect/v1") // endpoint paths are appended to it
         .timeout(std::time::Duration::from_secs(30)) // deadline for one attempt, body included
         .build()?;
-    let items: Vec<hopae::ProductionTestItem> = client.list_production_tests("FK5b0KSM")?;
-    let req: hopae::ChallengeRequest = client.create_production_test(
-        "FK5b0KSM",
-        &hopae::NewProductionTest::new("MitID test")
-            .provider_ids(["mitid"])
-            .max_stamps(3),
-    )?;
-    let report: hopae::ProductionTestReport =
-        client.production_test_report("FK5b0KSM", "ch_...")?;
+    let items: Vec<hopae::ProductionTestItem> = client.app("FK5b0KSM").production_tests().list()?;
+    let req: hopae::production_tests::ChallengeRequest =
+        client.app("FK5b0KSM").production_tests().create(
+            &hopae::production_tests::NewProductionTest::new("MitID test")
+                .provider_ids(["mitid"])
+                .max_stamps(3),
+        )?;
+    let report: hopae::production_tests::ProductionTestReport =
+        client.app("FK5b0KSM").production_tests().report("ch_...")?;
     Ok(())
 }
 
-fn shapes(item: hopae::ProductionTestItem, report: hopae::ProductionTestReport, err: hopae::Error) {
+fn shapes(
+    item: hopae::ProductionTestItem,
+    report: hopae::production_tests::ProductionTestReport,
+    err: hopae::Error,
+) {
     match item {
         hopae::ProductionTestItem::Challenge(c) => {
-            let hopae::Challenge {
+            let hopae::production_tests::Challenge {
                 id,
                 title,
                 description,
@@ -40,7 +44,7 @@ fn shapes(item: hopae::ProductionTestItem, report: hopae::ProductionTestReport, 
             } = c;
         }
         hopae::ProductionTestItem::Request(r) => {
-            let hopae::ChallengeRequest {
+            let hopae::production_tests::ChallengeRequest {
                 id,
                 client_id,
                 status,
@@ -50,7 +54,7 @@ fn shapes(item: hopae::ProductionTestItem, report: hopae::ProductionTestReport, 
             } = r;
         }
     }
-    let challenge: hopae::Challenge = report.challenge;
+    let challenge: hopae::production_tests::Challenge = report.challenge;
     let total: u64 = report.stats.total_participations + report.stats.total_claims;
     for p in report.stats.provider_breakdown {
         let (_, _, _): (String, String, u64) = (p.provider_id, p.provider_name, p.claim_count);
@@ -68,9 +72,9 @@ fn models_and_errors_implement_the_promised_traits() {
     >() {
     }
     model::<hopae::ProductionTestItem>();
-    model::<hopae::Challenge>();
-    model::<hopae::ChallengeRequest>();
-    model::<hopae::ProductionTestReport>();
+    model::<hopae::production_tests::Challenge>();
+    model::<hopae::production_tests::ChallengeRequest>();
+    model::<hopae::production_tests::ProductionTestReport>();
     fn error<T: std::error::Error + Send + Sync + 'static>() {}
     error::<hopae::Error>();
     fn client<T: Clone + Send + Sync + std::fmt::Debug>() {}
@@ -89,8 +93,96 @@ fn contract_calls_run_against_a_local_server() {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .unwrap();
-    let items: Vec<hopae::ProductionTestItem> = client.list_production_tests("FK5b0KSM").unwrap();
+    let items: Vec<hopae::ProductionTestItem> =
+        client.app("FK5b0KSM").production_tests().list().unwrap();
     assert!(matches!(items[0], hopae::ProductionTestItem::Challenge(_)));
     assert!(matches!(items[1], hopae::ProductionTestItem::Request(_)));
     list.assert();
+}
+
+/// The contract of issue 9 (resource handles), verbatim.
+mod handles_contract {
+    #![allow(dead_code, unused_variables)]
+
+    use hopae::apps::{App, AppUpdate, BatchCreate, BatchItem, ListApps, NewApp};
+    use hopae::production_tests::{
+        Challenge, ChallengeRequest, NewProductionTest, ProductionTestItem, ProductionTestReport,
+        WaitOptions,
+    };
+    use hopae::webhooks::{WebhookConfig, WebhookConfigUpdate};
+    use hopae::workspace::Workspace;
+    use hopae::{Error, HopaeClient, Page};
+    use std::time::Duration;
+
+    fn contract(client: &HopaeClient) -> Result<(), Error> {
+        let ws: Workspace = client.workspace()?; // GET /workspace
+        let (_, _): (&str, u64) = (&ws.id, ws.apps_count);
+
+        let page: Page<App> = client.apps().list(&ListApps::new().limit(50).offset(100))?;
+        let (_, _, _, _): (&Vec<App>, u64, u64, u64) =
+            (&page.data, page.total, page.limit, page.offset);
+        for app in client.apps().iter() {
+            // every App, page by page
+            let app: App = app?;
+            let (_, _, _): (&str, &str, &Vec<String>) =
+                (&app.client_id, &app.name, &app.redirect_uris);
+            let _: &Option<String> = &app.client_secret;
+        }
+        let created: App = client.apps().create(&NewApp::new("Shop"))?;
+        let created: App = client
+            .apps()
+            .create_with_key(&NewApp::new("Shop"), "shop-app-1")?;
+        let batch = client.apps().batch_create(
+            &BatchCreate::new([
+                BatchItem::new("A"),
+                BatchItem::new("B").redirect_uris(["https://b.example/cb"]),
+            ])
+            .continue_on_error(true),
+        )?;
+        let (_, _): (u64, u64) = (batch.success_count, batch.error_count);
+
+        let app = client.app("FK5b0KSM"); // a handle: no request yet
+        let got: App = app.get()?;
+        let updated: App = app.update(
+            &AppUpdate::new()
+                .name("Shop 2")
+                .redirect_uris(["https://shop.example/cb"]),
+        )?;
+        let secret: String = app.rotate_client_secret()?;
+        let uris: Vec<String> = app.redirect_uris()?;
+        let uris: Vec<String> = app.set_redirect_uris(["https://shop.example/cb"])?;
+        let cfg: WebhookConfig = app.webhook_config()?;
+        let cfg: WebhookConfig = app.update_webhook_config(
+            &WebhookConfigUpdate::new()
+                .url("https://shop.example/hooks")
+                .events(["verification.completed"])
+                .enabled(true),
+        )?;
+        let (_, _, _): (&Option<String>, bool, &Vec<String>) = (&cfg.url, cfg.enabled, &cfg.events);
+        let secret: String = app.rotate_webhook_secret()?;
+        app.delete()?;
+
+        let tests = app.production_tests(); // the three endpoints of today
+        let items: Vec<ProductionTestItem> = tests.list()?;
+        let req: ChallengeRequest = tests.create(
+            &NewProductionTest::new("MitID test")
+                .provider_ids(["mitid"])
+                .max_stamps(3),
+        )?;
+        let req: ChallengeRequest =
+            tests.create_with_key(&NewProductionTest::new("MitID test"), "nightly-1")?;
+        let report: ProductionTestReport = tests.report("ch_1")?;
+        let ch: Challenge = tests.wait_for_challenge(
+            &req.id,
+            &WaitOptions::new()
+                .interval(Duration::from_secs(15))
+                .timeout(Duration::from_secs(600)),
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn root_reexports_stay() {
+        let _: Option<hopae::ProductionTestItem> = None;
+    }
 }

@@ -5,7 +5,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use hopae::{Error, NewProductionTest, Platform, RequestStatus};
+use hopae::Error;
+use hopae::production_tests::{NewProductionTest, Platform, RequestStatus};
 use mockito::{Matcher, Server};
 use serde_json::json;
 
@@ -34,7 +35,9 @@ fn create_posts_minimal_body_with_headers_and_decodes_request() {
         .create();
 
     let request = client(&server)
-        .create_production_test(CLIENT_ID, &NewProductionTest::new("MitID Production Test"))
+        .app(CLIENT_ID)
+        .production_tests()
+        .create(&NewProductionTest::new("MitID Production Test"))
         .unwrap();
     mock.assert();
 
@@ -78,11 +81,14 @@ fn create_sends_every_set_option_and_nothing_else() {
         .target_platform(Platform::Ios)
         .max_stamps(5)
         .allow_duplicate_participation(true);
-    c.create_production_test(CLIENT_ID, &full).unwrap();
+    c.app(CLIENT_ID).production_tests().create(&full).unwrap();
     let partial = NewProductionTest::new("t")
         .target_platform(Platform::Android)
         .max_stamps(1);
-    c.create_production_test(CLIENT_ID, &partial).unwrap();
+    c.app(CLIENT_ID)
+        .production_tests()
+        .create(&partial)
+        .unwrap();
     full_mock.assert();
     partial_mock.assert();
 }
@@ -99,7 +105,9 @@ fn create_with_key_sends_that_key() {
         .expect(1)
         .create();
     client(&server)
-        .create_production_test_with_key(CLIENT_ID, &NewProductionTest::new("t"), key)
+        .app(CLIENT_ID)
+        .production_tests()
+        .create_with_key(&NewProductionTest::new("t"), key)
         .unwrap();
     mock.assert();
 }
@@ -122,8 +130,8 @@ fn create_generates_a_fresh_key_per_call() {
         .create();
     let c = client(&server);
     let test = NewProductionTest::new("t");
-    c.create_production_test(CLIENT_ID, &test).unwrap();
-    c.create_production_test(CLIENT_ID, &test).unwrap();
+    c.app(CLIENT_ID).production_tests().create(&test).unwrap();
+    c.app(CLIENT_ID).production_tests().create(&test).unwrap();
     mock.assert();
     let keys = keys.lock().unwrap();
     assert_eq!(keys.len(), 2, "{keys:?}");
@@ -158,7 +166,9 @@ fn create_retry_after_500_reuses_key_and_body() {
         .create();
     let test = NewProductionTest::new("t").max_stamps(2);
     let e = retrying_client(&server, 1)
-        .create_production_test(CLIENT_ID, &test)
+        .app(CLIENT_ID)
+        .production_tests()
+        .create(&test)
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(500));
@@ -228,7 +238,9 @@ fn create_refuses_invalid_input_without_a_request() {
     ];
     for (id, test, key, wanted) in &cases {
         let e = c
-            .create_production_test_with_key(id, test, key)
+            .app(id)
+            .production_tests()
+            .create_with_key(test, key)
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
         assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
@@ -237,7 +249,9 @@ fn create_refuses_invalid_input_without_a_request() {
     }
     // The generated-key call validates the same way.
     let e = c
-        .create_production_test(CLIENT_ID, &NewProductionTest::new(""))
+        .app(CLIENT_ID)
+        .production_tests()
+        .create(&NewProductionTest::new(""))
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     mock.assert();
@@ -257,8 +271,9 @@ fn create_accepts_limits_at_the_boundary() {
         .create();
     let key = "k".repeat(255);
     client(&server)
-        .create_production_test_with_key(
-            CLIENT_ID,
+        .app(CLIENT_ID)
+        .production_tests()
+        .create_with_key(
             &NewProductionTest::new(title.as_str()).description("d".repeat(1000)),
             &key,
         )
@@ -279,7 +294,9 @@ fn create_idempotency_key_conflict_is_not_retried() {
         .expect(1)
         .create();
     let e = retrying_client(&server, 3)
-        .create_production_test_with_key(CLIENT_ID, &NewProductionTest::new("t"), "key-1")
+        .app(CLIENT_ID)
+        .production_tests()
+        .create_with_key(&NewProductionTest::new("t"), "key-1")
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(409));
@@ -310,7 +327,9 @@ fn create_request_in_progress_is_retried_then_succeeds() {
         .expect(1)
         .create();
     let request = retrying_client(&server, 2)
-        .create_production_test_with_key(CLIENT_ID, &NewProductionTest::new("t"), "key-2")
+        .app(CLIENT_ID)
+        .production_tests()
+        .create_with_key(&NewProductionTest::new("t"), "key-2")
         .unwrap();
     busy.assert();
     replay.assert();
@@ -327,7 +346,9 @@ fn create_with_malformed_201_body_fails_with_decode_error() {
         .expect(1)
         .create();
     let e = retrying_client(&server, 2)
-        .create_production_test(CLIENT_ID, &NewProductionTest::new("t"))
+        .app(CLIENT_ID)
+        .production_tests()
+        .create(&NewProductionTest::new("t"))
         .unwrap_err();
     mock.assert();
     let d = decode_error(&e);

@@ -3,7 +3,8 @@
 mod common;
 
 use common::*;
-use hopae::{ChallengeMode, Error, Platform, ProductionTestItem, RequestStatus};
+use hopae::production_tests::{ChallengeMode, Platform, RequestStatus};
+use hopae::{Error, ProductionTestItem};
 use mockito::{Matcher, Server};
 
 #[test]
@@ -17,7 +18,11 @@ fn list_sends_get_with_headers_and_decodes_fixture() {
         .with_body(fixture("list.json"))
         .create();
 
-    let items = client(&server).list_production_tests(CLIENT_ID).unwrap();
+    let items = client(&server)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
+        .unwrap();
     mock.assert();
 
     assert_eq!(items.len(), 2);
@@ -61,14 +66,14 @@ fn list_decodes_empty_array_and_unknown_values() {
         .create();
 
     let c = client(&server);
-    let items = c.list_production_tests(CLIENT_ID).unwrap();
+    let items = c.app(CLIENT_ID).production_tests().list().unwrap();
     let r = items[0].as_request().unwrap();
     assert_eq!(r.status, RequestStatus::Other("archived".into()));
     assert_eq!(
         r.payload.target_platform,
         Some(Platform::Other("web".into()))
     );
-    assert_eq!(c.list_production_tests("empty").unwrap(), vec![]);
+    assert_eq!(c.app("empty").production_tests().list().unwrap(), vec![]);
     mock.assert();
     empty.assert();
 }
@@ -88,7 +93,7 @@ fn list_percent_encodes_client_id_into_one_segment() {
     let c = client(&server);
     for (id, path) in cases {
         let mock = server.mock("GET", path).with_body("[]").expect(1).create();
-        let result = c.list_production_tests(id);
+        let result = c.app(id).production_tests().list();
         assert_eq!(result.ok(), Some(vec![]), "{id:?} should reach {path}");
         mock.assert();
     }
@@ -104,7 +109,7 @@ fn list_refuses_empty_and_dot_client_ids_without_a_request() {
         .create();
     let c = client(&server);
     for id in ["", ".", ".."] {
-        let e = c.list_production_tests(id).unwrap_err();
+        let e = c.app(id).production_tests().list().unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{id:?}: {e:?}");
         assert!(
             e.to_string().starts_with("invalid input: `client_id`"),
@@ -133,7 +138,9 @@ fn list_with_malformed_item_fails_with_decode_error_naming_item_index() {
         .create();
 
     let e = client(&server)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     let d = decode_error(&e);
@@ -166,7 +173,9 @@ fn list_with_inconsistent_item_names_the_rule_and_index() {
         .with_body(r#"[{"type": "request", "challenge": null, "request": null}]"#)
         .create();
     let e = client(&server)
-        .list_production_tests(CLIENT_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .list()
         .unwrap_err();
     mock.assert();
     let d = decode_error(&e);
@@ -193,7 +202,9 @@ fn list_syntax_error_after_last_item_does_not_blame_it() {
         let mut server = Server::new();
         let mock = server.mock("GET", LIST_PATH).with_body(&body).create();
         let e = client(&server)
-            .list_production_tests(CLIENT_ID)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
             .unwrap_err();
         mock.assert();
         let d = decode_error(&e);
@@ -214,7 +225,9 @@ fn list_with_non_array_body_fails_with_decode_error() {
         let mut server = Server::new();
         let mock = server.mock("GET", LIST_PATH).with_body(body).create();
         let e = client(&server)
-            .list_production_tests(CLIENT_ID)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
             .unwrap_err();
         mock.assert();
         let d = decode_error(&e);

@@ -31,6 +31,13 @@ fn loopback_calls_ignore_proxy_environment_variables() {
         .max_retries(0)
         .build()
         .unwrap();
-    assert!(client.list_production_tests("FK5b0KSM").unwrap().is_empty());
+    assert!(
+        client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap()
+            .is_empty()
+    );
     m.assert();
 }

@@ -3,7 +3,8 @@
 mod common;
 
 use common::*;
-use hopae::{ChallengeMode, Error};
+use hopae::Error;
+use hopae::production_tests::ChallengeMode;
 use mockito::{Matcher, Server};
 use serde_json::json;
 
@@ -18,7 +19,9 @@ fn report_sends_get_with_headers_and_decodes_fixture() {
         .create();
 
     let report = client(&server)
-        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .report(CHALLENGE_ID)
         .unwrap();
     mock.assert();
 
@@ -66,7 +69,7 @@ fn report_percent_encodes_both_ids_into_one_segment_each() {
             .with_body(fixture("report.json"))
             .expect(1)
             .create();
-        let report = c.production_test_report(client_id, challenge_id);
+        let report = c.app(client_id).production_tests().report(challenge_id);
         assert!(report.is_ok(), "{client_id:?} {challenge_id:?}: {report:?}");
         mock.assert();
     }
@@ -86,7 +89,9 @@ fn report_refuses_empty_and_dot_ids_without_a_request() {
     ];
     for (client_id, challenge_id, wanted) in cases {
         let e = c
-            .production_test_report(client_id, challenge_id)
+            .app(client_id)
+            .production_tests()
+            .report(challenge_id)
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
         assert_eq!(e.to_string(), format!("invalid input: {wanted}"));
@@ -110,7 +115,9 @@ fn report_for_unknown_challenge_is_404_with_code() {
         .expect(1)
         .create();
     let e = retrying_client(&server, 2)
-        .production_test_report(CLIENT_ID, "req_7f3a9c1e")
+        .app(CLIENT_ID)
+        .production_tests()
+        .report("req_7f3a9c1e")
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(404));
@@ -132,7 +139,9 @@ fn report_with_malformed_body_fails_with_decode_error_and_path() {
         .expect(1)
         .create();
     let e = client(&server)
-        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .report(CHALLENGE_ID)
         .unwrap_err();
     mock.assert();
     let d = decode_error(&e);
@@ -166,7 +175,9 @@ fn report_and_create_bodies_must_be_json_objects() {
         .with_body(r#"[{"id": "ch_1"}, {"totalParticipations": 0}]"#)
         .create();
     let e = client(&server)
-        .production_test_report(CLIENT_ID, CHALLENGE_ID)
+        .app(CLIENT_ID)
+        .production_tests()
+        .report(CHALLENGE_ID)
         .unwrap_err();
     let d = decode_error(&e);
     assert_eq!(d.operation(), "production test report");
@@ -183,7 +194,9 @@ fn report_and_create_bodies_must_be_json_objects() {
         .with_body(r#"["req_1", "FK5b0KSM", "pending"]"#)
         .create();
     let e = client(&server)
-        .create_production_test(CLIENT_ID, &hopae::NewProductionTest::new("t"))
+        .app(CLIENT_ID)
+        .production_tests()
+        .create(&hopae::production_tests::NewProductionTest::new("t"))
         .unwrap_err();
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
     assert!(e.to_string().contains("expected a JSON object"), "{e}");

@@ -63,7 +63,9 @@ fn list_reads_a_body_exactly_at_the_size_cap() {
         .with_body(&body)
         .create();
     let items = client(&server.url(), body.len() as u64)
-        .list_production_tests("FK5b0KSM")
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
         .expect("a body at the cap is read");
     assert_eq!(items.len(), 2);
     mock.assert();
@@ -80,7 +82,9 @@ fn list_refuses_a_body_one_byte_over_the_size_cap() {
         .create();
     let cap = body.len() as u64 - 1;
     let err = client(&server.url(), cap)
-        .list_production_tests("FK5b0KSM")
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
         .unwrap_err();
     assert!(
         matches!(err, Error::ResponseTooLarge { status: 200, limit, attempts: 1 } if limit == cap),
@@ -104,7 +108,9 @@ fn list_reads_a_chunked_body_without_content_length() {
         })
         .create();
     let items = client(&server.url(), 1 << 20)
-        .list_production_tests("FK5b0KSM")
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
         .expect("a chunked body is read");
     assert_eq!(items.len(), 2);
     mock.assert();
@@ -117,7 +123,9 @@ fn list_with_a_body_shorter_than_its_content_length_fails_as_closed() {
             .to_vec(),
     );
     let err = client(&base, 1 << 20)
-        .list_production_tests("FK5b0KSM")
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
         .unwrap_err();
     match &err {
         Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::ConnectionClosed),
@@ -135,7 +143,9 @@ fn list_with_a_huge_content_length_stops_at_the_cap_without_reserving_it() {
     response.extend(std::iter::repeat_n(b' ', 4096));
     let base = one_shot(response);
     let err = client(&base, 1024)
-        .list_production_tests("FK5b0KSM")
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
         .unwrap_err();
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: 1024, .. }),
@@ -156,7 +166,9 @@ fn a_hostile_content_length_cannot_make_the_client_reserve_it_even_with_no_cap()
         response.extend_from_slice(b"[]");
         let base = one_shot(response);
         let err = client(&base, u64::MAX)
-            .list_production_tests("FK5b0KSM")
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
             .unwrap_err();
         // The peer closes after two bytes of the announced body.
         assert!(

@@ -6,7 +6,8 @@ mod fault_server;
 use std::time::{Duration, Instant};
 
 use fault_server::{Action, FaultServer, response};
-use hopae::{ClientBuilder, Error, HopaeClient, NewProductionTest, TransportErrorKind};
+use hopae::production_tests::NewProductionTest;
+use hopae::{ClientBuilder, Error, HopaeClient, TransportErrorKind};
 
 const KEY: &str = "sk_workspace_test_transport_SECRET";
 const LIST: &str = include_str!("fixtures/list.json");
@@ -62,7 +63,7 @@ fn retry_429_then_200_succeeds_on_second_attempt() {
     // hits, then with the newest: one 429, then 200s.
     let ok = ok_list(&mut server, 1);
     let client = builder(&mock_url(&server)).build().unwrap();
-    let items = client.list_production_tests("FK5b0KSM").unwrap();
+    let items = client.app("FK5b0KSM").production_tests().list().unwrap();
     assert_eq!(items.len(), 2);
     busy.assert();
     ok.assert();
@@ -78,7 +79,11 @@ fn retry_on_503_forever_gives_up_after_max_retries_plus_one_attempts() {
         .expect(4)
         .create();
     let client = builder(&mock_url(&server)).max_retries(3).build().unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.attempts(), 4);
     assert_eq!(err.code(), Some("SYSTEM_INTERNAL_ERROR"));
@@ -111,7 +116,11 @@ fn every_retryable_status_is_retried_and_others_are_not() {
             .with_body(envelope(code))
             .expect(attempts)
             .create();
-        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        let err = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap_err();
         assert_eq!(err.status(), Some(status as u16));
         assert_eq!(err.attempts(), attempts as u32, "{status} {code}");
         m.assert();
@@ -126,7 +135,7 @@ fn retry_after_seconds_is_slept() {
     let ok = ok_list(&mut server, 1);
     let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
     let started = Instant::now();
-    client.list_production_tests("FK5b0KSM").unwrap();
+    client.app("FK5b0KSM").production_tests().list().unwrap();
     // The backoff alone would be at most 5 ms: the second attempt waited for the server.
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -144,7 +153,11 @@ fn retry_after_http_date_in_the_past_retries_at_once() {
     let busy = busy(&mut server, 429, "Wed, 21 Oct 2015 07:28:00 GMT", 2);
     let client = builder(&mock_url(&server)).max_retries(1).build().unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(err.attempts(), 2);
     assert_eq!(err.retry_after(), Some(Duration::ZERO));
@@ -160,7 +173,11 @@ fn retry_after_longer_than_max_wait_fails_at_once_with_the_wait() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
     assert_eq!(err.attempts(), 1);
@@ -172,7 +189,7 @@ fn retry_after_longer_than_max_wait_fails_at_once_with_the_wait() {
 fn connection_closed_before_response_is_retried_until_success() {
     let server = FaultServer::start(vec![Action::Close, Action::Close, response(200, "", LIST)]);
     let client = builder(&server.url()).build().unwrap();
-    let items = client.list_production_tests("FK5b0KSM").unwrap();
+    let items = client.app("FK5b0KSM").production_tests().list().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(server.connections(), 3);
 }
@@ -181,7 +198,11 @@ fn connection_closed_before_response_is_retried_until_success() {
 fn connection_closed_forever_fails_as_transport_error_after_all_attempts() {
     let server = FaultServer::start(vec![Action::Close]);
     let client = builder(&server.url()).max_retries(2).build().unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("expected a transport error, got {err:?}")
     };
@@ -189,9 +210,18 @@ fn connection_closed_forever_fails_as_transport_error_after_all_attempts() {
     assert_eq!(err.attempts(), 3);
     assert_eq!(server.connections(), 3);
     assert!(
-        err.to_string()
-            .starts_with("connection closed: GET /apps/FK5b0KSM/production-tests: "),
+        err.to_string().starts_with(&format!(
+            "connection closed: GET {}/apps/FK5b0KSM/production-tests",
+            client.base_url()
+        )),
         "{err}"
+    );
+    // The cause is kept as the source, where it can be downcast.
+    let source = std::error::Error::source(&err).expect("a transport error has a source");
+    assert!(
+        source.downcast_ref::<std::io::Error>().is_some()
+            || source.downcast_ref::<ureq::Error>().is_some(),
+        "{source:?}"
     );
 }
 
@@ -207,7 +237,11 @@ fn connection_refused_is_retried_and_reported() {
         .max_retries(1)
         .build()
         .unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
         "{err:?}"
@@ -231,7 +265,11 @@ fn create_retries_reuse_the_idempotency_key_and_exact_body() {
     let test = NewProductionTest::new("MitID Production Test")
         .provider_ids(["mitid"])
         .max_stamps(3);
-    let created = client.create_production_test("FK5b0KSM", &test).unwrap();
+    let created = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .create(&test)
+        .unwrap();
     assert_eq!(created.id, "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
@@ -258,10 +296,20 @@ fn separate_creates_get_different_generated_keys_and_caller_keys_are_sent_as_giv
     let server = FaultServer::start(vec![response(201, "", CREATED)]);
     let client = builder(&server.url()).build().unwrap();
     let test = NewProductionTest::new("t");
-    client.create_production_test("FK5b0KSM", &test).unwrap();
-    client.create_production_test("FK5b0KSM", &test).unwrap();
     client
-        .create_production_test_with_key("FK5b0KSM", &test, "nightly-2026-11-26")
+        .app("FK5b0KSM")
+        .production_tests()
+        .create(&test)
+        .unwrap();
+    client
+        .app("FK5b0KSM")
+        .production_tests()
+        .create(&test)
+        .unwrap();
+    client
+        .app("FK5b0KSM")
+        .production_tests()
+        .create_with_key(&test, "nightly-2026-11-26")
         .unwrap();
     let keys: Vec<String> = server
         .requests()
@@ -280,7 +328,9 @@ fn invalid_idempotency_keys_are_refused_before_sending() {
     let test = NewProductionTest::new("t");
     for key in ["", "a b", "line\nbreak", &"k".repeat(256)] {
         let err = client
-            .create_production_test_with_key("FK5b0KSM", &test, key)
+            .app("FK5b0KSM")
+            .production_tests()
+            .create_with_key(&test, key)
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{key:?}: {err:?}");
         assert_eq!(err.attempts(), 0);
@@ -297,7 +347,11 @@ fn a_server_that_never_answers_times_out_without_retry() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.attempts(), 1, "a timed-out attempt is not retried");
     assert!(
@@ -323,7 +377,11 @@ fn a_dripping_body_cannot_hold_the_call_past_the_deadline() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     // Without a whole-attempt deadline this would take 1000 x 20 ms = 20 s.
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -340,7 +398,11 @@ fn a_truncated_body_is_a_transport_error_and_not_retried() {
         sent: 10,
     }]);
     let client = builder(&server.url()).build().unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(matches!(&err, Error::Transport(_)), "{err:?}");
     assert_eq!(err.attempts(), 1);
     assert_eq!(server.connections(), 1);
@@ -354,7 +416,11 @@ fn an_endless_body_stops_at_the_size_cap() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -381,7 +447,11 @@ fn a_declared_oversized_body_is_refused() {
         .max_response_size(2048)
         .build()
         .unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: 2048, .. }),
         "{err:?}"
@@ -392,7 +462,15 @@ fn a_declared_oversized_body_is_refused() {
         .max_response_size(LIST.len() as u64)
         .build()
         .unwrap();
-    assert_eq!(client.list_production_tests("FK5b0KSM").unwrap().len(), 2);
+    assert_eq!(
+        client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -404,7 +482,11 @@ fn an_oversized_error_body_still_reports_the_status() {
         .max_retries(0)
         .build()
         .unwrap();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert_eq!(err.status(), Some(500));
     assert!(matches!(err, Error::Api(_)));
 }
@@ -422,7 +504,11 @@ fn redirects_are_reported_and_never_followed() {
             .expect(1)
             .create();
         let client = builder(&mock_url(&server)).build().unwrap();
-        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        let err = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap_err();
         assert_eq!(err.status(), Some(status as u16));
         assert!(err.to_string().contains("redirect not followed"), "{err}");
         m.assert();
@@ -445,7 +531,11 @@ fn the_key_never_appears_in_errors_of_any_kind() {
         .build()
         .unwrap();
     for _ in 0..4 {
-        let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+        let err = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap_err();
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(!text.contains("SECRET"), "{text}");
             assert!(!text.contains(KEY), "{text}");
@@ -511,7 +601,11 @@ fn connect_timeout_bounds_connecting_and_is_retried() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.list_production_tests("FK5b0KSM").unwrap_err();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(
         err.attempts(),

@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hopae::{Error, HopaeClient, RequestStatus, WaitError, WaitOptions};
+use hopae::production_tests::WaitOptions;
+use hopae::{Error, HopaeClient, WaitError};
 use mockito::{Mock, Server, ServerGuard};
 use serde_json::{Value, json};
 
@@ -57,7 +58,7 @@ fn list(server: &mut ServerGuard, items: Value, hits: usize) -> Mock {
         .create()
 }
 
-fn wait_error(result: Result<hopae::Challenge, Error>) -> WaitError {
+fn wait_error(result: Result<hopae::production_tests::Challenge, Error>) -> WaitError {
     match result {
         Err(Error::Wait(e)) => *e,
         other => panic!("expected a wait error, got {other:?}"),
@@ -89,7 +90,9 @@ fn wait_returns_challenge_named_by_challenge_id_after_pending_polls() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_new");
     assert_eq!(c.title, "MitID Production Test");
@@ -118,7 +121,9 @@ fn wait_keeps_polling_while_challenge_id_is_set_but_its_challenge_is_not_listed(
     let options =
         fast().on_poll(move |p| log.lock().unwrap().push((p.polls, p.challenge_id.clone())));
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &options)
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &options)
         .unwrap();
     // The challengeId decides, whatever the title.
     assert_eq!(c.id, "ch_new");
@@ -157,14 +162,16 @@ fn wait_reports_each_unresolved_poll_to_the_callback() {
         log.lock().unwrap().push((p.polls, p.status.clone()));
     });
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &options)
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &options)
         .unwrap();
     assert_eq!(c.id, "ch_new");
     assert_eq!(
         *seen.lock().unwrap(),
         vec![
-            (1, Some(RequestStatus::Pending)),
-            (2, Some(RequestStatus::Other("queued".into())))
+            (1, Some("pending".to_owned())),
+            (2, Some("queued".to_owned()))
         ]
     );
     pending.assert();
@@ -177,7 +184,12 @@ fn wait_ends_with_request_failed_when_status_is_failed() {
     let mut server = Server::new();
     let pending = list(&mut server, json!([request("pending", None)]), 1);
     let failed = list(&mut server, json!([request("failed", None)]), 1);
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &fast()),
+    );
     assert_eq!(
         e,
         WaitError::RequestFailed {
@@ -196,14 +208,19 @@ fn wait_ends_with_unknown_request_when_first_poll_does_not_list_it() {
         json!([request_with_id("req_other", "pending", None)]),
         1,
     );
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &fast()),
+    );
     assert_eq!(
         e,
         WaitError::UnknownRequest {
             request_id: REQ.into()
         }
     );
-    assert_eq!(e.request_id(), REQ);
+    assert_eq!(e.request_id(), Some(REQ));
     other.assert();
 }
 
@@ -235,7 +252,9 @@ fn wait_matches_one_challenge_by_title_and_time_after_request_disappears() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_new");
     pending.assert();
@@ -255,7 +274,9 @@ fn wait_prefers_last_seen_challenge_id_after_request_disappears() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_b");
     scheduled.assert();
@@ -274,7 +295,12 @@ fn wait_ends_ambiguous_when_several_challenges_match_a_disappeared_request() {
         ]),
         1,
     );
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &fast()));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &fast()),
+    );
     assert_eq!(
         e,
         WaitError::Ambiguous {
@@ -301,7 +327,9 @@ fn wait_keeps_polling_when_disappeared_request_has_no_matching_challenge_yet() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_new");
     pending.assert();
@@ -322,16 +350,23 @@ fn wait_times_out_with_last_status() {
         .interval(Duration::from_millis(10))
         .timeout(Duration::from_millis(60));
     let started = Instant::now();
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &options),
+    );
     match &e {
         WaitError::TimedOut {
             request_id,
             waited,
             last_status,
+            polls,
         } => {
             assert_eq!(request_id, REQ);
+            assert!(*polls >= 2, "{polls}");
             assert!(*waited >= Duration::from_millis(60), "{waited:?}");
-            assert_eq!(last_status, &Some(RequestStatus::Pending));
+            assert_eq!(last_status.as_deref(), Some("pending"));
         }
         other => panic!("{other:?}"),
     }
@@ -353,7 +388,12 @@ fn wait_times_out_with_no_status_when_request_stays_gone() {
     let options = WaitOptions::new()
         .interval(Duration::from_millis(10))
         .timeout(Duration::from_millis(40));
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &options),
+    );
     assert!(
         matches!(
             e,
@@ -396,7 +436,10 @@ fn wait_never_sleeps_past_timeout_and_checks_once_more_at_the_deadline() {
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let started = Instant::now();
-        let c = client.wait_for_challenge(APP, REQ, &options);
+        let c = client
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &options);
         let _ = done.send((c, started.elapsed()));
     });
     let (c, elapsed) = result
@@ -413,7 +456,12 @@ fn wait_with_zero_timeout_polls_exactly_once() {
     let mut server = Server::new();
     let pending = list(&mut server, json!([request("pending", None)]), 1);
     let options = WaitOptions::new().timeout(Duration::ZERO);
-    let e = wait_error(client(&server).wait_for_challenge(APP, REQ, &options));
+    let e = wait_error(
+        client(&server)
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(REQ, &options),
+    );
     assert!(matches!(e, WaitError::TimedOut { .. }), "{e:?}");
     pending.assert();
 }
@@ -424,14 +472,20 @@ fn wait_rejects_zero_interval_and_empty_request_id_without_calling() {
     let none = server.mock("GET", LIST_PATH).expect(0).create();
     let c = client(&server);
     let e = c
-        .wait_for_challenge(APP, REQ, &WaitOptions::new().interval(Duration::ZERO))
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &WaitOptions::new().interval(Duration::ZERO))
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     assert_eq!(
         e.to_string(),
         "invalid input: the wait interval must be greater than zero"
     );
-    let e = c.wait_for_challenge(APP, "", &fast()).unwrap_err();
+    let e = c
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge("", &fast())
+        .unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     none.assert();
 }
@@ -447,7 +501,9 @@ fn wait_propagates_api_error_of_a_poll_as_is() {
         .expect(1)
         .create();
     let e = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap_err();
     assert!(matches!(e, Error::Api(_)), "{e:?}");
     assert_eq!(e.code(), Some("RESOURCE_NOT_FOUND"));
@@ -461,7 +517,9 @@ fn wait_propagates_decode_error_of_a_poll_as_is() {
     let mut server = Server::new();
     let bad = list(&mut server, json!([{"type": "request"}]), 1);
     let e = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap_err();
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
     bad.assert();
@@ -490,7 +548,9 @@ fn wait_fallback_skips_challenges_listed_while_the_request_was_pending() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_ours");
     pending.assert();
@@ -512,7 +572,9 @@ fn wait_fallback_skips_challenges_another_request_names_as_its_own() {
         1,
     );
     let c = client(&server)
-        .wait_for_challenge(APP, REQ, &fast())
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &fast())
         .unwrap();
     assert_eq!(c.id, "ch_ours");
     pending.assert();
@@ -536,8 +598,9 @@ fn wait_timeout_bounds_a_poll_that_never_answers() {
         .unwrap();
     let started = Instant::now();
     let err = client
+        .app(APP)
+        .production_tests()
         .wait_for_challenge(
-            APP,
             REQ,
             &WaitOptions::new()
                 .interval(Duration::from_millis(50))
@@ -581,7 +644,8 @@ fn wait_error_display_is_one_bounded_line() {
     let e = WaitError::TimedOut {
         request_id: "req_1".into(),
         waited: Duration::from_secs(90),
-        last_status: Some(RequestStatus::Other("\u{1b}[2J".into())),
+        last_status: Some("\u{1b}[2J".into()),
+        polls: 3,
     };
     assert_eq!(
         e.to_string(),

@@ -2,7 +2,8 @@
 //! never panic, and whatever decodes must re-encode to the wire shape and read back equal.
 #![no_main]
 
-use hopae::{ProductionTestItem, ProductionTestReport};
+use hopae::production_tests::{ProductionTestReport};
+use hopae::{ProductionTestItem};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hopae::{NewProductionTest, Platform, WaitOptions};
+use hopae::production_tests::{NewProductionTest, Platform, WaitOptions};
 
 use crate::Failure;
 

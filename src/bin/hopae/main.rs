@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hopae::{Challenge, Error, HopaeClient, RequestStatus, WaitOptions};
+use hopae::production_tests::{Challenge, WaitOptions};
+use hopae::{Error, HopaeClient};
 
 use args::{Command, Common, parse};
 use output::{clean, created_text, format_duration, list_table, report_text};
@@ -44,9 +45,22 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
+        // The error and its causes, on one line.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            let cause_text = cause.to_string();
+            let mut chars = cause_text.chars();
+            if let Some(first) = chars.next() {
+                message.extend(first.to_lowercase());
+                message.push_str(chars.as_str());
+            }
+            source = cause.source();
+        }
         Failure {
             code: exit_code(&e),
-            message: e.to_string(),
+            message,
         }
     }
 }
@@ -101,7 +115,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
     match command {
         Command::Help(_) | Command::Version => Ok(()),
         Command::List { client_id } => {
-            let items = client.list_production_tests(&client_id)?;
+            let items = client.app(&client_id).production_tests().list()?;
             emit(&if json {
                 to_json(&items)
             } else {
@@ -114,8 +128,11 @@ fn run(args: &[String]) -> Result<(), Failure> {
             idempotency_key,
         } => {
             let request = match &idempotency_key {
-                Some(key) => client.create_production_test_with_key(&client_id, &test, key)?,
-                None => client.create_production_test(&client_id, &test)?,
+                Some(key) => client
+                    .app(&client_id)
+                    .production_tests()
+                    .create_with_key(&test, key)?,
+                None => client.app(&client_id).production_tests().create(&test)?,
             };
             emit(&if json {
                 to_json(&request)
@@ -127,7 +144,10 @@ fn run(args: &[String]) -> Result<(), Failure> {
             client_id,
             challenge_id,
         } => {
-            let report = client.production_test_report(&client_id, &challenge_id)?;
+            let report = client
+                .app(&client_id)
+                .production_tests()
+                .report(&challenge_id)?;
             emit(&if json {
                 to_json(&report)
             } else {
@@ -201,14 +221,17 @@ fn wait(
                 &id,
                 p.polls,
                 p.elapsed,
-                p.status.as_ref(),
+                p.status.as_deref(),
                 p.challenge_id.as_deref(),
             );
             let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
             let _ = shown.draw(&mut io::stderr().lock(), &line);
         });
     }
-    let result = client.wait_for_challenge(client_id, request_id, &options);
+    let result = client
+        .app(client_id)
+        .production_tests()
+        .wait_for_challenge(request_id, &options);
     if let Some(shown) = &progress {
         // End the progress line so that what follows (the result, or an error) starts on
         // a fresh one.
@@ -250,16 +273,14 @@ fn progress_line(
     request_id: &str,
     polls: u32,
     elapsed: Duration,
-    status: Option<&RequestStatus>,
+    status: Option<&str>,
     challenge_id: Option<&str>,
 ) -> String {
     let status = match (status, challenge_id) {
-        (Some(status), Some(ch)) => format!(
-            "{}, challenge {} not listed yet",
-            clean(status.as_str()),
-            clean(ch)
-        ),
-        (Some(status), None) => clean(status.as_str()),
+        (Some(status), Some(ch)) => {
+            format!("{}, challenge {} not listed yet", clean(status), clean(ch))
+        }
+        (Some(status), None) => clean(status),
         (None, _) => "no longer listed, looking for its challenge".to_owned(),
     };
     format!(
@@ -323,13 +344,13 @@ mod tests {
     #[test]
     fn progress_line_shows_status_and_elapsed_time() {
         let elapsed = Duration::from_secs(65);
-        let pending = hopae::RequestStatus::Pending;
+        let pending = "pending";
         assert_eq!(
-            progress_line("req_1", 3, elapsed, Some(&pending), None),
+            progress_line("req_1", 3, elapsed, Some(pending), None),
             "waiting for req_1: pending (1m 05s elapsed, 3 polls)"
         );
         assert_eq!(
-            progress_line("req_1", 2, elapsed, Some(&pending), Some("ch_\x1b")),
+            progress_line("req_1", 2, elapsed, Some(pending), Some("ch_\x1b")),
             "waiting for req_1: pending, challenge ch_? not listed yet (1m 05s elapsed, 2 polls)"
         );
         assert_eq!(
@@ -364,9 +385,9 @@ mod tests {
     #[test]
     fn progress_line_escapes_control_characters_in_an_unknown_status() {
         let elapsed = Duration::from_secs(1);
-        let evil = hopae::RequestStatus::from("\x1b[2J");
+        let evil = "\x1b[2J";
         for challenge_id in [None, Some("ch_1")] {
-            let line = progress_line("req_1", 1, elapsed, Some(&evil), challenge_id);
+            let line = progress_line("req_1", 1, elapsed, Some(evil), challenge_id);
             assert!(!line.contains('\x1b'), "{line:?}");
             assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
         }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use hopae::{Challenge, ChallengeRequest, ProductionTestItem, ProductionTestReport};
+use hopae::ProductionTestItem;
+use hopae::production_tests::{Challenge, ChallengeRequest, ProductionTestReport};
 use time::{OffsetDateTime, UtcOffset};
 
 /// Replaces control characters (terminal escape sequences included) so that text from the

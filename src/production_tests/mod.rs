@@ -1,9 +1,19 @@
-//! Request and response types of the production-test endpoints.
+//! Production tests: challenges in which real users verify with each provider, so a
+//! company can prove its integration works in production.
+//!
+//! | call | method and path |
+//! |---|---|
+//! | [`ProductionTests::list`] | `GET /apps/{client_id}/production-tests` |
+//! | [`ProductionTests::create`] | `POST /apps/{client_id}/production-tests` |
+//! | [`ProductionTests::report`] | `GET /apps/{client_id}/production-tests/{challenge_id}/report` |
+//! | [`ProductionTests::wait_for_challenge`] | polls the list until a request is scheduled |
 //!
 //! Responses derive `Deserialize` except [`ProductionTestItem`], whose hand-written
-//! decoder checks that `type` agrees with which of `challenge` / `request` is set. Every
-//! field decoder labels its errors with the field's wire name, so a failure reads
-//! ``at `challenge.isActive`: invalid type: string "yes", expected a boolean``.
+//! decoder checks that `type` agrees with which of `challenge` / `request` is set. A
+//! decode error names the failing item and field: ``item 1: at `challenge.isActive`:
+//! invalid type: string "yes", expected a boolean at line 1 column 563``.
+
+mod wait;
 
 use std::fmt;
 
@@ -11,6 +21,15 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use crate::apps::AppHandle;
+use crate::decode::{DecodeResult, obj, ts, with_path};
+use crate::error::Error;
+use crate::http::{Call, Method, segment};
+
+#[allow(unused_imports)] // used by the custom-domain wait
+pub(crate) use wait::{Poll, poll_until};
+pub use wait::{WaitOptions, WaitProgress};
 
 /// Defines an open string enum: known values get a variant, anything else is kept in
 /// `Other` so that new vendor values never fail decoding.
@@ -109,45 +128,28 @@ open_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct Challenge {
     /// The challenge id (`ch_...`): the `challenge_id` of
-    /// [`HopaeClient::production_test_report`](crate::HopaeClient::production_test_report).
-    #[serde(deserialize_with = "f::id::deserialize")]
+    /// [`ProductionTests::report`].
     pub id: String,
     /// The title given at creation.
-    #[serde(deserialize_with = "f::title::deserialize")]
     pub title: String,
     /// The description given at creation, if any.
-    #[serde(default, deserialize_with = "f::description::deserialize")]
     pub description: Option<String>,
     /// When the challenge stops accepting claims.
-    #[serde(
-        serialize_with = "ts::serialize",
-        deserialize_with = "f::expires_at::deserialize"
-    )]
+    #[serde(with = "ts")]
     pub expires_at: OffsetDateTime,
     /// When the challenge was created.
-    #[serde(
-        serialize_with = "ts::serialize",
-        deserialize_with = "f::created_at::deserialize"
-    )]
+    #[serde(with = "ts")]
     pub created_at: OffsetDateTime,
     /// When the challenge completed; `None` while it runs.
-    #[serde(
-        default,
-        serialize_with = "ts::option::serialize",
-        deserialize_with = "f::completed_at::deserialize"
-    )]
+    #[serde(default, with = "ts::option")]
     pub completed_at: Option<OffsetDateTime>,
     /// Whether the challenge still accepts claims.
-    #[serde(deserialize_with = "f::is_active::deserialize")]
     pub is_active: bool,
     /// How the challenge is run; `stamp` is the only documented mode.
-    #[serde(deserialize_with = "f::challenge_mode::deserialize")]
     pub challenge_mode: ChallengeMode,
     /// The sponsor, kept as raw JSON: its shape is undocumented.
-    #[serde(default, deserialize_with = "f::sponsor::deserialize")]
     pub sponsor: Option<serde_json::Value>,
     /// Sources, as sent: their meaning is undocumented.
-    #[serde(default, deserialize_with = "f::sources::deserialize")]
     pub sources: Option<Vec<String>>,
 }
 
@@ -157,25 +159,18 @@ pub struct Challenge {
 pub struct ChallengeRequest {
     /// The request id (`req_...`). It is **not** a challenge id: the report endpoint needs
     /// [`ChallengeRequest::challenge_id`] once the request is scheduled.
-    #[serde(deserialize_with = "f::id::deserialize")]
     pub id: String,
     /// The App (client id) the test belongs to.
-    #[serde(deserialize_with = "f::client_id::deserialize")]
     pub client_id: String,
     /// `pending` until scheduled, then `scheduled` (or `failed`).
-    #[serde(deserialize_with = "f::status::deserialize")]
     pub status: RequestStatus,
     /// What was asked for at creation.
-    #[serde(deserialize_with = "f::payload::deserialize")]
+    #[serde(deserialize_with = "obj::required")]
     pub payload: RequestPayload,
     /// The challenge this request became, once scheduled.
-    #[serde(default, deserialize_with = "f::challenge_id::deserialize")]
     pub challenge_id: Option<String>,
     /// When the request was created.
-    #[serde(
-        serialize_with = "ts::serialize",
-        deserialize_with = "f::created_at::deserialize"
-    )]
+    #[serde(with = "ts")]
     pub created_at: OffsetDateTime,
 }
 
@@ -184,30 +179,18 @@ pub struct ChallengeRequest {
 #[serde(rename_all = "camelCase")]
 pub struct RequestPayload {
     /// The requested title.
-    #[serde(deserialize_with = "f::title::deserialize")]
     pub title: String,
     /// The requested description, if any.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "f::description::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The requested providers; `None` means every eligible provider.
-    #[serde(default, deserialize_with = "f::provider_ids::deserialize")]
     pub provider_ids: Option<Vec<String>>,
     /// The stamp cap (`maxStamps` at creation).
-    #[serde(default, deserialize_with = "f::max_stamp_claims::deserialize")]
     pub max_stamp_claims: Option<u64>,
     /// The requested platform; `None` means any.
-    #[serde(default, deserialize_with = "f::target_platform::deserialize")]
     pub target_platform: Option<Platform>,
     /// Whether one person may claim more than once, when sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "f::allow_duplicate_participation::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_participation: Option<bool>,
 }
 
@@ -340,11 +323,11 @@ impl<'de> Deserialize<'de> for Kind {
 /// handling and skipping of unknown keys; the consistency rules follow in one `match`.
 #[derive(Deserialize)]
 struct RawItem {
-    #[serde(rename = "type", deserialize_with = "f::kind::deserialize")]
+    #[serde(rename = "type")]
     kind: Kind,
-    #[serde(default, deserialize_with = "f::challenge::deserialize")]
+    #[serde(default, deserialize_with = "obj::option")]
     challenge: Option<Challenge>,
-    #[serde(default, deserialize_with = "f::request::deserialize")]
+    #[serde(default, deserialize_with = "obj::option")]
     request: Option<ChallengeRequest>,
 }
 
@@ -395,10 +378,10 @@ fn inconsistency(kind: Kind, has_challenge: bool, has_request: bool) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductionTestReport {
     /// The challenge the report is about.
-    #[serde(deserialize_with = "f::challenge_req::deserialize")]
+    #[serde(deserialize_with = "obj::required")]
     pub challenge: Challenge,
     /// Participation and claim counts.
-    #[serde(deserialize_with = "f::stats::deserialize")]
+    #[serde(deserialize_with = "obj::required")]
     pub stats: ReportStats,
 }
 
@@ -420,13 +403,11 @@ impl ProductionTestReport {
 #[serde(rename_all = "camelCase")]
 pub struct ReportStats {
     /// How many verifications were started.
-    #[serde(deserialize_with = "f::total_participations::deserialize")]
     pub total_participations: u64,
     /// How many stamps were claimed.
-    #[serde(deserialize_with = "f::total_claims::deserialize")]
     pub total_claims: u64,
     /// Claims per provider.
-    #[serde(deserialize_with = "f::provider_breakdown::deserialize")]
+    #[serde(deserialize_with = "obj::vec")]
     pub provider_breakdown: Vec<ProviderClaims>,
 }
 
@@ -435,17 +416,14 @@ pub struct ReportStats {
 #[serde(rename_all = "camelCase")]
 pub struct ProviderClaims {
     /// The provider id, e.g. `"bankidse"`.
-    #[serde(deserialize_with = "f::provider_id::deserialize")]
     pub provider_id: String,
     /// The provider's display name, e.g. `"BankID SE"`.
-    #[serde(deserialize_with = "f::provider_name::deserialize")]
     pub provider_name: String,
     /// Stamps claimed through this provider.
-    #[serde(deserialize_with = "f::claim_count::deserialize")]
     pub claim_count: u64,
 }
 
-/// The body of [`HopaeClient::create_production_test`](crate::HopaeClient::create_production_test).
+/// The body of [`ProductionTests::create`].
 ///
 /// Built with [`NewProductionTest::new`] and chained setters; unset options are omitted
 /// from the request body, so the API applies its defaults (all eligible providers, any
@@ -453,14 +431,14 @@ pub struct ProviderClaims {
 /// limits before sending (title 1 to 200 characters, description at most 1000, at
 /// least 1 stamp, a non-empty list of non-empty provider ids, `ios` or `android` as the
 /// platform) and refuses a violating value with
-/// [`Error::InvalidInput`](crate::Error::InvalidInput).
+/// [`Error::InvalidInput`].
 ///
 /// # Example
 ///
 /// ```
-/// let test = hopae::NewProductionTest::new("MitID test")
+/// let test = hopae::production_tests::NewProductionTest::new("MitID test")
 ///     .provider_ids(["mitid"])
-///     .target_platform(hopae::Platform::Ios)
+///     .target_platform(hopae::production_tests::Platform::Ios)
 ///     .max_stamps(3);
 /// assert_eq!(
 ///     serde_json::to_string(&test)?,
@@ -540,12 +518,12 @@ impl NewProductionTest {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the first field that
+    /// [`Error::InvalidInput`] naming the first field that
     /// breaks a limit: an empty or over-long title, an over-long description, an empty
     /// provider list or provider id, a platform other than `ios` or `android`, or
     /// `max_stamps(0)`.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        let invalid = |msg: String| Err(crate::Error::InvalidInput(msg));
+    pub fn validate(&self) -> Result<(), Error> {
+        let invalid = |msg: String| Err(Error::InvalidInput(msg));
         let title_chars = self.title.chars().count();
         if self.title.trim().is_empty() {
             return invalid("`title` must not be empty".into());
@@ -588,88 +566,161 @@ impl NewProductionTest {
     }
 }
 
-/// RFC 3339 timestamps: parsed strictly, written as the API writes them
-/// (`2026-04-08T10:00:00.000Z`) when the value is UTC with millisecond precision.
-mod ts {
-    use serde::de::{self, Deserializer, Visitor};
-    use serde::{Deserialize, Serializer};
-    use std::fmt;
-    use time::format_description::well_known::Rfc3339;
-    use time::{OffsetDateTime, UtcOffset};
+/// An App's production tests, from [`AppHandle::production_tests`].
+#[derive(Debug, Clone)]
+pub struct ProductionTests<'a> {
+    app: AppHandle<'a>,
+}
 
-    pub(super) struct Timestamp(pub(super) OffsetDateTime);
+impl<'a> AppHandle<'a> {
+    /// The App's production tests: list, create, report, wait.
+    pub fn production_tests(&self) -> ProductionTests<'a> {
+        ProductionTests { app: self.clone() }
+    }
+}
 
-    impl<'de> Deserialize<'de> for Timestamp {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl Visitor<'_> for V {
-                type Value = Timestamp;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"")
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-                    OffsetDateTime::parse(v, &Rfc3339)
-                        .map(Timestamp)
-                        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-                }
-            }
-            d.deserialize_str(V)
-        }
+impl ProductionTests<'_> {
+    /// Lists the App's production tests: scheduled challenges and pending requests, in
+    /// the order the API returned them.
+    ///
+    /// A request item has no report yet; once Hopae schedules it, the list shows a
+    /// [`ProductionTestItem::Challenge`] whose `id` is what [`ProductionTests::report`]
+    /// takes.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when the client id is empty, `.`, `..` or over 1,024
+    ///   bytes;
+    /// - [`Error::Api`] for a non-2xx status (401 invalid key, 404 unknown App);
+    /// - [`Error::Transport`] when no complete response arrived (after retries);
+    /// - [`Error::Decode`] when an item is malformed or inconsistent
+    ///   ([`DecodeError::index`](crate::DecodeError::index) names it);
+    /// - [`Error::ResponseTooLarge`] when the body exceeds the size cap.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let items = client.app("FK5b0KSM").production_tests().list()?;
+    /// let active = items.iter().filter_map(|i| i.as_challenge()).filter(|c| c.is_active).count();
+    /// println!("{active} active production tests");
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn list(&self) -> Result<Vec<ProductionTestItem>, Error> {
+        self.list_until(None)
     }
 
-    fn format(t: &OffsetDateTime) -> String {
-        if t.offset() == UtcOffset::UTC && t.nanosecond().is_multiple_of(1_000_000) {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.millisecond()
-            )
-        } else {
-            // Formatting an OffsetDateTime with RFC 3339 fails only for years outside
-            // 0..=9999, which parsing never produces; fall back to Display all the same.
-            t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-        }
+    /// [`ProductionTests::list`] ending by `deadline`, retries included.
+    pub(crate) fn list_until(
+        &self,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Vec<ProductionTestItem>, Error> {
+        let call = Call::get("list production tests", self.app.path("/production-tests")?);
+        self.app
+            .client
+            .execute(call.deadline(deadline), decode_list)
     }
 
-    pub(super) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(t))
+    /// Requests a new production test. Hopae stores it as a pending
+    /// [`ChallengeRequest`] and schedules it into a challenge later.
+    ///
+    /// The call carries a freshly generated `Idempotency-Key`; retries of this call send
+    /// the same key and the same bytes, so a retried create never creates twice. Use
+    /// [`ProductionTests::create_with_key`] to choose the key yourself (for example to
+    /// make a whole script re-runnable).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when the client id cannot be a path segment, or `test`
+    ///   breaks a documented limit ([`NewProductionTest::validate`]);
+    /// - [`Error::Api`] for a non-2xx status: 400 `VALIDATION_*`, 401, 404 unknown App,
+    ///   409 `IDEMPOTENCY_KEY_CONFLICT`;
+    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
+    ///   [`ProductionTests::list`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::production_tests::{NewProductionTest, RequestStatus};
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let test = NewProductionTest::new("MitID test").provider_ids(["mitid"]).max_stamps(3);
+    /// let request = client.app("FK5b0KSM").production_tests().create(&test)?;
+    /// assert_eq!(request.status, RequestStatus::Pending);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn create(&self, test: &NewProductionTest) -> Result<ChallengeRequest, Error> {
+        self.send_create(test, None)
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
-        Timestamp::deserialize(d).map(|t| t.0)
+    /// Like [`ProductionTests::create`], with the caller's `Idempotency-Key`.
+    ///
+    /// Hopae remembers a key for 24 hours per workspace: the same key with the same body
+    /// replays the original response; the same key with another body fails with 409
+    /// `IDEMPOTENCY_KEY_CONFLICT`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProductionTests::create`], plus [`Error::InvalidInput`] when the key is
+    /// empty, longer than 255 characters, or not visible ASCII.
+    pub fn create_with_key(
+        &self,
+        test: &NewProductionTest,
+        idempotency_key: &str,
+    ) -> Result<ChallengeRequest, Error> {
+        self.send_create(test, Some(idempotency_key))
     }
 
-    pub(super) mod option {
-        use serde::{Deserialize, Deserializer, Serializer};
-        use time::OffsetDateTime;
-
-        pub(crate) fn serialize<S: Serializer>(
-            t: &Option<OffsetDateTime>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            match t {
-                Some(t) => super::serialize(t, s),
-                None => s.serialize_none(),
-            }
+    fn send_create(
+        &self,
+        test: &NewProductionTest,
+        key: Option<&str>,
+    ) -> Result<ChallengeRequest, Error> {
+        let path = self.app.path("/production-tests")?;
+        test.validate()?;
+        let mut call = Call::new(Method::Post, "create production test", path).json(test)?;
+        if let Some(key) = key {
+            call = call.idempotency_key(key)?;
         }
+        self.app.client.send(call)
+    }
 
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<OffsetDateTime>, D::Error> {
-            Ok(Option::<super::Timestamp>::deserialize(d)?.map(|t| t.0))
-        }
+    /// Fetches the participation report of a scheduled challenge: a point-in-time
+    /// snapshot of participations and claims, per provider.
+    ///
+    /// `challenge_id` is a challenge's `id` (`ch_...`), never a request's `id`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when an id cannot be a path segment;
+    /// - [`Error::Api`] for a non-2xx status (404 unknown App or challenge, including a
+    ///   request id passed by mistake);
+    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
+    ///   [`ProductionTests::list`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let report = client.app("FK5b0KSM").production_tests().report("ch_9a1b2c3d")?;
+    /// for p in &report.stats.provider_breakdown {
+    ///     println!("{}: {} claims", p.provider_name, p.claim_count);
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn report(&self, challenge_id: &str) -> Result<ProductionTestReport, Error> {
+        let path = self.app.path(&format!(
+            "/production-tests/{}/report",
+            segment("challenge_id", challenge_id)?
+        ))?;
+        self.app
+            .client
+            .send(Call::get("production test report", path))
     }
 }
 
 /// Decodes a list body, reporting the index of the item that failed.
-pub(crate) fn decode_list(
-    body: &[u8],
-) -> Result<Vec<ProductionTestItem>, (Option<usize>, serde_json::Error)> {
+pub(crate) fn decode_list(body: &[u8]) -> DecodeResult<Vec<ProductionTestItem>> {
     use std::cell::Cell;
 
     struct Items<'a>(&'a Cell<Option<usize>>);
@@ -711,149 +762,15 @@ pub(crate) fn decode_list(
     let mut de = serde_json::Deserializer::from_slice(body);
     de::DeserializeSeed::deserialize(Items(&failed_at), &mut de)
         .and_then(|items| de.end().map(|()| items))
-        .map_err(|e| (failed_at.get(), e))
-}
-
-/// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
-/// array (`["ch_1", "title", ...]`), which the API never sends and which would hide a
-/// broken payload; every nested object and every response body goes through this.
-pub(crate) struct Obj<T>(T);
-
-/// The visitor behind [`Obj`]: a map, handed to `T`'s own (derived) decoder.
-struct ObjVisitor<T>(std::marker::PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
-    type Value = T;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    #[inline]
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map))
-    }
-}
-
-/// `null` (or a missing field, through `#[serde(default)]`) or an object.
-struct OptionObjVisitor<T>(std::marker::PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionObjVisitor<T> {
-    type Value = Option<T>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("null or a JSON object")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
-        Ok(None)
-    }
-    #[inline]
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
-        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
-            .map(Some)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
-    #[inline]
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
-            .map(Obj)
-    }
-}
-
-impl<T> Obj<T> {
-    pub(crate) fn into_inner<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error>
-    where
-        T: Deserialize<'de>,
-    {
-        Obj::deserialize(d).map(|o| o.0)
-    }
-
-    fn into_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error>
-    where
-        T: Deserialize<'de>,
-    {
-        d.deserialize_option(OptionObjVisitor(std::marker::PhantomData))
-    }
-
-    fn into_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error>
-    where
-        T: Deserialize<'de>,
-    {
-        Ok(Vec::<Obj<T>>::deserialize(d)?
-            .into_iter()
-            .map(|o| o.0)
-            .collect())
-    }
-}
-
-/// Prefixes a field decoder's error with the field's wire name, building a dotted path
-/// as errors bubble up (`challenge.expiresAt`). Only the error path pays for it.
-#[cold]
-fn relabel<E: de::Error>(err: E, field: &str) -> E {
-    let msg = err.to_string();
-    let (msg, _) = crate::error::split_position(&msg);
-    match msg
-        .strip_prefix("at `")
-        .and_then(|rest| rest.split_once("`: "))
-    {
-        Some((path, tail)) => E::custom(format_args!("at `{field}.{path}`: {tail}")),
-        None => E::custom(format_args!("at `{field}`: {msg}")),
-    }
-}
-
-/// One module per field: `f::<field>::deserialize` decodes the field's type and labels
-/// any error with the wire name.
-macro_rules! labelled {
-    ($($module:ident => $wire:literal: $ty:ty = $de:expr;)*) => {
-        mod f {
-            #![allow(clippy::redundant_closure_call)]
-            use super::*;
-            $(
-                pub(super) mod $module {
-                    use super::*;
-                    pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
-                        d: D,
-                    ) -> Result<$ty, D::Error> {
-                        ($de)(d).map_err(|e| relabel(e, $wire))
-                    }
-                }
-            )*
-        }
-    };
-}
-
-labelled! {
-    id => "id": String = String::deserialize;
-    title => "title": String = String::deserialize;
-    description => "description": Option<String> = Option::<String>::deserialize;
-    expires_at => "expiresAt": OffsetDateTime = ts::deserialize;
-    created_at => "createdAt": OffsetDateTime = ts::deserialize;
-    completed_at => "completedAt": Option<OffsetDateTime> = ts::option::deserialize;
-    is_active => "isActive": bool = bool::deserialize;
-    challenge_mode => "challengeMode": ChallengeMode = ChallengeMode::deserialize;
-    sponsor => "sponsor": Option<serde_json::Value> = Option::<serde_json::Value>::deserialize;
-    sources => "sources": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
-    client_id => "clientId": String = String::deserialize;
-    status => "status": RequestStatus = RequestStatus::deserialize;
-    payload => "payload": RequestPayload = Obj::into_inner;
-    challenge_id => "challengeId": Option<String> = Option::<String>::deserialize;
-    provider_ids => "providerIds": Option<Vec<String>> = Option::<Vec<String>>::deserialize;
-    max_stamp_claims => "maxStampClaims": Option<u64> = Option::<u64>::deserialize;
-    target_platform => "targetPlatform": Option<Platform> = Option::<Platform>::deserialize;
-    allow_duplicate_participation => "allowDuplicateParticipation": Option<bool> = Option::<bool>::deserialize;
-    kind => "type": Kind = Kind::deserialize;
-    challenge => "challenge": Option<Challenge> = Obj::into_option;
-    request => "request": Option<ChallengeRequest> = Obj::into_option;
-    challenge_req => "challenge": Challenge = Obj::into_inner;
-    stats => "stats": ReportStats = Obj::into_inner;
-    total_participations => "totalParticipations": u64 = u64::deserialize;
-    total_claims => "totalClaims": u64 = u64::deserialize;
-    provider_breakdown => "providerBreakdown": Vec<ProviderClaims> = Obj::into_vec;
-    provider_id => "providerId": String = String::deserialize;
-    provider_name => "providerName": String = String::deserialize;
-    claim_count => "claimCount": u64 = u64::deserialize;
+        .map_err(|e| match failed_at.get() {
+            // Inside an item: decode again to name the field, relative to the item.
+            Some(i) => (
+                Some(i),
+                with_path::<Vec<ProductionTestItem>>(body, e, Some(i)),
+            ),
+            // Not an array, a syntax error between items, or trailing characters.
+            None => (None, e.to_string()),
+        })
 }
 
 #[cfg(test)]
@@ -914,8 +831,18 @@ mod tests {
         value
     }
 
+    /// Decodes one item as a response body is decoded: on failure, the message names
+    /// the field path.
     fn decode(json: &str) -> Result<ProductionTestItem, String> {
-        serde_json::from_str(json).map_err(|e| e.to_string())
+        serde_json::from_str(json)
+            .map_err(|e| with_path::<ProductionTestItem>(json.as_bytes(), e, None))
+    }
+
+    /// The message of a report body that fails to decode, as the client builds it.
+    fn report_err(v: serde_json::Value) -> String {
+        crate::decode::object::<ProductionTestReport>(v.to_string().as_bytes())
+            .unwrap_err()
+            .1
     }
 
     fn decode_err(json: &str) -> String {
@@ -1064,7 +991,7 @@ mod tests {
         );
 
         let mut report: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/report.json")).unwrap();
         report["generatedAt"] = json!("now");
         report["stats"]["uniqueUsers"] = json!(3);
         report["stats"]["providerBreakdown"][0]["country"] = json!("SE");
@@ -1423,7 +1350,7 @@ mod tests {
             ),
             (
                 c("sources", Some(json!([1]))),
-                &["at `challenge.sources`: invalid type: integer `1`"],
+                &["at `challenge.sources[0]`: invalid type: integer `1`"],
             ),
             (r("id", None), &["at `request`: missing field `id`"]),
             (
@@ -1492,7 +1419,7 @@ mod tests {
     #[test]
     fn report_rejects_invalid_fields_with_their_path() {
         let report: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/report.json")).unwrap();
         let cases: Vec<(serde_json::Value, &str)> = vec![
             (
                 with(report.clone(), "stats.totalClaims", Some(json!("2"))),
@@ -1513,13 +1440,11 @@ mod tests {
             (with(report.clone(), "stats", None), "missing field `stats`"),
             (
                 json!({"challenge": report["challenge"], "stats": {"totalParticipations": 1, "totalClaims": 1, "providerBreakdown": [{"providerId": "x", "providerName": "X"}]}}),
-                "at `stats.providerBreakdown`: missing field `claimCount`",
+                "at `stats.providerBreakdown[0]`: missing field `claimCount`",
             ),
         ];
         for (value, wanted) in cases {
-            let msg = serde_json::from_str::<ProductionTestReport>(&value.to_string())
-                .unwrap_err()
-                .to_string();
+            let msg = report_err(value);
             assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
             assert!(has_position(&msg), "{msg:?}");
         }
@@ -1552,7 +1477,7 @@ mod tests {
             assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
         }
         let report: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/report.json")).unwrap();
         for (field, wanted) in [
             ("challenge", "at `challenge`: invalid type: sequence"),
             ("stats", "at `stats`: invalid type: sequence"),
@@ -1562,19 +1487,14 @@ mod tests {
                 field,
                 Some(positional(report[field].clone())),
             );
-            let msg = serde_json::from_value::<ProductionTestReport>(bad)
-                .unwrap_err()
-                .to_string();
+            let msg = report_err(bad);
             assert!(msg.contains(wanted), "{msg:?} lacks {wanted:?}");
         }
         let mut stats = report["stats"].clone();
         stats["providerBreakdown"] = json!([["bankidse", "BankID SE", 2]]);
-        let msg =
-            serde_json::from_value::<ProductionTestReport>(with(report, "stats", Some(stats)))
-                .unwrap_err()
-                .to_string();
+        let msg = report_err(with(report, "stats", Some(stats)));
         assert!(
-            msg.contains("at `stats.providerBreakdown`: invalid type: sequence"),
+            msg.contains("at `stats.providerBreakdown[0]`: invalid type: sequence"),
             "{msg}"
         );
     }
@@ -1585,7 +1505,7 @@ mod tests {
 
     #[test]
     fn decode_list_decodes_fixture_and_empty_array() {
-        let items = decode_list(include_bytes!("../tests/fixtures/list.json")).unwrap();
+        let items = decode_list(include_bytes!("../../tests/fixtures/list.json")).unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].kind(), "challenge");
         assert_eq!(items[1].kind(), "request");
@@ -1634,7 +1554,7 @@ mod tests {
         let body = format!("[{good_c}, {{\"type\": \"request\", ");
         let (i, e) = decode_list(body.as_bytes()).unwrap_err();
         assert_eq!(i, Some(1), "{e}");
-        assert!(e.is_eof(), "{e}");
+        assert!(e.starts_with("EOF while parsing"), "{e}");
     }
 
     #[test]
@@ -1695,7 +1615,7 @@ mod tests {
         );
 
         // The fixture round-trips byte for byte in meaning, key order included.
-        let list = decode_list(include_bytes!("../tests/fixtures/list.json")).unwrap();
+        let list = decode_list(include_bytes!("../../tests/fixtures/list.json")).unwrap();
         let text = serde_json::to_string(&list).unwrap();
         assert!(
             text.starts_with(r#"[{"type":"challenge","challenge":{"id":"#),
@@ -1706,7 +1626,7 @@ mod tests {
             "{text}"
         );
         let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/list.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/list.json")).unwrap();
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&text).unwrap(),
             fixture
@@ -1735,7 +1655,7 @@ mod tests {
     #[test]
     fn report_and_request_round_trip() {
         let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/report.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/report.json")).unwrap();
         let report: ProductionTestReport = serde_json::from_value(fixture.clone()).unwrap();
         let value = serde_json::to_value(&report).unwrap();
         assert_eq!(value, fixture);
@@ -1749,7 +1669,7 @@ mod tests {
         );
 
         let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/created.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/created.json")).unwrap();
         let request: ChallengeRequest = serde_json::from_value(fixture.clone()).unwrap();
         assert_eq!(request.status, RequestStatus::Pending);
         let value = serde_json::to_value(&request).unwrap();
@@ -1848,7 +1768,7 @@ mod tests {
         ];
         for (t, wanted) in bad {
             let e = t.validate().unwrap_err();
-            assert!(matches!(e, crate::Error::InvalidInput(_)), "{e:?}");
+            assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
             assert!(e.to_string().starts_with("invalid input: "), "{e}");
             assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
             assert_eq!(e.attempts(), 0);

@@ -1,0 +1,922 @@
+//! Apps: the collection ([`Apps`], from [`HopaeClient::apps`]), one App
+//! ([`AppHandle`], from [`HopaeClient::app`]), and their request and response types.
+//!
+//! | call | method and path |
+//! |---|---|
+//! | [`Apps::list`] | `GET /apps?limit=&offset=` |
+//! | [`Apps::iter`] | `GET /apps?limit=100&offset=…`, page by page |
+//! | [`Apps::create`] | `POST /apps` |
+//! | [`Apps::batch_create`] | `POST /apps/batch` |
+//! | [`AppHandle::get`] | `GET /apps/{client_id}` |
+//! | [`AppHandle::update`] | `PATCH /apps/{client_id}` |
+//! | [`AppHandle::delete`] | `DELETE /apps/{client_id}` |
+//! | [`AppHandle::rotate_client_secret`] | `POST /apps/{client_id}/rotate-client-secret` |
+//! | [`AppHandle::redirect_uris`] | `GET /apps/{client_id}/redirect-uris` |
+//! | [`AppHandle::set_redirect_uris`] | `PUT /apps/{client_id}/redirect-uris` |
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::client::HopaeClient;
+use crate::decode::{self, ts};
+use crate::error::{DecodeError, Error};
+use crate::http::{Call, Method, segment};
+use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
+use crate::workflows::Workflow;
+
+/// The most Apps one page holds, as documented.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// The most items one batch create takes, as documented.
+pub const MAX_BATCH_ITEMS: usize = 100;
+/// The most redirect URIs an App holds, as documented.
+pub const MAX_REDIRECT_URIS: usize = 20;
+/// The longest redirect URI accepted, in characters, as documented.
+pub const MAX_REDIRECT_URI_CHARS: usize = 2048;
+
+/// A page of a paginated list (`{data, total, limit, offset}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub data: Vec<T>,
+    /// How many items exist in all.
+    pub total: u64,
+    /// The page size the server applied.
+    pub limit: u64,
+    /// How many items precede this page.
+    pub offset: u64,
+}
+
+/// An App: one OIDC client of the workspace, with its providers, workflows and
+/// webhook settings.
+///
+/// `Debug` shows `client_secret` as `[redacted]`; the field itself keeps the value.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct App {
+    /// The App's client id (8 alphanumeric characters in every example): the id every
+    /// `/apps/{client_id}/...` path takes.
+    pub client_id: String,
+    /// The display name.
+    pub name: String,
+    /// The logo, as a base64 `data:` URL, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// The OIDC redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// The client secret. Hopae's documents disagree on whether reads return it, so it
+    /// is optional; it is a secret either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// The providers ever configured on the App, by provider id.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderSetting>,
+    /// The workflow that runs when an authorize request names none.
+    #[serde(default)]
+    pub default_workflow_id: Option<String>,
+    /// The App's workflows, the default included.
+    #[serde(default)]
+    pub workflows: Vec<Workflow>,
+    /// The workspace (organization) the App belongs to.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// Where and how Hopae delivers webhooks, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_config: Option<WebhookConfig>,
+    /// Where users land after a successful verification, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_success_redirect_uri: Option<String>,
+    /// Where users land after a failed verification, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_failure_redirect_uri: Option<String>,
+    /// When the App was created.
+    #[serde(with = "ts")]
+    pub created_at: OffsetDateTime,
+    /// When the App was last changed.
+    #[serde(with = "ts")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field(
+                "logo",
+                &self.logo.as_ref().map(|l| format!("[{} bytes]", l.len())),
+            )
+            .field("redirect_uris", &self.redirect_uris)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("providers", &self.providers)
+            .field("default_workflow_id", &self.default_workflow_id)
+            .field("workflows", &self.workflows)
+            .field("organization_id", &self.organization_id)
+            .field("webhook_config", &self.webhook_config)
+            .field(
+                "default_success_redirect_uri",
+                &self.default_success_redirect_uri,
+            )
+            .field(
+                "default_failure_redirect_uri",
+                &self.default_failure_redirect_uri,
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+/// One provider's setting on an App (`providers.{providerId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProviderSetting {
+    /// Whether the provider is enabled on the App.
+    pub enabled: bool,
+    /// Provider-specific configuration, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
+}
+
+/// The query of [`Apps::list`]: page size (`limit`, 1 to 100, default 20) and position
+/// (`offset`, default 0). Both are always sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ListApps {
+    /// The page size, 1 to 100.
+    pub limit: u32,
+    /// How many Apps to skip.
+    pub offset: u64,
+}
+
+impl ListApps {
+    /// The first page of 20, the API's defaults.
+    pub fn new() -> ListApps {
+        ListApps {
+            limit: 20,
+            offset: 0,
+        }
+    }
+
+    /// Sets the page size (1 to 100).
+    pub fn limit(mut self, limit: u32) -> ListApps {
+        self.limit = limit;
+        self
+    }
+
+    /// Sets how many Apps to skip.
+    pub fn offset(mut self, offset: u64) -> ListApps {
+        self.offset = offset;
+        self
+    }
+}
+
+impl Default for ListApps {
+    fn default() -> Self {
+        ListApps::new()
+    }
+}
+
+/// The body of [`Apps::create`]: a new App's name. Hopae creates a default workflow
+/// (with the `passport` provider) with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NewApp {
+    /// The App's display name (not empty).
+    pub name: String,
+}
+
+impl NewApp {
+    /// A new App with this name.
+    pub fn new(name: impl Into<String>) -> NewApp {
+        NewApp { name: name.into() }
+    }
+}
+
+/// The body of [`AppHandle::update`]: every field optional; only the fields set are sent.
+///
+/// `redirect_uris` replaces the whole list (an empty list clears it); `webhook_config`
+/// is merged into the current settings; `logo("")` removes the logo. The client id and
+/// secret cannot be changed here (use [`AppHandle::rotate_client_secret`]).
+///
+/// # Example
+///
+/// ```
+/// let update = hopae::apps::AppUpdate::new().name("Shop 2").redirect_uris(["https://shop.example/cb"]);
+/// assert_eq!(
+///     serde_json::to_string(&update)?,
+///     r#"{"name":"Shop 2","redirectUris":["https://shop.example/cb"]}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AppUpdate {
+    /// A new display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A new logo (a base64 `data:` URL), or `""` to remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// The complete new list of redirect URIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// Webhook settings to merge into the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_config: Option<WebhookConfigUpdate>,
+    /// A new landing URI after a successful verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_success_redirect_uri: Option<String>,
+    /// A new landing URI after a failed verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_failure_redirect_uri: Option<String>,
+}
+
+impl AppUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> AppUpdate {
+        AppUpdate::default()
+    }
+
+    /// Sets a new display name.
+    pub fn name(mut self, name: impl Into<String>) -> AppUpdate {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets a new logo (a base64 `data:` URL); `""` removes it.
+    pub fn logo(mut self, logo: impl Into<String>) -> AppUpdate {
+        self.logo = Some(logo.into());
+        self
+    }
+
+    /// Replaces the redirect URIs (at most 20, none with a fragment).
+    pub fn redirect_uris<I, S>(mut self, uris: I) -> AppUpdate
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redirect_uris = Some(uris.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Merges these webhook settings into the current ones.
+    pub fn webhook_config(mut self, config: WebhookConfigUpdate) -> AppUpdate {
+        self.webhook_config = Some(config);
+        self
+    }
+
+    /// Sets the landing URI after a successful verification.
+    pub fn default_success_redirect_uri(mut self, uri: impl Into<String>) -> AppUpdate {
+        self.default_success_redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Sets the landing URI after a failed verification.
+    pub fn default_failure_redirect_uri(mut self, uri: impl Into<String>) -> AppUpdate {
+        self.default_failure_redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Checks the documented limits without sending anything.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty name, more than 20 redirect URIs, or a
+    /// redirect URI that is empty, longer than 2,048 characters or has a fragment.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(name) = &self.name {
+            validate_name("name", name)?;
+        }
+        if let Some(uris) = &self.redirect_uris {
+            validate_redirect_uris("redirectUris", uris)?;
+        }
+        Ok(())
+    }
+}
+
+/// The body of [`Apps::batch_create`]: up to 100 Apps in one call.
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::{BatchCreate, BatchItem};
+///
+/// let batch = BatchCreate::new([BatchItem::new("A"), BatchItem::new("B")]).continue_on_error(true);
+/// assert_eq!(
+///     serde_json::to_string(&batch)?,
+///     r#"{"items":[{"name":"A"},{"name":"B"}],"continueOnError":true}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BatchCreate {
+    /// The Apps to create, in order (1 to 100).
+    pub items: Vec<BatchItem>,
+    /// Whether a failed item lets the batch go on (the API's default is `false`: the
+    /// first failure stops it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_on_error: Option<bool>,
+}
+
+impl BatchCreate {
+    /// A batch of these items.
+    pub fn new(items: impl IntoIterator<Item = BatchItem>) -> BatchCreate {
+        BatchCreate {
+            items: items.into_iter().collect(),
+            continue_on_error: None,
+        }
+    }
+
+    /// Lets the batch go on past a failed item.
+    pub fn continue_on_error(mut self, continue_on_error: bool) -> BatchCreate {
+        self.continue_on_error = Some(continue_on_error);
+        self
+    }
+
+    /// Checks the documented limits without sending anything.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for no items or more than 100, and for an item with an
+    /// empty name, invalid redirect URIs or an invalid idempotency key, naming the item.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.items.is_empty() || self.items.len() > MAX_BATCH_ITEMS {
+            return Err(Error::InvalidInput(format!(
+                "a batch must have 1 to {MAX_BATCH_ITEMS} items, this one has {}",
+                self.items.len()
+            )));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            validate_name(&format!("items[{i}].name"), &item.name)?;
+            if let Some(uris) = &item.redirect_uris {
+                validate_redirect_uris(&format!("items[{i}].redirectUris"), uris)?;
+            }
+            if let Some(key) = &item.idempotency_key {
+                crate::http::validate_idempotency_key(key).map_err(|e| match e {
+                    Error::InvalidInput(m) => Error::InvalidInput(format!("items[{i}]: {m}")),
+                    other => other,
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One App of a [`BatchCreate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BatchItem {
+    /// The App's name.
+    pub name: String,
+    /// Its redirect URIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// Its webhook settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_config: Option<WebhookConfigUpdate>,
+    /// A per-item idempotency key, echoed in the item's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+impl BatchItem {
+    /// An App with this name.
+    pub fn new(name: impl Into<String>) -> BatchItem {
+        BatchItem {
+            name: name.into(),
+            redirect_uris: None,
+            webhook_config: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// Sets its redirect URIs.
+    pub fn redirect_uris<I, S>(mut self, uris: I) -> BatchItem
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redirect_uris = Some(uris.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets its webhook settings.
+    pub fn webhook_config(mut self, config: WebhookConfigUpdate) -> BatchItem {
+        self.webhook_config = Some(config);
+        self
+    }
+
+    /// Sets its idempotency key.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> BatchItem {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+}
+
+/// The answer of [`Apps::batch_create`]: one result per item that was attempted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BatchResult {
+    /// One result per attempted item, in order.
+    pub results: Vec<BatchItemResult>,
+    /// How many Apps were created.
+    pub success_count: u64,
+    /// How many items failed.
+    pub error_count: u64,
+}
+
+/// The outcome of one batch item: the created App, or the API's error for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawBatchItemResult", untagged)]
+#[non_exhaustive]
+pub enum BatchItemResult {
+    /// The App was created.
+    Created {
+        /// The new App (with its client secret).
+        app: Box<App>,
+        /// The item's idempotency key, as sent.
+        #[serde(rename = "idempotencyKey")]
+        idempotency_key: Option<String>,
+    },
+    /// The item failed; the envelope's `error` object for it.
+    Failed(BatchError),
+}
+
+/// Why one batch item failed (the shape of the error envelope's `error`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BatchError {
+    /// The stable error code, e.g. `VALIDATION_INVALID_PARAMETER`.
+    pub code: String,
+    /// The human-readable message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Optional details, e.g. `{"parameter": "name"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBatchItemResult {
+    #[serde(default)]
+    app: Option<Box<App>>,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    details: Option<serde_json::Value>,
+    /// Some deployments nest the failure as `{"error": {...}}`.
+    #[serde(default)]
+    error: Option<BatchError>,
+}
+
+impl TryFrom<RawBatchItemResult> for BatchItemResult {
+    type Error = String;
+    fn try_from(raw: RawBatchItemResult) -> Result<Self, String> {
+        match (raw.app, raw.code, raw.error) {
+            (Some(app), _, _) => Ok(BatchItemResult::Created {
+                app,
+                idempotency_key: raw.idempotency_key,
+            }),
+            (None, Some(code), _) => Ok(BatchItemResult::Failed(BatchError {
+                code,
+                message: raw.message,
+                details: raw.details,
+            })),
+            (None, None, Some(error)) => Ok(BatchItemResult::Failed(error)),
+            (None, None, None) => {
+                Err("a batch result has neither `app` nor an error `code`".to_owned())
+            }
+        }
+    }
+}
+
+fn validate_name(field: &str, name: &str) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::InvalidInput(format!("`{field}` must not be empty")));
+    }
+    Ok(())
+}
+
+/// The documented redirect URI limits that can be checked without the server.
+pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(), Error> {
+    if uris.len() > MAX_REDIRECT_URIS {
+        return Err(Error::InvalidInput(format!(
+            "`{field}` has {} URIs, at most {MAX_REDIRECT_URIS} are allowed",
+            uris.len()
+        )));
+    }
+    for (i, uri) in uris.iter().enumerate() {
+        let n = uri.chars().count();
+        if uri.trim().is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "`{field}[{i}]` must not be empty"
+            )));
+        }
+        if n > MAX_REDIRECT_URI_CHARS {
+            return Err(Error::InvalidInput(format!(
+                "`{field}[{i}]` has {n} characters, at most {MAX_REDIRECT_URI_CHARS} are allowed"
+            )));
+        }
+        if uri.contains('#') {
+            return Err(Error::InvalidInput(format!(
+                "`{field}[{i}]` must not have a fragment (`#...`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The App collection of a workspace, from [`HopaeClient::apps`].
+#[derive(Debug, Clone, Copy)]
+pub struct Apps<'a> {
+    pub(crate) client: &'a HopaeClient,
+}
+
+impl<'a> Apps<'a> {
+    /// Lists one page of Apps. `limit` and `offset` are always sent.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when `limit` is 0 or over 100 (nothing is sent);
+    /// - [`Error::Api`] for a non-2xx status (401 invalid key);
+    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
+    ///   every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::ListApps;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let page = client.apps().list(&ListApps::new().limit(50))?;
+    /// println!("{} of {} apps", page.data.len(), page.total);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn list(&self, query: &ListApps) -> Result<Page<App>, Error> {
+        if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
+            return Err(Error::InvalidInput(format!(
+                "`limit` must be 1 to {MAX_PAGE_SIZE}, got {}",
+                query.limit
+            )));
+        }
+        let call = Call::get("list apps", "/apps".into())
+            .query("limit", query.limit)
+            .query("offset", query.offset);
+        self.client.send(call)
+    }
+
+    /// Every App of the workspace, fetched 100 per page as the iteration goes.
+    ///
+    /// The iterator stops after `total` Apps, at an empty page or at a short page. A
+    /// failed page is yielded once as an error, and then the iterator ends. A server
+    /// that answers a page holding only Apps already yielded (a repeated page) ends it
+    /// with an [`Error::Decode`] instead of looping.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for app in client.apps().iter() {
+    ///     let app = app?;
+    ///     println!("{} {}", app.client_id, app.name);
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn iter(&self) -> AppsIter<'a> {
+        AppsIter {
+            client: self.client,
+            offset: 0,
+            buffer: Vec::new().into_iter(),
+            seen: HashSet::new(),
+            done: false,
+        }
+    }
+
+    /// Creates an App. The answer carries its client secret.
+    ///
+    /// The call carries a generated `Idempotency-Key` that its retries reuse; use
+    /// [`Apps::create_with_key`] to choose it.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] for an empty name;
+    /// - [`Error::Api`] for a non-2xx status (400 `VALIDATION_*`, 409 idempotency
+    ///   conflicts);
+    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
+    ///   every call.
+    pub fn create(&self, app: &NewApp) -> Result<App, Error> {
+        validate_name("name", &app.name)?;
+        self.client
+            .send(Call::new(Method::Post, "create app", "/apps".into()).json(app)?)
+    }
+
+    /// Like [`Apps::create`], with the caller's `Idempotency-Key` (1 to 255 visible
+    /// ASCII characters): the same key and body replay the first answer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Apps::create`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn create_with_key(&self, app: &NewApp, idempotency_key: &str) -> Result<App, Error> {
+        validate_name("name", &app.name)?;
+        let call = Call::new(Method::Post, "create app", "/apps".into())
+            .json(app)?
+            .idempotency_key(idempotency_key)?;
+        self.client.send(call)
+    }
+
+    /// Creates up to 100 Apps in one call. Per-item failures are values in
+    /// [`BatchResult::results`], not errors of the call.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when [`BatchCreate::validate`] fails;
+    /// - [`Error::Api`], [`Error::Transport`], [`Error::Decode`],
+    ///   [`Error::ResponseTooLarge`] as for every call.
+    pub fn batch_create(&self, batch: &BatchCreate) -> Result<BatchResult, Error> {
+        batch.validate()?;
+        self.client
+            .send(Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?)
+    }
+}
+
+/// Every App of the workspace, page by page: see [`Apps::iter`].
+#[derive(Debug)]
+pub struct AppsIter<'a> {
+    client: &'a HopaeClient,
+    offset: u64,
+    buffer: std::vec::IntoIter<App>,
+    seen: HashSet<String>,
+    done: bool,
+}
+
+impl Iterator for AppsIter<'_> {
+    type Item = Result<App, Error>;
+
+    fn next(&mut self) -> Option<Result<App, Error>> {
+        if let Some(app) = self.buffer.next() {
+            return Some(Ok(app));
+        }
+        if self.done {
+            return None;
+        }
+        let query = ListApps::new().limit(MAX_PAGE_SIZE).offset(self.offset);
+        let page = match self.client.apps().list(&query) {
+            Ok(page) => page,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        let len = page.data.len() as u64;
+        let fresh = page
+            .data
+            .iter()
+            .filter(|a| !self.seen.contains(&a.client_id))
+            .count();
+        if len > 0 && fresh == 0 {
+            self.done = true;
+            return Some(Err(Error::Decode(Box::new(DecodeError {
+                operation: "list apps",
+                status: 200,
+                index: None,
+                message: format!(
+                    "the page at offset {} repeats Apps already listed; stopping",
+                    self.offset
+                ),
+                request_id: None,
+                attempts: 1,
+            }))));
+        }
+        self.seen
+            .extend(page.data.iter().map(|a| a.client_id.clone()));
+        self.offset = self.offset.saturating_add(len);
+        self.done = len == 0 || len < u64::from(MAX_PAGE_SIZE) || self.offset >= page.total;
+        self.buffer = page.data.into_iter();
+        self.buffer.next().map(Ok)
+    }
+}
+
+/// One App, by client id, from [`HopaeClient::app`]: its own endpoints and the handles
+/// of what lives under it. Making it sends nothing.
+#[derive(Debug, Clone)]
+pub struct AppHandle<'a> {
+    pub(crate) client: &'a HopaeClient,
+    /// `/apps/{client_id}`, encoded once; or why the id cannot be a path segment.
+    base: Result<String, String>,
+}
+
+impl<'a> AppHandle<'a> {
+    pub(crate) fn new(client: &'a HopaeClient, client_id: &str) -> AppHandle<'a> {
+        let base = match segment("client_id", client_id) {
+            Ok(id) => Ok(format!("/apps/{id}")),
+            Err(Error::InvalidInput(m)) => Err(m),
+            Err(other) => Err(other.to_string()),
+        };
+        AppHandle { client, base }
+    }
+
+    /// `/apps/{client_id}` followed by `suffix`.
+    pub(crate) fn path(&self, suffix: &str) -> Result<String, Error> {
+        match &self.base {
+            Ok(base) => Ok(format!("{base}{suffix}")),
+            Err(m) => Err(Error::InvalidInput(m.clone())),
+        }
+    }
+
+    /// Fetches the App.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
+    /// - [`Error::Api`] for a non-2xx status (404 `RESOURCE_NOT_FOUND`);
+    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
+    ///   every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let app = client.app("FK5b0KSM").get()?;
+    /// println!("{}: {:?}", app.name, app.redirect_uris);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn get(&self) -> Result<App, Error> {
+        self.client.send(Call::get("get app", self.path("")?))
+    }
+
+    /// Changes the fields set in `update` and returns the App as stored.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] when [`AppUpdate::validate`] fails;
+    /// - otherwise as [`AppHandle::get`] (400 `VALIDATION_*` for values the server
+    ///   refuses).
+    pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
+        update.validate()?;
+        self.client
+            .send(Call::new(Method::Patch, "update app", self.path("")?).json(update)?)
+    }
+
+    /// Deletes the App. Its client id answers 404 from then on.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::get`].
+    pub fn delete(&self) -> Result<(), Error> {
+        self.client
+            .send_ignoring_body(Call::new(Method::Delete, "delete app", self.path("")?))
+    }
+
+    /// Replaces the client secret and returns the new one; the old one stops working at
+    /// once. Retries of this call reuse one idempotency key, so the API replays the same
+    /// new secret rather than rotating twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::get`].
+    pub fn rotate_client_secret(&self) -> Result<String, Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Rotated {
+            client_secret: String,
+        }
+        let call = Call::new(
+            Method::Post,
+            "rotate client secret",
+            self.path("/rotate-client-secret")?,
+        );
+        Ok(self.client.send::<Rotated>(call)?.client_secret)
+    }
+
+    /// The App's redirect URIs.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::get`].
+    pub fn redirect_uris(&self) -> Result<Vec<String>, Error> {
+        let call = Call::get("get redirect uris", self.path("/redirect-uris")?);
+        self.client.execute(call, decode_redirect_uris)
+    }
+
+    /// Replaces the App's redirect URIs (an empty list clears them) and returns them as
+    /// stored: the server removes duplicates and lowercases hosts.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] for more than 20 URIs, or one that is empty, longer
+    ///   than 2,048 characters or has a fragment;
+    /// - otherwise as [`AppHandle::get`].
+    pub fn set_redirect_uris<I, S>(&self, uris: I) -> Result<Vec<String>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body {
+            redirect_uris: Vec<String>,
+        }
+        let body = Body {
+            redirect_uris: uris.into_iter().map(Into::into).collect(),
+        };
+        validate_redirect_uris("redirectUris", &body.redirect_uris)?;
+        let call = Call::new(
+            Method::Put,
+            "set redirect uris",
+            self.path("/redirect-uris")?,
+        )
+        .json(&body)?;
+        self.client.execute(call, decode_redirect_uris)
+    }
+}
+
+/// The redirect URIs of any of the documented answers: an App or `{redirectUris}` (read
+/// from `redirectUris`), or the older `{redirect_uris, total}`.
+fn decode_redirect_uris(body: &[u8]) -> decode::DecodeResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Uris {
+        #[serde(rename = "redirectUris")]
+        camel: Option<Vec<String>>,
+        #[serde(rename = "redirect_uris")]
+        snake: Option<Vec<String>>,
+    }
+    let uris: Uris = decode::object(body)?;
+    uris.camel.or(uris.snake).ok_or_else(|| {
+        (
+            None,
+            "missing field `redirectUris` (nor `redirect_uris`)".to_owned(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uri_checks() {
+        let ok: Vec<String> = vec!["https://a.example/cb".into()];
+        assert!(validate_redirect_uris("redirectUris", &ok).is_ok());
+        let many: Vec<String> = (0..21).map(|i| format!("https://a.example/{i}")).collect();
+        let e = validate_redirect_uris("redirectUris", &many).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: `redirectUris` has 21 URIs, at most 20 are allowed"
+        );
+        let e =
+            validate_redirect_uris("redirectUris", &["https://a.example/#x".into()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: `redirectUris[0]` must not have a fragment (`#...`)"
+        );
+    }
+
+    #[test]
+    fn batch_checks_name_the_item() {
+        let e = BatchCreate::new([]).validate().unwrap_err();
+        assert!(e.to_string().contains("1 to 100 items"), "{e}");
+        let e = BatchCreate::new((0..101).map(|i| BatchItem::new(format!("a{i}"))))
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("this one has 101"), "{e}");
+        let e = BatchCreate::new([BatchItem::new("a"), BatchItem::new(" ")])
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: `items[1].name` must not be empty"
+        );
+    }
+
+    #[test]
+    fn redirect_uris_answer_in_every_documented_shape() {
+        let app = br#"{"redirectUris":["https://a/cb"],"clientId":"x"}"#;
+        let old = br#"{"redirect_uris":["https://b/cb"],"total":1}"#;
+        assert_eq!(decode_redirect_uris(app).unwrap(), ["https://a/cb"]);
+        assert_eq!(decode_redirect_uris(old).unwrap(), ["https://b/cb"]);
+        assert!(
+            decode_redirect_uris(b"{}")
+                .unwrap_err()
+                .1
+                .contains("redirectUris")
+        );
+    }
+}

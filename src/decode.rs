@@ -1,0 +1,278 @@
+//! Decoding response bodies: derive on the fast path; on failure only, a second pass
+//! through `serde_path_to_error` names the field (`data[3].webhookConfig.retryAttempts`).
+//! Also the two field helpers the models share: strict objects ([`Obj`]) and RFC 3339
+//! timestamps ([`ts`]).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serializer};
+
+/// A decode failure: the index of the failing list item (for item lists), and the
+/// message with its field path and position.
+pub(crate) type DecodeResult<T> = Result<T, (Option<usize>, String)>;
+
+/// Decodes a body that must be one JSON object.
+pub(crate) fn object<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    Obj::<T>::deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value.0))
+        .map_err(|e| (None, with_path::<Obj<T>>(body, e, None)))
+}
+
+/// Decodes a body that must be a JSON array of `T`.
+#[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
+pub(crate) fn array<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    Vec::<T>::deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|e| (None, with_path::<Vec<T>>(body, e, None)))
+}
+
+/// The message of a failed decode, with the path of the failing field. Decodes `body`
+/// a second time through `serde_path_to_error` (only failures pay for it). For an item
+/// list whose failing item is known, the path is given relative to that item.
+#[cold]
+pub(crate) fn with_path<T: DeserializeOwned>(
+    body: &[u8],
+    first: serde_json::Error,
+    item: Option<usize>,
+) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => e,
+        // The value itself decoded: the failure came after it (trailing characters).
+        Ok(_) => return first.to_string(),
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    // A syntax error has a position, not a field.
+    if inner.is_syntax() || inner.is_eof() {
+        return inner.to_string();
+    }
+    let path = match item {
+        Some(i) => {
+            let own = format!("[{i}]");
+            match path.strip_prefix(&own) {
+                Some(rest) => rest.strip_prefix('.').unwrap_or(rest).to_owned(),
+                None => path,
+            }
+        }
+        None => path,
+    };
+    if path.is_empty() || path == "." {
+        inner.to_string()
+    } else {
+        format!("at `{path}`: {inner}")
+    }
+}
+
+/// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
+/// array (`["ch_1", "title", ...]`), which the API never sends and which would hide a
+/// broken payload; response bodies and the production-test models' nested objects go
+/// through this.
+pub(crate) struct Obj<T>(pub(crate) T);
+
+/// The visitor behind [`Obj`]: a map, handed to `T`'s own (derived) decoder.
+struct ObjVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+/// `null` (or a missing field, through `#[serde(default)]`) or an object.
+struct OptionObjVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionObjVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null or a JSON object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
+            .map(Some)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ObjVisitor(std::marker::PhantomData))
+            .map(Obj)
+    }
+}
+
+/// `deserialize_with` helpers for nested objects that must be JSON objects.
+pub(crate) mod obj {
+    use super::*;
+
+    /// A required nested object.
+    pub(crate) fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Obj::deserialize(d).map(|o| o.0)
+    }
+
+    /// A nullable (or absent, with `#[serde(default)]`) nested object.
+    pub(crate) fn option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        d.deserialize_option(OptionObjVisitor(std::marker::PhantomData))
+    }
+
+    /// An array of nested objects.
+    pub(crate) fn vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        Ok(Vec::<Obj<T>>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
+    }
+}
+
+/// RFC 3339 timestamps: parsed strictly, written as the API writes them
+/// (`2026-04-08T10:00:00.000Z`) when the value is UTC with millisecond precision. Used as
+/// `#[serde(with = "crate::decode::ts")]` (and `ts::option` for nullable ones, with
+/// `default`).
+pub(crate) mod ts {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::{OffsetDateTime, UtcOffset};
+
+    struct Timestamp(OffsetDateTime);
+
+    impl<'de> Deserialize<'de> for Timestamp {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Timestamp;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                    OffsetDateTime::parse(v, &Rfc3339)
+                        .map(Timestamp)
+                        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// The API's own form when possible, else RFC 3339.
+    pub(crate) fn format(t: &OffsetDateTime) -> String {
+        if t.offset() == UtcOffset::UTC && t.nanosecond().is_multiple_of(1_000_000) {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            )
+        } else {
+            // Formatting an OffsetDateTime with RFC 3339 fails only for years outside
+            // 0..=9999, which parsing never produces; fall back to Display all the same.
+            t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+        }
+    }
+
+    pub(crate) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        Timestamp::deserialize(d).map(|t| t.0)
+    }
+
+    /// Nullable timestamps (`null` or absent is `None`).
+    pub(crate) mod option {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(
+            t: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&format(t)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            Ok(Option::<Timestamp>::deserialize(d)?.map(|t| t.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Hook {
+        retry_attempts: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct App {
+        webhook_config: Hook,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        data: Vec<App>,
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        let body = br#"{"data":[{"webhookConfig":{"retryAttempts":1}},{"webhookConfig":{"retryAttempts":"x"}}]}"#;
+        let (index, msg) = object::<Page>(body).unwrap_err();
+        assert_eq!(index, None);
+        assert!(
+            msg.starts_with("at `data[1].webhookConfig.retryAttempts`: invalid type: string \"x\""),
+            "{msg}"
+        );
+        assert!(msg.ends_with("column 84"), "{msg}");
+    }
+
+    #[test]
+    fn bodies_must_be_objects_and_end_cleanly() {
+        let (_, msg) = object::<Hook>(b"[1]").unwrap_err();
+        assert!(
+            msg.starts_with("invalid type: sequence, expected a JSON object"),
+            "{msg}"
+        );
+        let (_, msg) = object::<Hook>(br#"{"retryAttempts":1} x"#).unwrap_err();
+        assert!(msg.starts_with("trailing characters"), "{msg}");
+        let (_, msg) = array::<Hook>(br#"[{"retryAttempts":1},{}]"#).unwrap_err();
+        assert!(
+            msg.starts_with("at `[1]`: missing field `retryAttempts`"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,468 @@
+//! The one funnel every call goes through: a [`Call`] describes the request (method,
+//! path, query, body, idempotency key, deadline); [`HopaeClient::execute`] sends it with
+//! retries, reads the body up to the cap, and maps every failure to an [`Error`].
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::HopaeClient;
+use crate::decode::{self, DecodeResult};
+use crate::error::{DecodeError, Error};
+use crate::mapping::{self, Received, Target};
+use crate::retry;
+
+/// The most a response's `Content-Length` can make the client reserve before any byte of
+/// the body has arrived.
+const PRESIZE_MAX: u64 = 64 * 1024 * 1024;
+/// The longest path parameter accepted, in bytes: far above any real id, low enough that
+/// a URL built from it stays well within what servers and proxies accept.
+const MAX_SEGMENT_BYTES: usize = 1024;
+
+/// An HTTP method the Workspace API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One logical call: everything that must stay identical across retries.
+pub(crate) struct Call {
+    /// What the call does, for error messages ("list apps").
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    /// The path after the base URL, its parameters already encoded with [`segment`].
+    pub(crate) path: String,
+    /// Query parameters, encoded when the URL is built.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// The body and its content type; `None` sends no body (`Content-Length: 0` on the
+    /// methods that take one).
+    pub(crate) body: Option<(&'static str, Vec<u8>)>,
+    /// For POST: the `Idempotency-Key` every attempt sends (generated when not given).
+    pub(crate) idempotency_key: Option<String>,
+    /// A deadline for the whole call, retries included (used by the waits): attempts
+    /// are cut short to end by it, and no retry starts after it.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl Call {
+    /// A call without query, body or deadline.
+    pub(crate) fn new(method: Method, operation: &'static str, path: String) -> Call {
+        Call {
+            operation,
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            idempotency_key: None,
+            deadline: None,
+        }
+    }
+
+    /// A GET of `path`.
+    pub(crate) fn get(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Get, operation, path)
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Call {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Call, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidInput(format!("could not encode the body: {e}")))?;
+        self.body = Some(("application/json", bytes));
+        Ok(self)
+    }
+
+    /// Sets a body of another content type (multipart).
+    #[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
+    pub(crate) fn body(mut self, content_type: &'static str, bytes: Vec<u8>) -> Call {
+        self.body = Some((content_type, bytes));
+        self
+    }
+
+    /// Sets the caller's idempotency key, after checking it.
+    pub(crate) fn idempotency_key(mut self, key: &str) -> Result<Call, Error> {
+        validate_idempotency_key(key)?;
+        self.idempotency_key = Some(key.to_owned());
+        Ok(self)
+    }
+
+    /// Ends the call, retries included, by `deadline`.
+    pub(crate) fn deadline(mut self, deadline: Option<Instant>) -> Call {
+        self.deadline = deadline;
+        self
+    }
+}
+
+/// Percent-encodes a path parameter as exactly one segment. Only RFC 3986 unreserved
+/// characters pass unencoded, so `/`, `?`, `#` and `%` can never change the path; `.`
+/// and `..` (which servers resolve even when encoded), the empty string and values over
+/// 1,024 bytes are refused. `name` is the parameter as the documentation calls it.
+pub(crate) fn segment(name: &str, value: &str) -> Result<String, Error> {
+    if value.is_empty() {
+        return Err(Error::InvalidInput(format!("`{name}` must not be empty")));
+    }
+    if value == "." || value == ".." {
+        return Err(Error::InvalidInput(format!(
+            "`{name}` must not be `.` or `..`"
+        )));
+    }
+    if value.len() > MAX_SEGMENT_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "`{name}` has {} bytes, at most {MAX_SEGMENT_BYTES} are allowed",
+            value.len()
+        )));
+    }
+    let mut out = String::with_capacity(value.len());
+    encode_into(&mut out, value);
+    Ok(out)
+}
+
+/// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters.
+fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
+/// Checks an `Idempotency-Key`: 1 to 255 visible ASCII characters.
+pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
+    // Characters first: for an ASCII key, bytes and characters agree in the length check.
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::InvalidInput(
+            "an idempotency key may only contain visible ASCII characters".into(),
+        ));
+    }
+    if key.is_empty() || key.len() > 255 {
+        return Err(Error::InvalidInput(format!(
+            "an idempotency key must have 1 to 255 characters, this one has {}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+enum Failure {
+    Final(Error),
+    Retryable(Error, Option<Duration>),
+}
+
+impl HopaeClient {
+    /// Sends `call` and decodes a JSON object body as `T`.
+    pub(crate) fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        self.execute(call, decode::object)
+    }
+
+    /// Sends `call` and decodes a JSON array body as `Vec<T>`.
+    #[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
+    pub(crate) fn send_list<T: DeserializeOwned>(&self, call: Call) -> Result<Vec<T>, Error> {
+        self.execute(call, decode::array)
+    }
+
+    /// Sends `call` and ignores the body of a 2xx answer (whose shape is undocumented).
+    pub(crate) fn send_ignoring_body(&self, call: Call) -> Result<(), Error> {
+        self.execute(call, |_| Ok(()))
+    }
+
+    /// The one funnel every call goes through: attempts, retries, status handling,
+    /// decoding.
+    pub(crate) fn execute<T>(
+        &self,
+        mut call: Call,
+        decode: impl Fn(&[u8]) -> DecodeResult<T>,
+    ) -> Result<T, Error> {
+        if call.method == Method::Post && call.idempotency_key.is_none() {
+            call.idempotency_key = Some(retry::idempotency_key());
+        }
+        let inner = &*self.inner;
+        let s = &inner.settings;
+        let mut url = format!("{}{}", inner.base_url, call.path);
+        let target_url_len = url.len();
+        for (i, (name, value)) in call.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(name);
+            url.push('=');
+            encode_into(&mut url, value);
+        }
+        let target = Target {
+            method: call.method.as_str(),
+            url: &url[..target_url_len],
+            proxy: inner.proxy.as_deref(),
+        };
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let can_retry = attempt <= s.max_retries;
+            let timeout = match call.deadline {
+                Some(deadline) => s
+                    .timeout
+                    .min(deadline.saturating_duration_since(Instant::now())),
+                None => s.timeout,
+            };
+            let wait = match self.attempt(&call, &url, timeout) {
+                Ok(received) => {
+                    match self.handle(&call, &target, received, attempt, timeout, &decode) {
+                        Ok(value) => return Ok(value),
+                        Err(Failure::Final(e)) => return Err(e),
+                        Err(Failure::Retryable(e, retry_after)) => {
+                            let wait = match retry_after {
+                                Some(w) if w > s.max_retry_wait => return Err(e),
+                                Some(w) => w,
+                                None => retry::backoff(attempt, s.initial_backoff, s.max_backoff),
+                            };
+                            if !can_retry || past(call.deadline, wait) {
+                                return Err(e);
+                            }
+                            wait
+                        }
+                    }
+                }
+                Err(e) => {
+                    let (kind, retryable) = mapping::classify(&e);
+                    let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
+                    if !(retryable && can_retry) || past(call.deadline, wait) {
+                        return Err(Error::Transport(Box::new(mapping::transport_error(
+                            &target,
+                            e,
+                            kind,
+                            timeout,
+                            s,
+                            attempt,
+                            &inner.api_key,
+                        ))));
+                    }
+                    wait
+                }
+            };
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// Sends one attempt and reads the body up to the cap.
+    fn attempt(&self, call: &Call, url: &str, timeout: Duration) -> Result<Received, ureq::Error> {
+        let inner = &*self.inner;
+        let mut request = ureq::http::Request::builder()
+            .method(call.method.as_str())
+            .uri(url)
+            .header("Authorization", &inner.authorization);
+        if let Some((content_type, _)) = &call.body {
+            request = request.header("Content-Type", *content_type);
+        }
+        if let Some(key) = &call.idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        // The agent carries the configured deadlines; a call with its own deadline
+        // shortens them for this attempt.
+        let shorter = (timeout < inner.settings.timeout)
+            .then(|| (timeout, inner.settings.connect_timeout.min(timeout)));
+        let mut response = match (&call.body, call.method) {
+            (Some((_, bytes)), _) => self.run(request.body(bytes.as_slice())?, shorter)?,
+            // POST, PUT and PATCH without a body still say `Content-Length: 0`.
+            (None, Method::Post | Method::Put | Method::Patch) => {
+                self.run(request.body(&[][..])?, shorter)?
+            }
+            (None, Method::Get | Method::Delete) => self.run(request.body(())?, shorter)?,
+        };
+        let api_key = &inner.api_key;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| mapping::redact(v, api_key))
+        };
+        let retry_after = header("retry-after");
+        let request_id = header("x-request-id");
+        let status = response.status().as_u16();
+        // Reserve what Content-Length announces, so a typical body is read without
+        // regrowing the buffer (ureq's `read_to_vec` starts empty and doubles, leaving up
+        // to 2x the body allocated while it is decoded). The peer chooses that number:
+        // never reserve more than the cap or PRESIZE_MAX up front, and never fail on it
+        // (`try_reserve_exact`); a larger body grows the buffer as it actually arrives.
+        let limit = inner.settings.max_response_size;
+        let announced = response
+            .body()
+            .content_length()
+            .unwrap_or(0)
+            .min(limit)
+            .min(PRESIZE_MAX);
+        let mut buf = Vec::new();
+        let _ = buf.try_reserve_exact(usize::try_from(announced).unwrap_or(0));
+        let body = std::io::Read::read_to_end(
+            &mut response.body_mut().with_config().limit(limit).reader(),
+            &mut buf,
+        )
+        .map(|_| buf)
+        .map_err(ureq::Error::from);
+        Ok(Received {
+            status,
+            body,
+            retry_after,
+            request_id,
+        })
+    }
+
+    /// Runs one request on the agent, with shorter deadlines when given.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<B>,
+        shorter: Option<(Duration, Duration)>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let agent = &self.inner.agent;
+        match shorter {
+            Some((timeout, connect)) => agent.run(
+                agent
+                    .configure_request(request)
+                    .timeout_global(Some(timeout))
+                    .timeout_connect(Some(connect))
+                    .build(),
+            ),
+            None => agent.run(request),
+        }
+    }
+
+    /// Turns a received response into the decoded value or a classified failure.
+    fn handle<T>(
+        &self,
+        call: &Call,
+        target: &Target<'_>,
+        r: Received,
+        attempts: u32,
+        timeout: Duration,
+        decode: &impl Fn(&[u8]) -> DecodeResult<T>,
+    ) -> Result<T, Failure> {
+        let inner = &*self.inner;
+        let limit = inner.settings.max_response_size;
+        if (200..300).contains(&r.status) {
+            let body = match r.body {
+                Ok(body) => body,
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(Failure::Final(Error::ResponseTooLarge {
+                        status: r.status,
+                        limit,
+                        attempts,
+                    }));
+                }
+                Err(e) => {
+                    let (kind, _) = mapping::classify(&e);
+                    return Err(Failure::Final(Error::Transport(Box::new(
+                        mapping::transport_error(
+                            target,
+                            e,
+                            kind,
+                            timeout,
+                            &inner.settings,
+                            attempts,
+                            &inner.api_key,
+                        ),
+                    ))));
+                }
+            };
+            return decode(&body).map_err(|(index, message)| {
+                Failure::Final(Error::Decode(Box::new(DecodeError {
+                    operation: call.operation,
+                    status: r.status,
+                    index,
+                    message: mapping::redact(&message, &inner.api_key),
+                    request_id: r.request_id,
+                    attempts,
+                })))
+            });
+        }
+        let api = mapping::api_error(r, attempts, &inner.api_key);
+        let retry_after = api.retry_after;
+        let retryable = retry::is_retryable_status(api.status, api.code());
+        let err = Error::Api(Box::new(api));
+        Err(if retryable {
+            Failure::Retryable(err, retry_after)
+        } else {
+            Failure::Final(err)
+        })
+    }
+}
+
+/// Whether waiting `wait` now would end after the call's deadline. A wait too long to
+/// add to `Instant` certainly does.
+fn past(deadline: Option<Instant>, wait: Duration) -> bool {
+    deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|end| end >= d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_and_cannot_escape() {
+        assert_eq!(segment("id", "FK5b0KSM").unwrap(), "FK5b0KSM");
+        assert_eq!(
+            segment("id", "a/b?c#d%e f").unwrap(),
+            "a%2Fb%3Fc%23d%25e%20f"
+        );
+        assert_eq!(segment("id", "ch_1-2.3~").unwrap(), "ch_1-2.3~");
+        assert_eq!(segment("id", "é").unwrap(), "%C3%A9");
+        assert_eq!(segment("id", "...").unwrap(), "...");
+        for bad in ["", ".", ".."] {
+            let e = segment("client_id", bad).unwrap_err();
+            assert!(
+                e.to_string().starts_with("invalid input: `client_id`"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn over_long_segments_are_refused_with_a_short_message() {
+        assert!(segment("client_id", &"a".repeat(1024)).is_ok());
+        let e = segment("client_id", &"a".repeat(30_000)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: `client_id` has 30000 bytes, at most 1024 are allowed"
+        );
+    }
+
+    #[test]
+    fn idempotency_key_rules() {
+        assert!(validate_idempotency_key("k").is_ok());
+        assert!(validate_idempotency_key(&"k".repeat(255)).is_ok());
+        assert!(validate_idempotency_key(&"k".repeat(256)).is_err());
+        assert!(validate_idempotency_key("").is_err());
+        assert!(validate_idempotency_key("a b").is_err());
+        assert!(validate_idempotency_key("a\nb").is_err());
+    }
+
+    #[test]
+    fn a_wait_past_any_instant_is_past_the_deadline() {
+        let soon = Some(Instant::now() + Duration::from_secs(60));
+        assert!(past(soon, Duration::MAX));
+        assert!(!past(soon, Duration::from_millis(1)));
+        assert!(!past(None, Duration::MAX));
+    }
+}
