@@ -69,6 +69,7 @@ mod error;
 mod models;
 mod retry;
 mod wait;
+pub mod webhooks;
 
 pub use client::{ClientBuilder, Environment, HopaeClient};
 pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};

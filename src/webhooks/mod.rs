@@ -1,0 +1,34 @@
+//! Webhooks: checking that a delivery really comes from Hopae.
+//!
+//! Hopae POSTs a JSON event to the App's webhook URL with the header
+//! `X-Hopae-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. The HMAC key is the App's
+//! webhook secret exactly as the API returned it (`whsec_...`, prefix included), and the
+//! signed message is `<t>.<raw body bytes>`. [`Verifier`] checks such a header against
+//! the bytes received, refuses a timestamp more than 300 seconds from the receiver's
+//! clock (a replayed delivery), and hands back the body as a [`WebhookEvent`].
+//!
+//! Nothing here talks to the API: a receiver needs the secret and the request, not a
+//! [`HopaeClient`](crate::HopaeClient). `examples/webhook_receiver.rs` is a complete
+//! receiver on `std::net` alone.
+//!
+//! # Example
+//!
+//! ```
+//! use hopae::webhooks::Verifier;
+//!
+//! let verifier = Verifier::new("whsec_test"); // the App's webhook secret
+//! # let body = br#"{"event":"verification.completed"}"#;
+//! # let header = hopae::webhooks::sign("whsec_test", hopae_now(), body);
+//! # fn hopae_now() -> u64 {
+//! #     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+//! # }
+//! // `header` is the X-Hopae-Signature value, `body` the raw bytes of the request body.
+//! match verifier.verify(&header, body) {
+//!     Ok(event) => assert_eq!(event.event_type.as_deref(), Some("verification.completed")),
+//!     Err(e) => panic!("answer {}: {e}", e.status()),
+//! }
+//! ```
+
+mod signature;
+
+pub use signature::*;
