@@ -18,10 +18,8 @@
 //!
 //! let verifier = Verifier::new("whsec_test"); // the App's webhook secret
 //! # let body = br#"{"event":"verification.completed"}"#;
-//! # let header = hopae::webhooks::sign("whsec_test", hopae_now(), body);
-//! # fn hopae_now() -> u64 {
-//! #     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-//! # }
+//! # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+//! # let header = hopae::webhooks::sign("whsec_test", now.as_secs(), body);
 //! // `header` is the X-Hopae-Signature value, `body` the raw bytes of the request body.
 //! match verifier.verify(&header, body) {
 //!     Ok(event) => assert_eq!(event.event_type.as_deref(), Some("verification.completed")),

@@ -21,7 +21,8 @@ const TAG_LEN: usize = 32;
 /// shared between threads.
 ///
 /// [`verify_at`](Verifier::verify_at) works in this order, and stops at the first
-/// failure:
+/// failure (a verifier made with an empty secret fails before all of them, with
+/// [`SignatureError::EmptySecret`]):
 ///
 /// 1. read the header: one `t=<unix seconds>`, one to 16 `v1=<hex HMAC-SHA256>`, fields
 ///    in any order, spaces around them allowed, unknown fields such as `v0=` ignored,
