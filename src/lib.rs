@@ -34,6 +34,9 @@
 //! polls the list until a pending request has been scheduled into a challenge
 //! ([`WaitOptions`](production_tests::WaitOptions) sets the interval and the timeout).
 //!
+//! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
+//! an App's URL; it needs the webhook secret, not a client.
+//!
 //! # Blocking
 //!
 //! Every call blocks the current thread until the response has been read; there is no

@@ -1,6 +1,6 @@
-//! The public contract of issue 2, written exactly as specified: if a name or signature
-//! drifts, this file stops compiling. The calls that need the real API are compiled, not
-//! run; the rest runs against a local mock.
+//! The public contracts of issues 2 and 11, written exactly as specified: if a name or
+//! signature drifts, this file stops compiling. The calls that need the real API are
+//! compiled, not run; the rest runs against a local mock.
 
 #![allow(dead_code, unused_variables)]
 
@@ -63,6 +63,23 @@ fn shapes(
     let _: Option<&str> = err.code();
     let _: Option<&str> = err.request_id();
     let _: bool = err.is_timeout();
+}
+
+/// Issue 11's contract for webhook signatures, verbatim (in a module of its own, so its
+/// imports and its `contract` stay as written).
+mod webhook_contract {
+    use hopae::webhooks::{SignatureError, Verifier, WebhookEvent};
+    use std::time::{Duration, SystemTime};
+
+    fn contract(secret: &str, header: &str, body: &[u8]) -> Result<(), SignatureError> {
+        let verifier = Verifier::new(secret);
+        let event: WebhookEvent = verifier.verify(header, body)?; // clock: now
+        let event: WebhookEvent = verifier.verify_at(header, body, SystemTime::now())?;
+        let (_, _): (&Option<String>, &serde_json::Value) = (&event.event_type, &event.payload);
+        let verifier = verifier.tolerance(Duration::from_secs(60)); // default 300 s
+        let header: String = hopae::webhooks::sign(secret, 1_765_000_000, body); // "t=1765000000,v1=<hex>"
+        Ok(())
+    }
 }
 
 #[test]
