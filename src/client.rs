@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::apps::{AppHandle, Apps};
-use crate::config::{ClientBuilder, Settings, shown_url};
+use crate::config::{ClientBuilder, ResponseHook, Settings, shown_url};
 use crate::error::Error;
 use crate::mapping;
 
@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     /// `host:port` of the proxy calls go through, for error messages.
     pub(crate) proxy: Option<String>,
     pub(crate) settings: Settings,
+    /// [`ClientBuilder::on_response`]'s callback.
+    pub(crate) on_response: Option<Arc<ResponseHook>>,
 }
 
 impl fmt::Debug for HopaeClient {

@@ -117,6 +117,37 @@ pub struct ClientBuilder {
     api_key: String,
     base_url: Option<String>,
     settings: Settings,
+    user_agent_prefix: Option<String>,
+    on_response: Option<Arc<ResponseHook>>,
+}
+
+/// The callback of [`ClientBuilder::on_response`].
+pub(crate) type ResponseHook = dyn Fn(&ResponseEvent<'_>) + Send + Sync;
+
+/// One HTTP response the client received, as [`ClientBuilder::on_response`] sees it.
+///
+/// It carries no request header, so it never holds the API key; the body is the
+/// server's, as received (it may hold personal data or, for a create or rotate call,
+/// a secret: treat it accordingly).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ResponseEvent<'a> {
+    /// What the call does, e.g. `"list apps"`.
+    pub operation: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The path after the base URL, with its query, e.g. `/apps?limit=20&offset=0`.
+    pub path: &'a str,
+    /// The status code.
+    pub status: u16,
+    /// The `X-Request-Id` header, when sent (with the key redacted).
+    pub request_id: Option<&'a str>,
+    /// Which attempt of the call this was (1 for the first).
+    pub attempt: u32,
+    /// Time from sending the request to the end of the body.
+    pub elapsed: Duration,
+    /// The body as received (up to the size cap); empty when it could not be read.
+    pub body: &'a [u8],
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -131,6 +162,8 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("api_key", &"[redacted]")
             .field("settings", &self.settings)
+            .field("user_agent_prefix", &self.user_agent_prefix)
+            .field("on_response", &self.on_response.as_ref().map(|_| "Fn"))
             .finish()
     }
 }
@@ -142,7 +175,37 @@ impl ClientBuilder {
             api_key,
             base_url: None,
             settings: Settings::default(),
+            user_agent_prefix: None,
+            on_response: None,
         }
+    }
+
+    /// Puts your program's name before the crate's own in the `User-Agent` header:
+    /// `my-tool/1.2 hopae/0.1.0 (rust; ureq)`. It must be 1 to 200 visible ASCII
+    /// characters or spaces.
+    pub fn user_agent_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_agent_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Calls `f` with every HTTP response the client receives (each attempt of a
+    /// retried call, error statuses included): method, path, status, request id,
+    /// attempt, timing and the body as received.
+    ///
+    /// For logging, metrics, or keeping the exact bytes the API sent (a command-line
+    /// tool's `--json`). `f` runs on the calling thread, inside the call: keep it short.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::builder("sk_workspace_test_...")
+    ///     .on_response(|r| eprintln!("{} {} -> {} in {:?}", r.method, r.path, r.status, r.elapsed))
+    ///     .build()?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn on_response(mut self, f: impl Fn(&ResponseEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.on_response = Some(Arc::new(f));
+        self
     }
 
     /// Sets the REST base URL (e.g. `https://sandbox.api.hopae.com/connect/v1`);
@@ -268,6 +331,22 @@ impl ClientBuilder {
         }
         let s = self.settings;
         check_settings(&s)?;
+        let user_agent = match &self.user_agent_prefix {
+            None => USER_AGENT.to_owned(),
+            Some(p)
+                if !p.trim().is_empty()
+                    && p.len() <= 200
+                    && p.bytes().all(|b| b.is_ascii_graphic() || b == b' ') =>
+            {
+                format!("{} {USER_AGENT}", p.trim())
+            }
+            Some(_) => {
+                return Err(Error::Config(
+                    "the user agent prefix must be 1 to 200 visible ASCII characters or spaces"
+                        .into(),
+                ));
+            }
+        };
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -276,7 +355,7 @@ impl ClientBuilder {
             .timeout_connect(Some(s.connect_timeout.min(s.timeout)))
             .max_idle_connections(s.max_idle_connections)
             .max_idle_connections_per_host(s.max_idle_connections)
-            .user_agent(USER_AGENT)
+            .user_agent(&user_agent)
             .accept("application/json");
         let proxy = if url.loopback {
             // Never route a loopback call (plain http) through a proxy from the environment.
@@ -294,6 +373,7 @@ impl ClientBuilder {
                 base_url: url.normalized,
                 proxy,
                 settings: s,
+                on_response: self.on_response,
             }),
         })
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::HopaeClient;
+use crate::config::ResponseEvent;
 use crate::decode::{self, DecodeResult};
 use crate::error::{DecodeError, Error};
 use crate::mapping::{self, Received, Target};
@@ -227,8 +228,21 @@ impl HopaeClient {
                     .min(deadline.saturating_duration_since(Instant::now())),
                 None => s.timeout,
             };
+            let sent = Instant::now();
             let wait = match self.attempt(&call, &url, timeout) {
                 Ok(received) => {
+                    if let Some(hook) = &inner.on_response {
+                        hook(&ResponseEvent {
+                            operation: call.operation,
+                            method: call.method.as_str(),
+                            path: &url[inner.base_url.len()..],
+                            status: received.status,
+                            request_id: received.request_id.as_deref(),
+                            attempt,
+                            elapsed: sent.elapsed(),
+                            body: received.body.as_deref().unwrap_or_default(),
+                        });
+                    }
                     match self.handle(&call, &target, received, attempt, timeout, &decode) {
                         Ok(value) => return Ok(value),
                         Err(Failure::Final(e)) => return Err(e),

@@ -106,7 +106,7 @@ pub mod workspace;
 
 pub use apps::Page;
 pub use client::HopaeClient;
-pub use config::{ClientBuilder, Environment};
+pub use config::{ClientBuilder, Environment, ResponseEvent};
 pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind, WaitError};
 pub use production_tests::ProductionTestItem;
 
