@@ -200,6 +200,7 @@ impl HopaeClient {
         mut call: Call,
         decode: impl Fn(&[u8]) -> DecodeResult<T>,
     ) -> Result<T, Error> {
+        refuse_raw_dumps()?;
         if call.method == Method::Post && call.idempotency_key.is_none() {
             call.idempotency_key = Some(retry::idempotency_key());
         }
@@ -421,6 +422,24 @@ impl HopaeClient {
             Failure::Final(err)
         })
     }
+}
+
+/// The `log` target under which the HTTP layer (`ureq-proto`) hex-dumps every raw request
+/// and response at TRACE level: the `Authorization` header, and so the API key, included.
+pub(crate) const RAW_DUMP_TARGET: &str = "ureq_proto::util";
+
+/// Refuses to send anything while the installed logger would record the HTTP layer's raw
+/// dumps: the key would be in the log. The check is one atomic load when TRACE is off.
+fn refuse_raw_dumps() -> Result<(), Error> {
+    if log::log_enabled!(target: RAW_DUMP_TARGET, log::Level::Trace) {
+        return Err(Error::Config(
+            "refusing to send the API key: the logger records TRACE output of `ureq_proto`, \
+             which dumps raw requests (headers included); filter it out, e.g. \
+             RUST_LOG=trace,ureq_proto=debug"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether waiting `wait` now would end after the call's deadline. A wait too long to

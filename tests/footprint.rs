@@ -127,3 +127,36 @@ fn tree_parser_finds_forbidden_crates_by_exact_name() {
     assert!(!crates.iter().any(|&(name, _)| name == "hopae"));
     assert_eq!(forbidden(&crates), ["futures-util", "tokio"]);
 }
+
+/// The package declares `MIT OR Apache-2.0`: both licence texts must ship in it.
+#[test]
+fn the_package_ships_both_licence_files() {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "package",
+            "--list",
+            "--allow-dirty",
+            "--offline",
+            "-p",
+            "hopae",
+        ])
+        .args(["--manifest-path", manifest])
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run `{} package`: {e}", env!("CARGO")));
+    assert!(
+        output.status.success(),
+        "`cargo package --list` failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let files = String::from_utf8_lossy(&output.stdout);
+    for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(
+            files.lines().any(|f| f == licence),
+            "{licence} missing from:\n{files}"
+        );
+    }
+    let manifest_text = std::fs::read_to_string(manifest).unwrap();
+    assert!(manifest_text.contains("license = \"MIT OR Apache-2.0\""));
+}
