@@ -110,6 +110,13 @@ pub use config::{ClientBuilder, Environment, ResponseEvent};
 pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind, WaitError};
 pub use production_tests::ProductionTestItem;
 
+/// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in
+/// the models are its types.
+pub use serde_json;
+/// The `time` this crate is built with: timestamps in the models are
+/// [`time::OffsetDateTime`].
+pub use time;
+
 /// Compiles the README's code blocks as doc tests, so the README cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -41,6 +41,7 @@ fn shapes(
                 challenge_mode,
                 sponsor,
                 sources,
+                ..
             } = c;
         }
         hopae::ProductionTestItem::Request(r) => {
@@ -51,6 +52,7 @@ fn shapes(
                 payload,
                 challenge_id,
                 created_at,
+                ..
             } = r;
         }
     }

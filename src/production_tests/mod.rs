@@ -126,6 +126,7 @@ open_enum! {
 /// A scheduled production test: a "stamp"-mode challenge that real users complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Challenge {
     /// The challenge id (`ch_...`): the `challenge_id` of
     /// [`ProductionTests::report`].
@@ -156,6 +157,7 @@ pub struct Challenge {
 /// A production-test request: what was asked for, before (and after) Hopae schedules it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ChallengeRequest {
     /// The request id (`req_...`). It is **not** a challenge id: the report endpoint needs
     /// [`ChallengeRequest::challenge_id`] once the request is scheduled.
@@ -177,6 +179,7 @@ pub struct ChallengeRequest {
 /// The parameters a production-test request was created with, as Hopae stored them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RequestPayload {
     /// The requested title.
     pub title: String,
@@ -186,7 +189,7 @@ pub struct RequestPayload {
     /// The requested providers; `None` means every eligible provider.
     pub provider_ids: Option<Vec<String>>,
     /// The stamp cap (`maxStamps` at creation).
-    pub max_stamp_claims: Option<u64>,
+    pub max_stamp_claims: Option<u32>,
     /// The requested platform; `None` means any.
     pub target_platform: Option<Platform>,
     /// Whether one person may claim more than once, when sent.
@@ -376,6 +379,7 @@ fn inconsistency(kind: Kind, has_challenge: bool, has_request: bool) -> String {
 
 /// The participation report of a scheduled challenge: a point-in-time snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductionTestReport {
     /// The challenge the report is about.
     #[serde(deserialize_with = "obj::required")]
@@ -401,6 +405,7 @@ impl ProductionTestReport {
 /// Participation and claim counts of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ReportStats {
     /// How many verifications were started.
     pub total_participations: u64,
@@ -414,6 +419,7 @@ pub struct ReportStats {
 /// The claims made through one eID provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProviderClaims {
     /// The provider id, e.g. `"bankidse"`.
     pub provider_id: String,
@@ -446,7 +452,20 @@ pub struct ProviderClaims {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// # Example: loaded from a configuration file
+///
+/// It deserializes from the same shape, so a tool can keep its tests in JSON (check it
+/// with [`NewProductionTest::validate`] before sending, or let the create call do it):
+///
+/// ```
+/// use hopae::production_tests::NewProductionTest;
+///
+/// let test: NewProductionTest = serde_json::from_str(r#"{"title": "Nightly", "maxStamps": 2}"#)?;
+/// assert_eq!(test, NewProductionTest::new("Nightly").max_stamps(2));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewProductionTest {
     title: String,
