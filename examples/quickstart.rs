@@ -25,7 +25,7 @@ use hopae::{Challenge, HopaeClient, NewProductionTest, ProductionTestItem, WaitO
 
 // The very tables the `hopae` command-line tool prints: its output module, shared.
 #[allow(dead_code)]
-#[path = "../src/bin/hopae/output.rs"]
+#[path = "../cli/src/output.rs"]
 mod output;
 
 use output::{list_table, report_text, request_fields};

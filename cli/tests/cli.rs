@@ -11,9 +11,9 @@ const APP: &str = "FK5b0KSM";
 const LIST_PATH: &str = "/apps/FK5b0KSM/production-tests";
 const CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
-const LIST: &str = include_str!("fixtures/list.json");
-const REPORT: &str = include_str!("fixtures/report.json");
-const CREATED: &str = include_str!("fixtures/created.json");
+const LIST: &str = include_str!("../../tests/fixtures/list.json");
+const REPORT: &str = include_str!("../../tests/fixtures/report.json");
+const CREATED: &str = include_str!("../../tests/fixtures/created.json");
 
 struct Run {
     code: i32,
