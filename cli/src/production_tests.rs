@@ -322,6 +322,15 @@ fn wait(
             let mut shown = on_poll.lock().unwrap_or_else(|e| e.into_inner());
             let _ = shown.draw(&mut io::stderr().lock(), &line);
         });
+        // Ctrl-C while a progress line is drawn: end the line first, so that the shell's
+        // prompt starts on a fresh one. If a handler cannot be installed, Ctrl-C keeps
+        // its default (the line stays open); nothing else changes.
+        let on_interrupt = Arc::clone(shown);
+        let _ = ctrlc::set_handler(move || {
+            let mut shown = on_interrupt.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = shown.end(&mut io::stderr().lock());
+            std::process::exit(EXIT_INTERRUPTED);
+        });
     }
     let result = wait_for_challenge(client, client_id, request_id, &options);
     if let Some(shown) = &progress {
@@ -332,6 +341,9 @@ fn wait(
     }
     Ok(result?)
 }
+
+/// The exit status of a wait interrupted by Ctrl-C: 128 + SIGINT, as a shell reports it.
+const EXIT_INTERRUPTED: i32 = 130;
 
 /// The progress line of `wait` on a terminal, redrawn in place after every poll.
 #[derive(Debug, Default)]
@@ -563,7 +575,7 @@ mod tests {
 
     #[test]
     fn progress_line_never_drawn_ends_with_nothing() {
-        // An error on the first poll: no empty line.
+        // An error on the first poll (or Ctrl-C before it): no empty line.
         assert_eq!(drawn(|p, out| p.end(out).unwrap()), "");
     }
 
