@@ -26,7 +26,7 @@ use hopae::{HopaeClient, ProductionTestItem};
 
 // The very tables the `hopae` command-line tool prints: its output module, shared.
 #[allow(dead_code)]
-#[path = "../src/bin/hopae/output.rs"]
+#[path = "../cli/src/output.rs"]
 mod output;
 
 use output::{list_table, report_text, request_fields};

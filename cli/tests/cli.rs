@@ -11,9 +11,9 @@ const APP: &str = "FK5b0KSM";
 const LIST_PATH: &str = "/apps/FK5b0KSM/production-tests";
 const CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
-const LIST: &str = include_str!("fixtures/list.json");
-const REPORT: &str = include_str!("fixtures/report.json");
-const CREATED: &str = include_str!("fixtures/created.json");
+const LIST: &str = include_str!("../../tests/fixtures/list.json");
+const REPORT: &str = include_str!("../../tests/fixtures/report.json");
+const CREATED: &str = include_str!("../../tests/fixtures/created.json");
 
 struct Run {
     code: i32,
@@ -140,25 +140,50 @@ fn no_calls(server: &mut ServerGuard) -> NoCalls {
 // ---------------------------------------------------------------------------------------
 // help, version, usage errors
 
+const TOP_HELP_FIRST_LINE: &str = "hopae 0.1.0: run and report Hopae production tests\n";
+
 #[test]
-fn help_on_every_level_prints_usage_and_exit_codes_without_a_key() {
+fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
+    for args in [&["--help"][..], &["-h"], &["help"], &[]] {
+        let r = run_with(None, &[], args);
+        r.assert_ok();
+        assert!(
+            r.stdout.starts_with(TOP_HELP_FIRST_LINE),
+            "{args:?}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("Exit codes:\n  0  success\n"), "{args:?}");
+        assert!(
+            r.stdout.contains("  5  wait ended without a challenge"),
+            "{args:?}"
+        );
+        assert!(r.stdout.contains("\n  HOPAE_API_KEY "), "{args:?}");
+        assert!(r.stdout.contains("\n  HOPAE_BASE_URL "), "{args:?}");
+        assert!(
+            r.stdout
+                .contains("production-tests  Manage an app's production tests [alias: pt]"),
+            "{args:?}"
+        );
+        assert!(r.stdout.contains("completions "), "{args:?}");
+    }
+}
+
+#[test]
+fn command_help_prints_usage_but_leaves_environment_and_exit_codes_to_the_top() {
     for (args, first) in [
         (
-            &["--help"][..],
-            "hopae 0.1.0: run and report Hopae production tests",
-        ),
-        (
-            &["-h"][..],
-            "hopae 0.1.0: run and report Hopae production tests",
-        ),
-        (
             &["production-tests", "--help"][..],
-            "Manage an app's production tests.",
+            "Manage an app's production tests\n",
+        ),
+        (&["pt", "-h"][..], "Manage an app's production tests\n"),
+        (
+            &["help", "production-tests"][..],
+            "Manage an app's production tests\n",
         ),
         (&["production-tests", "list", "--help"][..], "List an app's"),
         (
             &["production-tests", "create", "FK", "--help"][..],
-            "Request a new production test.",
+            "Request a new production test\n",
         ),
         (
             &["production-tests", "report", "--help"][..],
@@ -168,15 +193,18 @@ fn help_on_every_level_prints_usage_and_exit_codes_without_a_key() {
             &["production-tests", "wait", "--json", "-h"][..],
             "Poll the list until",
         ),
+        (&["pt", "wait", "--help"][..], "Poll the list until"),
+        (
+            &["completions", "--help"][..],
+            "Print a shell completion script",
+        ),
     ] {
         let r = run_with(None, &[], args);
         r.assert_ok();
         assert!(r.stdout.starts_with(first), "{args:?}: {}", r.stdout);
-        assert!(r.stdout.contains("Exit codes:\n  0  success\n"), "{args:?}");
-        assert!(
-            r.stdout.contains("  5  wait ended without a challenge"),
-            "{args:?}"
-        );
+        assert!(r.stdout.contains("\nUsage: hopae "), "{args:?}");
+        assert!(!r.stdout.contains("Exit codes"), "{args:?}");
+        assert!(!r.stdout.contains("HOPAE_API_KEY"), "{args:?}");
     }
 }
 
@@ -184,26 +212,32 @@ fn help_on_every_level_prints_usage_and_exit_codes_without_a_key() {
 fn subcommand_help_lists_its_options() {
     let r = run_with(None, &[], &["production-tests", "create", "--help"]);
     for opt in [
-        "--title T",
-        "--description D",
-        "--provider ID",
-        "--platform ios|android",
-        "--max-stamps N",
+        "--title <T>",
+        "--description <D>",
+        "--provider <ID>",
+        "--platform <ios|android>",
+        "--max-stamps <N>",
         "--allow-duplicates",
-        "--idempotency-key K",
+        "--idempotency-key <K>",
+        "Global options:",
         "--json",
-        "--base-url URL",
-        "--retries N",
+        "--base-url <URL>",
+        "--retries <N>",
+        "--http-timeout <DURATION>",
+        "-v, --verbose",
     ] {
-        assert!(r.stdout.contains(opt), "{opt}");
+        assert!(r.stdout.contains(opt), "{opt}: {}", r.stdout);
     }
     assert!(r.stdout.contains("must be joined: --title=--T"));
     let r = run_with(None, &[], &["production-tests", "wait", "--help"]);
-    assert!(r.stdout.contains("--timeout D"));
+    assert!(r.stdout.contains("--timeout <DURATION>"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("--interval D      pause between polls, at least 100ms")
+            .contains("--interval <DURATION>  Pause between polls, at least 100ms"),
+        "{}",
+        r.stdout
     );
+    assert!(r.stdout.contains("500ms, 90s, 15m, 1h, 1m30s, 1h5m"));
 }
 
 #[test]
@@ -220,33 +254,55 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
     let mut server = Server::new();
     let none = no_calls(&mut server);
     for (args, needle) in [
-        (&[][..], "missing command"),
-        (&["apps"][..], "unknown command `apps`"),
+        (&["apps"][..], "unknown command `apps` (see `hopae --help`)"),
         (
             &["production-tests"][..],
-            "missing production-tests command",
+            "missing command: list, create, report, wait or help (see `hopae production-tests --help`)",
         ),
         (
             &["production-tests", "cancel"][..],
-            "unknown production-tests command `cancel`",
+            "unknown command `cancel` (see `hopae production-tests --help`)",
         ),
-        (&["production-tests", "list"][..], "missing <CLIENT_ID>"),
         (
-            &["production-tests", "list", APP, "--verbose"][..],
-            "unknown option `--verbose`",
+            &["production-tests", "list"][..],
+            "missing <CLIENT_ID> (see `hopae production-tests list --help`)",
+        ),
+        (&["pt", "list"][..], "missing <CLIENT_ID>"),
+        (
+            &["production-tests", "list", APP, "--verbos"][..],
+            "unknown option `--verbos`; did you mean `--verbose`?",
+        ),
+        (
+            &["production-tests", "list", APP, "extra"][..],
+            "unexpected argument `extra`",
         ),
         (
             &["production-tests", "report", APP][..],
             "missing <CHALLENGE_ID>",
         ),
-        (&["production-tests", "create", APP][..], "missing --title"),
+        (
+            &["production-tests", "create", APP][..],
+            "missing --title <T>",
+        ),
         (
             &["production-tests", "list", APP, "--retries", "11"][..],
-            "max_retries must be at most 10, got 11",
+            "--retries must be at most 10, got 11",
+        ),
+        (
+            &["--retries=11", "pt", "list", APP][..],
+            "--retries must be at most 10, got 11",
+        ),
+        (
+            &["production-tests", "list", APP, "--retries", "x"][..],
+            "invalid value `x` for --retries",
+        ),
+        (
+            &["production-tests", "list", APP, "--json", "--json"][..],
+            "--json given more than once",
         ),
         (
             &["production-tests", "create", APP, "--title", "--json"][..],
-            "--title needs a value, not `--json`",
+            "--title needs a value; write --title=VALUE for a value that starts with -",
         ),
         (
             &[
@@ -258,7 +314,7 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
                 "--title",
                 "T",
             ][..],
-            "--description needs a value, not `--json`",
+            "--description needs a value",
         ),
         (
             &[
@@ -270,7 +326,7 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
                 "--platform",
                 "web",
             ][..],
-            "--platform expects ios or android",
+            "invalid value `web` for --platform: expected ios or android",
         ),
         (
             &[
@@ -281,7 +337,36 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
                 "--timeout",
                 "soon",
             ][..],
-            "--timeout expects a duration",
+            "invalid value `soon` for --timeout: expected a duration like 500ms, 90s, 15m, 1h or 1m30s",
+        ),
+        (
+            &["pt", "wait", APP, REQUEST, "--interval=1h30"][..],
+            "invalid value `1h30` for --interval: 30 needs a unit (ms, s, m or h)",
+        ),
+        (
+            &["pt", "list", APP, "--http-timeout", "10d"][..],
+            "invalid value `10d` for --http-timeout: unknown unit `d`: use ms, s, m or h",
+        ),
+        (
+            &["pt", "list", APP, "--http-timeout", "0s"][..],
+            "--http-timeout must be greater than zero, got `0s`",
+        ),
+        (
+            &["pt", "list", APP, "--http-timeout", "25h"][..],
+            "--http-timeout must be at most 24h, got `25h`",
+        ),
+        (&["pt", "list", ""][..], "<CLIENT_ID> must not be empty"),
+        (
+            &["pt", "report", APP, ".."][..],
+            "<CHALLENGE_ID> must not be `.` or `..`",
+        ),
+        (
+            &["pt", "wait", APP, ""][..],
+            "<REQUEST_ID> must not be empty",
+        ),
+        (
+            &["completions", "tcsh"][..],
+            "invalid value `tcsh` for <SHELL>: expected bash, elvish, fish, powershell or zsh",
         ),
     ] {
         let url = server.url();
@@ -310,7 +395,10 @@ fn missing_or_empty_key_is_a_usage_error() {
          (sk_workspace_test_... or sk_workspace_prod_...)\n"
     );
     run_with(Some(""), &[], &args).assert_error(2, "HOPAE_API_KEY is empty");
-    run_with(Some("sk_workspace_test_a b"), &[], &args).assert_error(2, "invalid configuration");
+    run_with(Some("sk_workspace_test_a b"), &[], &args).assert_error(
+        2,
+        "HOPAE_API_KEY may only contain ASCII letters, digits, `_` and `-`; character 20 is not one",
+    );
     none.assert();
 }
 
@@ -321,9 +409,11 @@ fn key_without_environment_and_bad_base_urls_are_usage_errors() {
         &[],
         &["production-tests", "list", APP],
     );
-    r.assert_error(
-        2,
-        "invalid configuration: the API key has no known environment prefix",
+    r.assert_error(2, "");
+    assert_eq!(
+        r.stderr,
+        "error: HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
+         sk_workspace_prod_): set --base-url or HOPAE_BASE_URL\n"
     );
     let r = run_with(
         Some(KEY),
@@ -357,6 +447,152 @@ fn runs_cannot_reach_a_non_loopback_host() {
         &["production-tests", "list", APP, "--retries", "0"],
     );
     r.assert_error(3, "connection refused");
+}
+
+#[test]
+fn global_options_work_before_and_after_the_subcommand_and_pt_is_an_alias() {
+    let mut server = Server::new();
+    let m = get_n(&mut server, LIST_PATH, 200, LIST, 4);
+    let url = server.url();
+    let expected: Value = serde_json::from_str(LIST).unwrap();
+    for args in [
+        vec![
+            "--json",
+            "production-tests",
+            "list",
+            APP,
+            "--base-url",
+            &url,
+        ],
+        vec!["--base-url", &url, "--json", "pt", "list", APP],
+        vec![
+            "pt",
+            "--json",
+            "list",
+            "--retries=0",
+            APP,
+            "--base-url",
+            &url,
+        ],
+        vec![
+            "--http-timeout",
+            "5s",
+            "pt",
+            "list",
+            APP,
+            "--json",
+            "--base-url",
+            &url,
+        ],
+    ] {
+        let r = run_with(Some(KEY), &[], &args);
+        r.assert_ok();
+        assert_eq!(r.json(), expected, "{args:?}");
+    }
+    m.assert();
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for (shell, needle) in [
+        ("bash", "_hopae()"),
+        ("zsh", "#compdef hopae"),
+        ("fish", "complete -c hopae"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[hopae]"),
+    ] {
+        let r = run_with(None, &[], &["completions", shell]);
+        r.assert_ok();
+        assert!(r.stdout.contains(needle), "{shell}: {}", r.stdout);
+        assert!(r.stdout.contains("production-tests"), "{shell}");
+        assert!(r.stdout.contains("http-timeout"), "{shell}");
+    }
+}
+
+#[test]
+fn http_timeout_bounds_one_attempt() {
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let start = std::time::Instant::now();
+    let r = run_with(
+        Some(KEY),
+        &[],
+        &[
+            "--http-timeout",
+            "300ms",
+            "--retries",
+            "0",
+            "pt",
+            "list",
+            APP,
+            "--base-url",
+            &url,
+        ],
+    );
+    r.assert_error(3, "no complete response within 300ms");
+    assert!(r.stderr.starts_with("error: timed out: "), "{}", r.stderr);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn verbose_prints_the_time_taken_after_success() {
+    let mut server = Server::new();
+    let m = get(&mut server, LIST_PATH, 200, LIST);
+    let r = run(&server, &["list", APP, "-v"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, LIST_TABLE);
+    assert!(r.stderr.starts_with("note: took "), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    m.assert();
+}
+
+#[test]
+fn verbose_error_adds_attempts_and_request_id_but_never_the_key() {
+    let mut server = Server::new();
+    let m = server
+        .mock("GET", LIST_PATH)
+        .with_status(503)
+        .with_body(format!(
+            r#"{{"error":{{"code":"SERVICE_UNAVAILABLE","message":"busy"}},"request_id":"r-503 {KEY}"}}"#
+        ))
+        .expect(2)
+        .create();
+    let r = run(&server, &["--verbose", "list", APP, "--retries", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("error: api error: status 503"),
+        "{}",
+        r.stderr
+    );
+    assert!(lines[1].starts_with("note: took "), "{}", r.stderr);
+    assert!(
+        lines[1].ends_with(", 2 attempts, request id r-503 [redacted]"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(KEY), "the key leaked: {}", r.stderr);
+    m.assert();
+}
+
+#[test]
+fn verbose_usage_error_after_parsing_adds_only_the_time() {
+    let r = run_with(None, &[], &["pt", "list", APP, "-v"]);
+    assert_eq!(r.code, 2);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(lines[0].starts_with("error: HOPAE_API_KEY is not set"));
+    assert!(lines[1].starts_with("note: took "), "{}", r.stderr);
+    assert!(!lines[1].contains("attempt"), "{}", r.stderr);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -571,17 +807,17 @@ fn create_refuses_invalid_input_before_sending() {
         &server,
         &["create", APP, "--title", "T", "--max-stamps", "0"],
     )
-    .assert_error(2, "invalid input: `maxStamps` must be at least 1");
-    run(&server, &["create", APP, "--title", "  "])
-        .assert_error(2, "invalid input: `title` must not be empty");
+    .assert_error(2, "--max-stamps must be at least 1, got 0");
+    run(&server, &["create", APP, "--title", "  "]).assert_error(2, "--title must not be empty");
+    run(&server, &["create", APP, "--title", &"x".repeat(201)])
+        .assert_error(2, "--title has 201 characters, at most 200 are allowed");
+    run(&server, &["create", APP, "--title", "T", "--provider", ""])
+        .assert_error(2, "--provider must not be empty");
     run(
         &server,
         &["create", APP, "--title", "T", "--idempotency-key", ""],
     )
-    .assert_error(
-        2,
-        "invalid input: an idempotency key must have 1 to 255 characters",
-    );
+    .assert_error(2, "--idempotency-key must have 1 to 255 characters, got 0");
     none.assert();
 }
 

@@ -1,0 +1,583 @@
+//! `hopae`: run and report Hopae production tests from a terminal, a CI job or a script.
+//!
+//! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
+//! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
+
+mod options;
+mod output;
+mod production_tests;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
+use hopae::{Environment, Error, HopaeClient};
+
+use options::Global;
+use output::{clean, format_duration};
+
+/// The API answered with an error status (3xx included).
+const EXIT_API: u8 = 1;
+/// Bad arguments, a missing or invalid key or base URL, input refused before sending.
+const EXIT_USAGE: u8 = 2;
+/// A request got no complete answer: network failure or timeout.
+const EXIT_NETWORK: u8 = 3;
+/// The answer was not what the API documents: malformed, inconsistent, too large.
+const EXIT_RESPONSE: u8 = 4;
+/// `wait` ended without a challenge.
+const EXIT_WAIT: u8 = 5;
+
+/// Shown after the top-level help only: what every command shares.
+const AFTER_HELP: &str = "\
+Environment:
+  HOPAE_API_KEY    workspace API key, required (sk_workspace_test_... for the sandbox,
+                   sk_workspace_prod_... for production)
+  HOPAE_BASE_URL   API base URL when --base-url is not given
+
+Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
+  500ms, 90s, 15m, 1h, 1m30s, 1h5m
+
+Exit codes:
+  0  success
+  1  the API answered with an error status (3xx included)
+  2  usage error: bad arguments or options, HOPAE_API_KEY missing or invalid, invalid input
+  3  a request failed on the network or timed out
+  4  the response was not what the API documents (malformed, inconsistent, too large)
+  5  wait ended without a challenge (request failed, unknown, ambiguous, or --timeout)";
+
+/// Run and report Hopae production tests.
+#[derive(Parser, Debug)]
+#[command(
+    name = "hopae",
+    version,
+    about = "run and report Hopae production tests",
+    help_template = "{name} {version}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Manage an app's production tests
+    #[command(visible_alias = "pt", arg_required_else_help = false)]
+    ProductionTests(production_tests::Group),
+    /// Print a shell completion script to stdout
+    ///
+    /// For example: hopae completions bash > ~/.local/share/bash-completion/completions/hopae
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// A failure to report: one `error:` line on stderr and an exit code, plus what
+/// `--verbose` shows of a library error.
+#[derive(Debug, PartialEq)]
+struct Failure {
+    code: u8,
+    message: String,
+    request_id: Option<String>,
+    attempts: u32,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+            request_id: None,
+            attempts: 0,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure {
+            code: exit_code(&e),
+            message: chain(&e),
+            request_id: e.request_id().map(str::to_owned),
+            attempts: e.attempts(),
+        }
+    }
+}
+
+/// An error and its causes on one line: `connection failed: GET https://...: connection
+/// refused (os error 111)`.
+fn chain(e: &Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        let mut chars = text.chars();
+        message.push_str(": ");
+        // `Connection refused` reads as the rest of the sentence; `CONNECT` stays.
+        match (chars.next(), chars.clone().next()) {
+            (Some(first), Some(second)) if !second.is_uppercase() => {
+                message.extend(first.to_lowercase());
+                message.push_str(chars.as_str());
+            }
+            _ => message.push_str(&text),
+        }
+        source = cause.source();
+    }
+    message.replace(['\n', '\r'], " ")
+}
+
+/// The documented exit code of a library error.
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Api(_) => EXIT_API,
+        Error::Config(_) | Error::InvalidInput(_) => EXIT_USAGE,
+        Error::Transport(_) => EXIT_NETWORK,
+        Error::Decode(_) | Error::ResponseTooLarge { .. } => EXIT_RESPONSE,
+        Error::Wait(_) => EXIT_WAIT,
+        // A variant added by a later version of the library: the API was reached.
+        _ => EXIT_API,
+    }
+}
+
+fn main() -> ExitCode {
+    let start = Instant::now();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.len() <= 1 {
+        // Plain `hopae`: the help, as for `hopae --help`.
+        return exit(&emit(&Cli::command().render_help().to_string()));
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return exit(&emit(&e.render().to_string()));
+        }
+        Err(e) => return exit(&Err(Failure::usage(usage_message(&e, &args)))),
+    };
+    let verbose = cli.global.verbose;
+    let result = run(cli);
+    let code = exit(&result);
+    if verbose {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "{}",
+            verbose_line(start.elapsed(), result.err().as_ref())
+        );
+    }
+    code
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    cli.global.check()?;
+    match cli.command {
+        Command::ProductionTests(group) => production_tests::run(group, &cli.global),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
+            emit(&String::from_utf8_lossy(&script))
+        }
+    }
+}
+
+/// The exit code of a result; a failure's one line goes to stderr first.
+fn exit(result: &Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            // One line, whatever the message holds. If stderr is gone there is nobody to
+            // tell; the exit code still says it.
+            let _ = writeln!(io::stderr().lock(), "error: {}", clean(&f.message));
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// What `--verbose` adds on stderr after a command: the elapsed time, and a library
+/// error's attempts and request id. The key is never part of it (the library redacts it
+/// from request ids too).
+fn verbose_line(elapsed: Duration, failure: Option<&Failure>) -> String {
+    let mut line = format!("note: took {}", short_duration(elapsed));
+    if let Some(f) = failure {
+        match f.attempts {
+            0 => {}
+            1 => line.push_str(", 1 attempt"),
+            n => line.push_str(&format!(", {n} attempts")),
+        }
+        if let Some(id) = &f.request_id {
+            line.push_str(&format!(", request id {}", clean(id)));
+        }
+    }
+    line
+}
+
+/// `412ms`, `4.12s`, `1m 05s`.
+fn short_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else if d < Duration::from_secs(60) {
+        format!("{:.2}s", d.as_secs_f64())
+    } else {
+        format_duration(d)
+    }
+}
+
+/// A clap error as one line, naming the arguments as the user typed them and ending with
+/// where to read more.
+fn usage_message(e: &clap::Error, args: &[OsString]) -> String {
+    let strings = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        Some(ContextValue::StyledStr(s)) => vec![s.to_string()],
+        Some(ContextValue::StyledStrs(v)) => v.iter().map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let first = |kind| strings(kind).into_iter().next().unwrap_or_default();
+    // `--title <T>` is the option `--title`.
+    let arg = first(ContextKind::InvalidArg);
+    let flag = arg.split(' ').next().unwrap_or_default().to_owned();
+    let value = first(ContextKind::InvalidValue);
+    let or_list = |v: Vec<String>| match v.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let mut message = match e.kind() {
+        ErrorKind::MissingRequiredArgument => {
+            format!("missing {}", strings(ContextKind::InvalidArg).join(", "))
+        }
+        ErrorKind::MissingSubcommand => format!(
+            "missing command: {}",
+            or_list(strings(ContextKind::ValidSubcommand))
+        ),
+        ErrorKind::InvalidSubcommand => {
+            format!(
+                "unknown command `{}`",
+                first(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::UnknownArgument if arg.starts_with('-') => format!("unknown option `{arg}`"),
+        ErrorKind::UnknownArgument => format!("unexpected argument `{arg}`"),
+        ErrorKind::InvalidValue if value.is_empty() => {
+            format!("{flag} needs a value; write {flag}=VALUE for a value that starts with -")
+        }
+        ErrorKind::InvalidValue => format!(
+            "invalid value `{value}` for {flag}: expected {}",
+            or_list(strings(ContextKind::ValidValue))
+        ),
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e).map(ToString::to_string);
+            format!(
+                "invalid value `{value}` for {flag}: {}",
+                why.unwrap_or_default()
+            )
+        }
+        ErrorKind::ArgumentConflict if strings(ContextKind::PriorArg) == [arg.clone()] => {
+            format!("{flag} given more than once")
+        }
+        _ => flattened(e),
+    };
+    let suggestions: Vec<String> = [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .flat_map(strings)
+    .collect();
+    if !suggestions.is_empty() {
+        message.push_str(&format!("; did you mean `{}`?", suggestions.join("` or `")));
+    }
+    for tip in strings(ContextKind::Suggested) {
+        if tip.starts_with("to pass '") {
+            // Clap's `use '-- -x'` suits an argument, not an option's value.
+            message.push_str(&format!(
+                "; a value that starts with - is joined to its option (--title={arg}), an \
+                 argument follows -- (-- {arg})"
+            ));
+        } else {
+            message.push_str(&format!("; {tip}"));
+        }
+    }
+    format!("{message} (see `{} --help`)", command_path(args))
+}
+
+/// Clap's own rendering of an error on one line: its text up to the usage, without the
+/// `error:` prefix.
+fn flattened(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    text.lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches("error: ")
+        .to_owned()
+}
+
+/// `hopae production-tests list`: the commands named in the arguments, for the hint that
+/// ends a usage error.
+fn command_path(args: &[OsString]) -> String {
+    let mut cmd = Cli::command();
+    let mut path = vec!["hopae".to_owned()];
+    for arg in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        let Some(sub) = cmd.find_subcommand(arg).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    path.join(" ")
+}
+
+/// Builds the client: the key from `HOPAE_API_KEY`, the base URL from `--base-url`, else
+/// `HOPAE_BASE_URL`, else the key's environment.
+fn client(global: &Global) -> Result<HopaeClient, Failure> {
+    const KEYS: &str = "your workspace API key (sk_workspace_test_... or sk_workspace_prod_...)";
+    let key = match std::env::var("HOPAE_API_KEY") {
+        Ok(k) if !k.is_empty() => k,
+        Ok(_) => {
+            return Err(Failure::usage(format!(
+                "HOPAE_API_KEY is empty: set it to {KEYS}"
+            )));
+        }
+        Err(std::env::VarError::NotPresent) => {
+            return Err(Failure::usage(format!(
+                "HOPAE_API_KEY is not set: set it to {KEYS}"
+            )));
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Failure::usage("HOPAE_API_KEY is not valid unicode"));
+        }
+    };
+    // The library's rule, named as the user set it.
+    if let Some(i) = key
+        .chars()
+        .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
+        return Err(Failure::usage(format!(
+            "HOPAE_API_KEY may only contain ASCII letters, digits, `_` and `-`; character {} is not one",
+            i + 1
+        )));
+    }
+    let env_url = std::env::var("HOPAE_BASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let base_url = global.base_url.clone().or(env_url);
+    if base_url.is_none() && Environment::from_api_key(&key).is_none() {
+        return Err(Failure::usage(
+            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
+             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
+        ));
+    }
+    let mut builder = HopaeClient::builder(key)
+        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
+    if let Some(url) = base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(n) = global.retries {
+        builder = builder.max_retries(n);
+    }
+    if let Some(t) = &global.http_timeout {
+        builder = builder.timeout(t.value);
+    }
+    Ok(builder.build()?)
+}
+
+/// Writes the output to stdout. A closed pipe (`| head`) ends the program quietly.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure {
+            code: EXIT_API,
+            ..Failure::usage(format!("could not write to stdout: {e}"))
+        }),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // The models serialize to plain JSON objects: this cannot fail.
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{e}"));
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_codes_follow_the_documented_table() {
+        assert_eq!(exit_code(&Error::Config("x".into())), 2);
+        assert_eq!(exit_code(&Error::InvalidInput("x".into())), 2);
+        let too_large = Error::ResponseTooLarge {
+            status: 200,
+            limit: 1,
+            attempts: 1,
+        };
+        assert_eq!(exit_code(&too_large), 4);
+        for (code, constant) in [
+            (1, EXIT_API),
+            (2, EXIT_USAGE),
+            (3, EXIT_NETWORK),
+            (4, EXIT_RESPONSE),
+            (5, EXIT_WAIT),
+        ] {
+            assert_eq!(code, constant);
+            assert!(AFTER_HELP.contains(&format!("\n  {code}  ")), "{code}");
+        }
+    }
+
+    #[test]
+    fn verbose_line_shows_time_attempts_and_request_id_when_present() {
+        let ms = Duration::from_millis(412);
+        assert_eq!(verbose_line(ms, None), "note: took 412ms");
+        let api = Failure {
+            code: 1,
+            message: "api error".into(),
+            request_id: Some("r-\x1b9".into()),
+            attempts: 3,
+        };
+        assert_eq!(
+            verbose_line(Duration::from_millis(4_125), Some(&api)),
+            "note: took 4.12s, 3 attempts, request id r-?9"
+        );
+        let one = Failure {
+            attempts: 1,
+            request_id: None,
+            ..api
+        };
+        assert_eq!(
+            verbose_line(Duration::from_secs(65), Some(&one)),
+            "note: took 1m 05s, 1 attempt"
+        );
+        assert_eq!(
+            verbose_line(ms, Some(&Failure::usage("x"))),
+            "note: took 412ms"
+        );
+    }
+
+    fn parse_error(line: &str) -> String {
+        let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
+        let e = Cli::try_parse_from(&args).unwrap_err();
+        usage_message(&e, &args)
+    }
+
+    #[test]
+    fn usage_errors_are_one_line_naming_the_arguments_as_typed() {
+        for (line, message) in [
+            ("hopae apps", "unknown command `apps` (see `hopae --help`)"),
+            (
+                "hopae production-tests",
+                "missing command: list, create, report, wait or help (see `hopae production-tests --help`)",
+            ),
+            (
+                "hopae pt list",
+                "missing <CLIENT_ID> (see `hopae production-tests list --help`)",
+            ),
+            (
+                "hopae pt create A",
+                "missing --title <T> (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae pt list A --jsn",
+                "unknown option `--jsn`; did you mean `--json`? (see `hopae production-tests list --help`)",
+            ),
+            (
+                "hopae pt list A B",
+                "unexpected argument `B` (see `hopae production-tests list --help`)",
+            ),
+            (
+                "hopae pt create A --title --json",
+                "--title needs a value; write --title=VALUE for a value that starts with - (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae pt create A --title T --platform web",
+                "invalid value `web` for --platform: expected ios or android (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae pt wait A R --timeout soon",
+                "invalid value `soon` for --timeout: expected a duration like 500ms, 90s, 15m, 1h or 1m30s (see `hopae production-tests wait --help`)",
+            ),
+            (
+                "hopae --http-timeout 10d pt list A",
+                "invalid value `10d` for --http-timeout: unknown unit `d`: use ms, s, m or h (see `hopae production-tests list --help`)",
+            ),
+            (
+                "hopae pt list A --retries x",
+                "invalid value `x` for --retries: expected a whole number from 0 to 4294967295 (see `hopae production-tests list --help`)",
+            ),
+            (
+                "hopae pt create A --title -x",
+                "unknown option `-x`; a value that starts with - is joined to its option (--title=-x), an argument follows -- (-- -x) (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae pt create A --title T --max-stamps -1",
+                "invalid value `-1` for --max-stamps: expected a whole number from 0 to 4294967295 (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae pt create A --title T --title U",
+                "--title given more than once (see `hopae production-tests create --help`)",
+            ),
+            (
+                "hopae completions tcsh",
+                "invalid value `tcsh` for <SHELL>: expected bash, elvish, fish, powershell or zsh; did you mean `zsh`? (see `hopae completions --help`)",
+            ),
+        ] {
+            assert_eq!(parse_error(line), message, "{line}");
+        }
+    }
+
+    #[test]
+    fn global_options_stand_before_or_after_the_subcommand() {
+        for line in [
+            "hopae --json --retries 0 production-tests list A",
+            "hopae production-tests --json list A --retries=0",
+            "hopae pt list --retries 0 A --json",
+        ] {
+            let cli = Cli::try_parse_from(line.split_whitespace()).unwrap();
+            assert!(cli.global.json, "{line}");
+            assert_eq!(cli.global.retries, Some(0), "{line}");
+        }
+    }
+
+    #[test]
+    fn help_lists_environment_and_exit_codes_at_the_top_only() {
+        let top = Cli::command().render_help().to_string();
+        assert!(top.starts_with(concat!(
+            "hopae ",
+            env!("CARGO_PKG_VERSION"),
+            ": run and report Hopae production tests\n"
+        )));
+        assert!(top.contains("Exit codes:\n  0  success\n"), "{top}");
+        assert!(top.contains("HOPAE_API_KEY"), "{top}");
+        let mut cmd = Cli::command();
+        cmd.build();
+        for path in [
+            &["production-tests"][..],
+            &["production-tests", "wait"],
+            &["completions"],
+        ] {
+            let mut sub = &mut cmd;
+            for name in path {
+                sub = sub.find_subcommand_mut(name).unwrap();
+            }
+            let help = sub.render_long_help().to_string();
+            assert!(!help.contains("Exit codes"), "{path:?}: {help}");
+            assert!(!help.contains("HOPAE_API_KEY"), "{path:?}: {help}");
+        }
+    }
+}

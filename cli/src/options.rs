@@ -1,0 +1,280 @@
+//! Options every command takes, and the option types and checks the command groups share.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::Failure;
+
+/// The heading of the global options in every command's help.
+const GLOBAL: &str = "Global options";
+
+/// The global options: accepted before or after the subcommand.
+#[derive(clap::Args, Debug, Default, PartialEq)]
+pub(crate) struct Global {
+    /// Print the API's JSON (wire shape) instead of a table
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub(crate) json: bool,
+
+    /// API base URL [default: $HOPAE_BASE_URL, else the key's environment]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+
+    /// Retries of a failed HTTP call [default: 2, at most 10]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "N", allow_negative_numbers = true, value_parser = count)]
+    pub(crate) retries: Option<u32>,
+
+    /// Deadline of one HTTP attempt, connect to last byte [default: 30s]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
+    pub(crate) http_timeout: Option<DurationArg>,
+
+    /// Also print the time taken, and an error's attempts and request id, on stderr
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    pub(crate) verbose: bool,
+}
+
+/// The most retries the library accepts (`ClientBuilder::max_retries`).
+const MAX_RETRIES: u32 = 10;
+
+/// The longest `--http-timeout` the library accepts (`ClientBuilder::timeout`).
+const MAX_HTTP_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl Global {
+    /// Checks what clap cannot, naming the options as the user typed them (the library
+    /// would name its own settings).
+    pub(crate) fn check(&self) -> Result<(), Failure> {
+        if let Some(n) = self.retries
+            && n > MAX_RETRIES
+        {
+            return Err(Failure::usage(format!(
+                "--retries must be at most {MAX_RETRIES}, got {n}"
+            )));
+        }
+        if let Some(t) = &self.http_timeout {
+            if t.value.is_zero() {
+                return Err(Failure::usage(format!(
+                    "--http-timeout must be greater than zero, got `{t}`"
+                )));
+            }
+            if t.value > MAX_HTTP_TIMEOUT {
+                return Err(Failure::usage(format!(
+                    "--http-timeout must be at most 24h, got `{t}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A duration option's value, with the text the user typed for messages.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DurationArg {
+    pub(crate) value: Duration,
+    typed: String,
+}
+
+impl FromStr for DurationArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(DurationArg {
+            value: parse_duration(s)?,
+            typed: s.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for DurationArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.typed)
+    }
+}
+
+/// Parses a duration: a whole number of seconds (`90`), or whole numbers each followed by
+/// a unit, the units from largest to smallest and each at most once: `500ms`, `90s`,
+/// `15m`, `1h`, `1m30s`, `1h5m`, `1h0m0s250ms`.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    const UNITS: [(&str, u64); 4] = [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
+    const EXAMPLES: &str = "like 500ms, 90s, 15m, 1h or 1m30s";
+    if s.is_empty() {
+        return Err(format!("expected a duration {EXAMPLES}, got nothing"));
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(1_000))
+            .map(Duration::from_millis)
+            .ok_or_else(|| "too large".to_owned());
+    }
+    let mut millis: u64 = 0;
+    // Units still allowed: each part's unit must come after the previous part's.
+    let mut allowed = &UNITS[..];
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("expected a duration {EXAMPLES}"));
+        }
+        let (number, after) = rest.split_at(digits);
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        if unit.is_empty() {
+            return Err(format!(
+                "{number} needs a unit (ms, s, m or h); only a whole duration may be a bare number of seconds"
+            ));
+        }
+        let Some(i) = UNITS.iter().position(|(u, _)| *u == unit) else {
+            return Err(format!("unknown unit `{unit}`: use ms, s, m or h"));
+        };
+        let Some(j) = allowed.iter().position(|(u, _)| *u == unit) else {
+            return Err(
+                "units go from largest to smallest, each at most once (like 1h5m or 1m30s)".into(),
+            );
+        };
+        let per = UNITS[i].1;
+        allowed = &allowed[j + 1..];
+        millis = number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(per))
+            .and_then(|part| millis.checked_add(part))
+            .ok_or_else(|| "too large".to_owned())?;
+        rest = after;
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+/// Parses a count option's value (`--retries`, `--max-stamps`): a whole number.
+pub(crate) fn count(s: &str) -> Result<u32, String> {
+    s.parse()
+        .map_err(|_| format!("expected a whole number from 0 to {}", u32::MAX))
+}
+
+/// Checks a path parameter given as a positional argument, named as in the usage
+/// (`<CLIENT_ID>`). The library refuses the same values, naming its own parameter.
+pub(crate) fn check_id(name: &str, value: &str) -> Result<(), Failure> {
+    if value.is_empty() {
+        return Err(Failure::usage(format!("{name} must not be empty")));
+    }
+    if value == "." || value == ".." {
+        return Err(Failure::usage(format!("{name} must not be `.` or `..`")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Result<Duration, String> {
+        Ok(Duration::from_millis(n))
+    }
+
+    #[test]
+    fn durations_parse_every_documented_form() {
+        assert_eq!(parse_duration("500ms"), ms(500));
+        assert_eq!(parse_duration("90s"), ms(90_000));
+        assert_eq!(parse_duration("90"), ms(90_000));
+        assert_eq!(parse_duration("15m"), ms(900_000));
+        assert_eq!(parse_duration("1h"), ms(3_600_000));
+        assert_eq!(parse_duration("1m30s"), ms(90_000));
+        assert_eq!(parse_duration("1h5m"), ms(3_900_000));
+        assert_eq!(parse_duration("1h0m0s250ms"), ms(3_600_250));
+        assert_eq!(parse_duration("2s500ms"), ms(2_500));
+        assert_eq!(parse_duration("0"), ms(0));
+        assert_eq!(parse_duration("0s"), ms(0));
+        assert_eq!(parse_duration("007m"), ms(420_000));
+    }
+
+    #[test]
+    fn durations_reject_malformed_text_with_the_reason() {
+        for (bad, reason) in [
+            ("", "got nothing"),
+            ("s", "expected a duration like 500ms, 90s, 15m, 1h or 1m30s"),
+            ("soon", "expected a duration like"),
+            ("-1", "expected a duration like"),
+            ("1.5m", "unknown unit `.`"),
+            ("1 m", "unknown unit ` m`"),
+            ("10d", "unknown unit `d`: use ms, s, m or h"),
+            ("1H", "unknown unit `H`"),
+            ("1h30", "30 needs a unit (ms, s, m or h)"),
+            ("1m1h", "units go from largest to smallest"),
+            ("1s1s", "units go from largest to smallest"),
+            ("1ms1s", "units go from largest to smallest"),
+            ("99999999999999999999", "too large"),
+            ("18446744073709551615h", "too large"),
+            ("5124095576030431h", "too large"),
+            ("18446744073709551s18446744073709551ms", "too large"),
+        ] {
+            let err = parse_duration(bad).expect_err(bad);
+            assert!(err.contains(reason), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn counts_are_whole_numbers() {
+        assert_eq!(count("0"), Ok(0));
+        assert_eq!(count("10"), Ok(10));
+        for bad in ["", "-1", "1.5", "x", "4294967296"] {
+            assert_eq!(
+                count(bad),
+                Err("expected a whole number from 0 to 4294967295".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn duration_arg_displays_as_typed() {
+        let d: DurationArg = "1m30s".parse().unwrap();
+        assert_eq!(d.value, Duration::from_secs(90));
+        assert_eq!(d.to_string(), "1m30s");
+    }
+
+    #[test]
+    fn global_check_names_the_options_as_typed() {
+        let retries = Global {
+            retries: Some(11),
+            ..Global::default()
+        };
+        assert_eq!(
+            retries.check().unwrap_err().message,
+            "--retries must be at most 10, got 11"
+        );
+        for (typed, message) in [
+            ("0ms", "--http-timeout must be greater than zero, got `0ms`"),
+            ("24h1ms", "--http-timeout must be at most 24h, got `24h1ms`"),
+        ] {
+            let g = Global {
+                http_timeout: Some(typed.parse().unwrap()),
+                ..Global::default()
+            };
+            let f = g.check().unwrap_err();
+            assert_eq!((f.code, f.message.as_str()), (2, message));
+        }
+        let ok = Global {
+            retries: Some(10),
+            http_timeout: Some("24h".parse().unwrap()),
+            ..Global::default()
+        };
+        assert_eq!(ok.check(), Ok(()));
+    }
+
+    #[test]
+    fn ids_must_be_one_path_segment() {
+        assert_eq!(
+            check_id("<CLIENT_ID>", "").unwrap_err().message,
+            "<CLIENT_ID> must not be empty"
+        );
+        assert_eq!(
+            check_id("<REQUEST_ID>", "..").unwrap_err().message,
+            "<REQUEST_ID> must not be `.` or `..`"
+        );
+        assert_eq!(check_id("<CLIENT_ID>", "FK5b0KSM"), Ok(()));
+    }
+}

@@ -1,0 +1,595 @@
+//! `hopae production-tests` (alias `pt`): list, create, report and wait.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hopae::production_tests::{
+    Challenge, ChallengeRequest, NewProductionTest, Platform, ProductionTestReport, WaitOptions,
+};
+use hopae::{Error, HopaeClient, ProductionTestItem};
+
+use crate::options::{DurationArg, Global, check_id, count};
+use crate::output::{clean, created_text, format_duration, list_table, report_text};
+use crate::{Failure, emit, to_json};
+
+// The library calls of this command group, one small function per command.
+
+fn list(client: &HopaeClient, app: &str) -> Result<Vec<ProductionTestItem>, Error> {
+    client.app(app).production_tests().list()
+}
+
+fn create(
+    client: &HopaeClient,
+    app: &str,
+    test: &NewProductionTest,
+    idempotency_key: Option<&str>,
+) -> Result<ChallengeRequest, Error> {
+    match idempotency_key {
+        Some(key) => client
+            .app(app)
+            .production_tests()
+            .create_with_key(test, key),
+        None => client.app(app).production_tests().create(test),
+    }
+}
+
+fn report(
+    client: &HopaeClient,
+    app: &str,
+    challenge_id: &str,
+) -> Result<ProductionTestReport, Error> {
+    client.app(app).production_tests().report(challenge_id)
+}
+
+fn wait_for_challenge(
+    client: &HopaeClient,
+    app: &str,
+    request_id: &str,
+    options: &WaitOptions,
+) -> Result<Challenge, Error> {
+    client
+        .app(app)
+        .production_tests()
+        .wait_for_challenge(request_id, options)
+}
+
+/// The arguments of `hopae production-tests`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Group {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// List an app's challenges and pending requests, in the API's order
+    List(List),
+    /// Request a new production test
+    #[command(after_help = CREATE_NOTES)]
+    Create(Create),
+    /// Show the participation report of a challenge: totals and claims per provider
+    #[command(after_help = REPORT_NOTES)]
+    Report(Report),
+    /// Poll the list until a request is scheduled, then print its challenge's id
+    #[command(after_help = WAIT_NOTES)]
+    Wait(Wait),
+}
+
+const CREATE_NOTES: &str = "\
+Hopae stores the test as a pending request and schedules it into a challenge later
+(see `hopae production-tests wait`).
+
+A value follows its option (--title T) or is joined to it with = (--title=T); a value
+that starts with - must be joined: --title=--T.";
+
+const REPORT_NOTES: &str = "\
+CHALLENGE_ID is a challenge's id (ch_...), never a request's id.";
+
+const WAIT_NOTES: &str = "\
+Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into
+(with --json: the challenge). While polling, progress is shown on stderr when stderr is
+a terminal.
+
+A request resolves when its `challengeId` names a listed challenge. If the request
+disappears from the list, the one challenge created at or after it with the request's
+title is taken; several such challenges end the wait as ambiguous.
+
+A duration is a whole number of seconds (90), or whole numbers with units from h down
+to ms: 500ms, 90s, 15m, 1h, 1m30s, 1h5m.";
+
+#[derive(clap::Args, Debug)]
+struct List {
+    /// The app's client id
+    client_id: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct Create {
+    /// The app's client id
+    client_id: String,
+
+    /// Title, 1 to 200 characters
+    #[arg(long, value_name = "T")]
+    title: String,
+
+    /// Description, at most 1000 characters
+    #[arg(long, value_name = "D")]
+    description: Option<String>,
+
+    /// Only this provider; repeat for several [default: every eligible one]
+    #[arg(long = "provider", value_name = "ID")]
+    providers: Vec<String>,
+
+    /// Restrict to one platform [default: any]
+    #[arg(long, value_name = "ios|android", hide_possible_values = true)]
+    platform: Option<PlatformArg>,
+
+    /// Stamp claims to collect, at least 1 [default: the API's, 3]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count)]
+    max_stamps: Option<u32>,
+
+    /// Let one person claim more than once
+    #[arg(long)]
+    allow_duplicates: bool,
+
+    /// Reuse K so that a re-run returns the same request [default: a new key]
+    #[arg(long, value_name = "K")]
+    idempotency_key: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum PlatformArg {
+    Ios,
+    Android,
+}
+
+#[derive(clap::Args, Debug)]
+struct Report {
+    /// The app's client id
+    client_id: String,
+    /// The challenge's id (ch_...)
+    challenge_id: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct Wait {
+    /// The app's client id
+    client_id: String,
+    /// The request's id (req_...), as `create` printed it
+    request_id: String,
+
+    /// Give up waiting after DURATION [default: 10m]
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<DurationArg>,
+
+    /// Pause between polls, at least 100ms [default: 15s]
+    #[arg(long, value_name = "DURATION")]
+    interval: Option<DurationArg>,
+}
+
+/// Runs a `production-tests` command.
+pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
+    let json = global.json;
+    match group.command {
+        Command::List(a) => {
+            check_id("<CLIENT_ID>", &a.client_id)?;
+            let client = crate::client(global)?;
+            let items = list(&client, &a.client_id)?;
+            emit(&if json {
+                to_json(&items)
+            } else {
+                list_table(&a.client_id, &items)
+            })
+        }
+        Command::Create(a) => {
+            let (test, key) = a.check()?;
+            let client = crate::client(global)?;
+            let request = create(&client, &a.client_id, &test, key)?;
+            emit(&if json {
+                to_json(&request)
+            } else {
+                created_text(&a.client_id, &request)
+            })
+        }
+        Command::Report(a) => {
+            check_id("<CLIENT_ID>", &a.client_id)?;
+            check_id("<CHALLENGE_ID>", &a.challenge_id)?;
+            let client = crate::client(global)?;
+            let report = report(&client, &a.client_id, &a.challenge_id)?;
+            emit(&if json {
+                to_json(&report)
+            } else {
+                report_text(&report)
+            })
+        }
+        Command::Wait(a) => {
+            let options = a.check()?;
+            let client = crate::client(global)?;
+            let challenge = wait(&client, &a.client_id, &a.request_id, options)?;
+            emit(&if json {
+                to_json(&challenge)
+            } else {
+                format!("{}\n", challenge.id)
+            })
+        }
+    }
+}
+
+impl Create {
+    /// The test to send and the idempotency key, checked as the library would check
+    /// them but with messages naming the options.
+    fn check(&self) -> Result<(NewProductionTest, Option<&str>), Failure> {
+        check_id("<CLIENT_ID>", &self.client_id)?;
+        let title_chars = self.title.chars().count();
+        if self.title.trim().is_empty() {
+            return Err(Failure::usage("--title must not be empty"));
+        }
+        if title_chars > NewProductionTest::MAX_TITLE_CHARS {
+            return Err(Failure::usage(format!(
+                "--title has {title_chars} characters, at most {} are allowed",
+                NewProductionTest::MAX_TITLE_CHARS
+            )));
+        }
+        let mut test = NewProductionTest::new(&self.title);
+        if let Some(d) = &self.description {
+            let n = d.chars().count();
+            if n > NewProductionTest::MAX_DESCRIPTION_CHARS {
+                return Err(Failure::usage(format!(
+                    "--description has {n} characters, at most {} are allowed",
+                    NewProductionTest::MAX_DESCRIPTION_CHARS
+                )));
+            }
+            test = test.description(d);
+        }
+        if self.providers.iter().any(|p| p.trim().is_empty()) {
+            return Err(Failure::usage("--provider must not be empty"));
+        }
+        if !self.providers.is_empty() {
+            test = test.provider_ids(&self.providers);
+        }
+        match self.platform {
+            None => {}
+            Some(PlatformArg::Ios) => test = test.target_platform(Platform::Ios),
+            Some(PlatformArg::Android) => test = test.target_platform(Platform::Android),
+        }
+        match self.max_stamps {
+            Some(0) => return Err(Failure::usage("--max-stamps must be at least 1, got 0")),
+            Some(n) => test = test.max_stamps(n),
+            None => {}
+        }
+        if self.allow_duplicates {
+            test = test.allow_duplicate_participation(true);
+        }
+        let key = self.idempotency_key.as_deref();
+        if let Some(k) = key {
+            if !k.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Failure::usage(
+                    "--idempotency-key may only contain visible ASCII characters (no spaces)",
+                ));
+            }
+            if k.is_empty() || k.len() > 255 {
+                return Err(Failure::usage(format!(
+                    "--idempotency-key must have 1 to 255 characters, got {}",
+                    k.len()
+                )));
+            }
+        }
+        Ok((test, key))
+    }
+}
+
+/// The shortest `--interval` of `wait`: a typo such as `1ms` must not poll the API a
+/// thousand times a second.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+impl Wait {
+    fn check(&self) -> Result<WaitOptions, Failure> {
+        check_id("<CLIENT_ID>", &self.client_id)?;
+        check_id("<REQUEST_ID>", &self.request_id)?;
+        let mut options = WaitOptions::new();
+        if let Some(interval) = &self.interval {
+            if interval.value < MIN_INTERVAL {
+                return Err(Failure::usage(format!(
+                    "--interval must be at least {}ms, got `{interval}`",
+                    MIN_INTERVAL.as_millis()
+                )));
+            }
+            options = options.interval(interval.value);
+        }
+        if let Some(timeout) = &self.timeout {
+            options = options.timeout(timeout.value);
+        }
+        Ok(options)
+    }
+}
+
+fn wait(
+    client: &HopaeClient,
+    client_id: &str,
+    request_id: &str,
+    mut options: WaitOptions,
+) -> Result<Challenge, Failure> {
+    let progress = io::stderr()
+        .is_terminal()
+        .then(|| Arc::new(Mutex::new(ProgressLine::default())));
+    if let Some(shown) = &progress {
+        let on_poll = Arc::clone(shown);
+        let id = request_id.to_owned();
+        options = options.on_poll(move |p| {
+            let line = progress_line(
+                &id,
+                p.polls,
+                p.elapsed,
+                p.status.as_deref(),
+                p.challenge_id.as_deref(),
+            );
+            let mut shown = on_poll.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = shown.draw(&mut io::stderr().lock(), &line);
+        });
+        // Ctrl-C while a progress line is drawn: end the line first, so that the shell's
+        // prompt starts on a fresh one. If a handler cannot be installed, Ctrl-C keeps
+        // its default (the line stays open); nothing else changes.
+        let on_interrupt = Arc::clone(shown);
+        let _ = ctrlc::set_handler(move || {
+            let mut shown = on_interrupt.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = shown.end(&mut io::stderr().lock());
+            std::process::exit(EXIT_INTERRUPTED);
+        });
+    }
+    let result = wait_for_challenge(client, client_id, request_id, &options);
+    if let Some(shown) = &progress {
+        // End the progress line so that what follows (the result, or an error) starts on
+        // a fresh one.
+        let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = shown.end(&mut io::stderr().lock());
+    }
+    Ok(result?)
+}
+
+/// The exit status of a wait interrupted by Ctrl-C: 128 + SIGINT, as a shell reports it.
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// The progress line of `wait` on a terminal, redrawn in place after every poll.
+#[derive(Debug, Default)]
+struct ProgressLine {
+    /// Characters of the line on screen; 0 when none is (progress lines are never empty).
+    width: usize,
+}
+
+impl ProgressLine {
+    /// Redraws the line: back to its start, the new text, then spaces over the rest of
+    /// the old one.
+    fn draw(&mut self, out: &mut impl Write, line: &str) -> io::Result<()> {
+        let width = line.chars().count();
+        let pad = self.width.saturating_sub(width);
+        self.width = width;
+        write!(out, "\r{line}{:pad$}", "")?;
+        out.flush()
+    }
+
+    /// Ends the line, so that the next output starts on a fresh one. Writes nothing when
+    /// no line is on screen (an error on the first poll gets no empty line before it).
+    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if std::mem::take(&mut self.width) == 0 {
+            return Ok(());
+        }
+        writeln!(out)
+    }
+}
+
+fn progress_line(
+    request_id: &str,
+    polls: u32,
+    elapsed: Duration,
+    status: Option<&str>,
+    challenge_id: Option<&str>,
+) -> String {
+    let status = match (status, challenge_id) {
+        (Some(status), Some(ch)) => {
+            format!("{}, challenge {} not listed yet", clean(status), clean(ch))
+        }
+        (Some(status), None) => clean(status),
+        (None, _) => "no longer listed, looking for its challenge".to_owned(),
+    };
+    format!(
+        "waiting for {}: {status} ({} elapsed, {} poll{})",
+        clean(request_id),
+        format_duration(elapsed),
+        polls,
+        if polls == 1 { "" } else { "s" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(title: &str) -> Create {
+        Create {
+            client_id: "FK5b0KSM".into(),
+            title: title.into(),
+            description: None,
+            providers: Vec::new(),
+            platform: None,
+            max_stamps: None,
+            allow_duplicates: false,
+            idempotency_key: None,
+        }
+    }
+
+    #[test]
+    fn create_check_builds_the_test_from_every_option() {
+        let a = Create {
+            description: Some("nightly".into()),
+            providers: vec!["mitid".into(), "bankidse".into()],
+            platform: Some(PlatformArg::Ios),
+            max_stamps: Some(5),
+            allow_duplicates: true,
+            idempotency_key: Some("k1".into()),
+            ..create("T")
+        };
+        let expected = NewProductionTest::new("T")
+            .description("nightly")
+            .provider_ids(["mitid", "bankidse"])
+            .target_platform(Platform::Ios)
+            .max_stamps(5)
+            .allow_duplicate_participation(true);
+        assert_eq!(a.check(), Ok((expected, Some("k1"))));
+        assert_eq!(create("T").check(), Ok((NewProductionTest::new("T"), None)));
+    }
+
+    #[test]
+    fn create_check_names_the_option_at_fault() {
+        for (a, message) in [
+            (create(" "), "--title must not be empty"),
+            (
+                create(&"x".repeat(201)),
+                "--title has 201 characters, at most 200 are allowed",
+            ),
+            (
+                Create {
+                    description: Some("d".repeat(1001)),
+                    ..create("T")
+                },
+                "--description has 1001 characters, at most 1000 are allowed",
+            ),
+            (
+                Create {
+                    providers: vec!["mitid".into(), "".into()],
+                    ..create("T")
+                },
+                "--provider must not be empty",
+            ),
+            (
+                Create {
+                    max_stamps: Some(0),
+                    ..create("T")
+                },
+                "--max-stamps must be at least 1, got 0",
+            ),
+            (
+                Create {
+                    idempotency_key: Some(String::new()),
+                    ..create("T")
+                },
+                "--idempotency-key must have 1 to 255 characters, got 0",
+            ),
+            (
+                Create {
+                    idempotency_key: Some("k".repeat(256)),
+                    ..create("T")
+                },
+                "--idempotency-key must have 1 to 255 characters, got 256",
+            ),
+            (
+                Create {
+                    idempotency_key: Some("a b".into()),
+                    ..create("T")
+                },
+                "--idempotency-key may only contain visible ASCII characters (no spaces)",
+            ),
+            (
+                Create {
+                    client_id: String::new(),
+                    ..create("T")
+                },
+                "<CLIENT_ID> must not be empty",
+            ),
+        ] {
+            let f = a.check().unwrap_err();
+            assert_eq!((f.code, f.message.as_str()), (2, message));
+        }
+    }
+
+    fn wait_args(interval: Option<&str>, timeout: Option<&str>) -> Wait {
+        Wait {
+            client_id: "FK5b0KSM".into(),
+            request_id: "req_1".into(),
+            timeout: timeout.map(|t| t.parse().unwrap()),
+            interval: interval.map(|i| i.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn wait_check_keeps_the_library_defaults_and_takes_the_options() {
+        let o = wait_args(None, None).check().unwrap();
+        assert_eq!(o.get_interval(), WaitOptions::DEFAULT_INTERVAL);
+        assert_eq!(o.get_timeout(), WaitOptions::DEFAULT_TIMEOUT);
+        let o = wait_args(Some("100ms"), Some("1h5m")).check().unwrap();
+        assert_eq!(o.get_interval(), Duration::from_millis(100));
+        assert_eq!(o.get_timeout(), Duration::from_secs(3900));
+        let o = wait_args(None, Some("0")).check().unwrap();
+        assert_eq!(o.get_timeout(), Duration::ZERO);
+    }
+
+    #[test]
+    fn wait_interval_below_100ms_is_a_usage_error() {
+        for interval in ["0", "0s", "1ms", "99ms"] {
+            let f = wait_args(Some(interval), None).check().unwrap_err();
+            assert_eq!(f.code, 2, "{interval}");
+            assert_eq!(
+                f.message,
+                format!("--interval must be at least 100ms, got `{interval}`")
+            );
+        }
+        let mut a = wait_args(None, None);
+        a.request_id = String::new();
+        assert_eq!(
+            a.check().unwrap_err().message,
+            "<REQUEST_ID> must not be empty"
+        );
+    }
+
+    #[test]
+    fn progress_line_shows_status_and_elapsed_time() {
+        let elapsed = Duration::from_secs(65);
+        let pending = "pending";
+        assert_eq!(
+            progress_line("req_1", 3, elapsed, Some(pending), None),
+            "waiting for req_1: pending (1m 05s elapsed, 3 polls)"
+        );
+        assert_eq!(
+            progress_line("req_1", 2, elapsed, Some(pending), Some("ch_\x1b")),
+            "waiting for req_1: pending, challenge ch_? not listed yet (1m 05s elapsed, 2 polls)"
+        );
+        assert_eq!(
+            progress_line("req_1", 1, elapsed, None, None),
+            "waiting for req_1: no longer listed, looking for its challenge (1m 05s elapsed, 1 poll)"
+        );
+    }
+
+    fn drawn(f: impl FnOnce(&mut ProgressLine, &mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut ProgressLine::default(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn progress_line_redraws_in_place_and_ends_with_one_newline() {
+        let out = drawn(|p, out| {
+            p.draw(out, "pending (3 polls)").unwrap();
+            p.draw(out, "gone").unwrap();
+            p.end(out).unwrap();
+            p.end(out).unwrap();
+        });
+        assert_eq!(out, "\rpending (3 polls)\rgone             \n");
+    }
+
+    #[test]
+    fn progress_line_never_drawn_ends_with_nothing() {
+        // An error on the first poll (or Ctrl-C before it): no empty line.
+        assert_eq!(drawn(|p, out| p.end(out).unwrap()), "");
+    }
+
+    #[test]
+    fn progress_line_escapes_control_characters_in_an_unknown_status() {
+        let elapsed = Duration::from_secs(1);
+        let evil = "\x1b[2J";
+        for challenge_id in [None, Some("ch_1")] {
+            let line = progress_line("req_1", 1, elapsed, Some(evil), challenge_id);
+            assert!(!line.contains('\x1b'), "{line:?}");
+            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+        }
+    }
+}
