@@ -16,7 +16,32 @@ use std::time::Duration;
 ///
 /// `Display` is one lowercase line without a trailing period. It never contains the
 /// API key. The request id is included when the API sent one, since Hopae support asks
-/// for it.
+/// for it. [`std::error::Error::source`] is the underlying I/O or HTTP error of a
+/// transport failure.
+///
+/// # Example
+///
+/// ```no_run
+/// use hopae::Error;
+///
+/// let client = hopae::HopaeClient::from_env()?;
+/// match client.app("FK5b0KSM").get() {
+///     Ok(app) => println!("{}", app.name),
+///     Err(e) if e.code() == Some("RESOURCE_NOT_FOUND") => println!("no such app"),
+///     Err(e @ Error::Transport(_)) if e.is_timeout() => println!("slow network: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok::<(), hopae::Error>(())
+/// ```
+///
+/// # Example: refused before anything is sent
+///
+/// ```
+/// let err = hopae::HopaeClient::new("sk_workspace_test_not a key").unwrap_err();
+/// assert!(matches!(err, hopae::Error::Config(_)));
+/// assert_eq!(err.attempts(), 0);
+/// assert!(!err.to_string().contains("not a key"));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -207,6 +232,20 @@ fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
 /// "request_id"}`) its fields are available here. When it is not (a proxy's HTML page,
 /// plain text, an empty body, other JSON), only the status and a short, sanitized excerpt
 /// of the body are kept.
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// if let Err(hopae::Error::Api(api)) = client.app("FK5b0KSM").production_tests().report("ch_1") {
+///     eprintln!("status {} code {:?}: {:?}", api.status(), api.code(), api.message());
+///     if let Some(param) = api.details().and_then(|d| d.get("parameter")) {
+///         eprintln!("the API refused the parameter {param}");
+///     }
+///     eprintln!("quote this to Hopae support: {:?}", api.request_id());
+/// }
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub(crate) status: u16,

@@ -514,13 +514,13 @@ mod tests {
     #[test]
     fn wait_check_keeps_the_library_defaults_and_takes_the_options() {
         let o = wait_args(None, None).check().unwrap();
-        assert_eq!(o.get_interval(), WaitOptions::DEFAULT_INTERVAL);
-        assert_eq!(o.get_timeout(), WaitOptions::DEFAULT_TIMEOUT);
+        assert_eq!(o.interval, WaitOptions::DEFAULT_INTERVAL);
+        assert_eq!(o.timeout, WaitOptions::DEFAULT_TIMEOUT);
         let o = wait_args(Some("100ms"), Some("1h5m")).check().unwrap();
-        assert_eq!(o.get_interval(), Duration::from_millis(100));
-        assert_eq!(o.get_timeout(), Duration::from_secs(3900));
+        assert_eq!(o.interval, Duration::from_millis(100));
+        assert_eq!(o.timeout, Duration::from_secs(3900));
         let o = wait_args(None, Some("0")).check().unwrap();
-        assert_eq!(o.get_timeout(), Duration::ZERO);
+        assert_eq!(o.timeout, Duration::ZERO);
     }
 
     #[test]

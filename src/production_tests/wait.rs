@@ -11,10 +11,13 @@ use crate::error::{Error, WaitError};
 
 type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
 
-/// How [`ProductionTests::wait_for_challenge`] polls: the pause between polls, the overall
-/// timeout, and an optional progress callback.
+/// How a wait polls ([`ProductionTests::wait_for_challenge`],
+/// [`AppHandle::wait_for_custom_domain`](crate::apps::AppHandle)): the pause between polls,
+/// the overall timeout, and an optional progress callback.
 ///
-/// The defaults poll every 15 seconds for at most 10 minutes and report nothing.
+/// The defaults poll every 15 seconds for at most 10 minutes and report nothing. The
+/// builder methods set the values; the two public fields read them (a getter cannot share
+/// a name with its builder method, and `get_` prefixes are not Rust's style).
 ///
 /// # Example
 ///
@@ -25,13 +28,16 @@ type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
 ///     .interval(Duration::from_secs(5))
 ///     .timeout(Duration::from_secs(120))
 ///     .on_poll(|p| eprintln!("{:?} elapsed, status {:?}", p.elapsed, p.status));
-/// assert_eq!(options.get_interval(), Duration::from_secs(5));
-/// assert_eq!(hopae::production_tests::WaitOptions::default().get_timeout(), Duration::from_secs(600));
+/// assert_eq!(options.interval, Duration::from_secs(5));
+/// assert_eq!(hopae::production_tests::WaitOptions::default().timeout, Duration::from_secs(600));
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct WaitOptions {
-    interval: Duration,
-    timeout: Duration,
+    /// The pause between two polls (default 15 s); it must be greater than zero.
+    pub interval: Duration,
+    /// How long to wait in total (default 10 min); zero means "check once".
+    pub timeout: Duration,
     on_poll: Option<Arc<ProgressFn>>,
 }
 
@@ -69,16 +75,6 @@ impl WaitOptions {
     pub fn on_poll(mut self, f: impl Fn(&WaitProgress) + Send + Sync + 'static) -> Self {
         self.on_poll = Some(Arc::new(f));
         self
-    }
-
-    /// The pause between two polls.
-    pub fn get_interval(&self) -> Duration {
-        self.interval
-    }
-
-    /// The overall timeout.
-    pub fn get_timeout(&self) -> Duration {
-        self.timeout
     }
 }
 
@@ -374,8 +370,8 @@ mod tests {
     #[test]
     fn wait_options_defaults_and_debug() {
         let o = WaitOptions::default();
-        assert_eq!(o.get_interval(), Duration::from_secs(15));
-        assert_eq!(o.get_timeout(), Duration::from_secs(600));
+        assert_eq!(o.interval, Duration::from_secs(15));
+        assert_eq!(o.timeout, Duration::from_secs(600));
         assert!(format!("{o:?}").contains("on_poll: None"));
         let o = o.on_poll(|_| {});
         assert!(format!("{o:?}").contains("on_poll: Some(\"Fn\")"));
