@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 use crate::client::HopaeClient;
 use crate::decode::{self, ts};
-use crate::error::{DecodeError, Error};
+use crate::error::{DecodeError, Error, InputErrorKind};
 use crate::http::{Call, Method, segment};
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
 use crate::workflows::Workflow;
@@ -352,7 +352,7 @@ impl BatchCreate {
     /// empty name, invalid redirect URIs or an invalid idempotency key, naming the item.
     pub fn validate(&self) -> Result<(), Error> {
         if self.items.is_empty() || self.items.len() > MAX_BATCH_ITEMS {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid_input(format!(
                 "a batch must have 1 to {MAX_BATCH_ITEMS} items, this one has {}",
                 self.items.len()
             )));
@@ -364,7 +364,9 @@ impl BatchCreate {
             }
             if let Some(key) = &item.idempotency_key {
                 crate::http::validate_idempotency_key(key).map_err(|e| match e {
-                    Error::InvalidInput(m) => Error::InvalidInput(format!("items[{i}]: {m}")),
+                    Error::InvalidInput(m) => {
+                        Error::input(m.kind(), format!("items[{i}]: {}", m.message()))
+                    }
                     other => other,
                 })?;
             }
@@ -510,7 +512,7 @@ impl TryFrom<RawBatchItemResult> for BatchItemResult {
 
 fn validate_name(field: &str, name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
-        return Err(Error::InvalidInput(format!("`{field}` must not be empty")));
+        return Err(Error::invalid_input(format!("`{field}` must not be empty")));
     }
     Ok(())
 }
@@ -518,7 +520,7 @@ fn validate_name(field: &str, name: &str) -> Result<(), Error> {
 /// The documented redirect URI limits that can be checked without the server.
 pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(), Error> {
     if uris.len() > MAX_REDIRECT_URIS {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid_input(format!(
             "`{field}` has {} URIs, at most {MAX_REDIRECT_URIS} are allowed",
             uris.len()
         )));
@@ -526,17 +528,17 @@ pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(),
     for (i, uri) in uris.iter().enumerate() {
         let n = uri.chars().count();
         if uri.trim().is_empty() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid_input(format!(
                 "`{field}[{i}]` must not be empty"
             )));
         }
         if n > MAX_REDIRECT_URI_CHARS {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid_input(format!(
                 "`{field}[{i}]` has {n} characters, at most {MAX_REDIRECT_URI_CHARS} are allowed"
             )));
         }
         if uri.contains('#') {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid_input(format!(
                 "`{field}[{i}]` must not have a fragment (`#...`)"
             )));
         }
@@ -572,7 +574,7 @@ impl<'a> Apps<'a> {
     /// ```
     pub fn list(&self, query: &ListApps) -> Result<Page<App>, Error> {
         if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid_input(format!(
                 "`limit` must be 1 to {MAX_PAGE_SIZE}, got {}",
                 query.limit
             )));
@@ -727,7 +729,7 @@ impl<'a> AppHandle<'a> {
     pub(crate) fn new(client: &'a HopaeClient, client_id: &str) -> AppHandle<'a> {
         let base = match segment("client_id", client_id) {
             Ok(id) => Ok(format!("/apps/{id}")),
-            Err(Error::InvalidInput(m)) => Err(m),
+            Err(Error::InvalidInput(m)) => Err(m.message().to_owned()),
             Err(other) => Err(other.to_string()),
         };
         AppHandle { client, base }
@@ -737,7 +739,7 @@ impl<'a> AppHandle<'a> {
     pub(crate) fn path(&self, suffix: &str) -> Result<String, Error> {
         match &self.base {
             Ok(base) => Ok(format!("{base}{suffix}")),
-            Err(m) => Err(Error::InvalidInput(m.clone())),
+            Err(m) => Err(Error::input(InputErrorKind::PathParameter, m.clone())),
         }
     }
 

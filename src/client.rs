@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::apps::{AppHandle, Apps};
 use crate::config::{ClientBuilder, ResponseHook, Settings, shown_url};
-use crate::error::Error;
+use crate::error::{ConfigErrorKind, Error};
 use crate::mapping;
 
 /// A blocking client for the Hopae Connect Workspace API.
@@ -150,10 +150,16 @@ impl ClientBuilder {
         let key = match var("HOPAE_API_KEY") {
             Ok(key) if !key.is_empty() => key,
             Ok(_) | Err(VarError::NotPresent) => {
-                return Err(Error::Config("HOPAE_API_KEY is not set".into()));
+                return Err(Error::config(
+                    ConfigErrorKind::ApiKeyMissing,
+                    "HOPAE_API_KEY is not set",
+                ));
             }
             Err(VarError::NotUnicode(_)) => {
-                return Err(Error::Config("HOPAE_API_KEY is not valid Unicode".into()));
+                return Err(Error::config(
+                    ConfigErrorKind::ApiKeyInvalid,
+                    "HOPAE_API_KEY is not valid Unicode",
+                ));
             }
         };
         let mut builder = HopaeClient::builder(key);
@@ -161,7 +167,10 @@ impl ClientBuilder {
             Ok(url) if !url.is_empty() => builder = builder.base_url(url),
             Ok(_) | Err(VarError::NotPresent) => {}
             Err(VarError::NotUnicode(_)) => {
-                return Err(Error::Config("HOPAE_BASE_URL is not valid Unicode".into()));
+                return Err(Error::config(
+                    ConfigErrorKind::BaseUrl,
+                    "HOPAE_BASE_URL is not valid Unicode",
+                ));
             }
         }
         Ok(builder)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::{HopaeClient, Inner};
-use crate::error::Error;
+use crate::error::{ConfigErrorKind, Error};
 
 const USER_AGENT: &str = concat!("hopae/", env!("CARGO_PKG_VERSION"), " (rust; ureq)");
 pub(crate) const TEST_KEY_PREFIX: &str = "sk_workspace_test_";
@@ -309,22 +309,28 @@ impl ClientBuilder {
             (Some(url), _) => url.as_str(),
             (None, Some(env)) => env.base_url(),
             (None, None) => {
-                return Err(Error::Config(format!(
-                    "the API key has no known environment prefix ({TEST_KEY_PREFIX} or \
+                return Err(Error::config(
+                    ConfigErrorKind::UnknownKeyPrefix,
+                    format!(
+                        "the API key has no known environment prefix ({TEST_KEY_PREFIX} or \
                      {PROD_KEY_PREFIX}): set a base URL or an environment"
-                )));
+                    ),
+                ));
             }
         };
-        let url = parse_base_url(raw_url, &self.api_key).map_err(Error::Config)?;
+        let url = parse_base_url(raw_url, &self.api_key)
+            .map_err(|m| Error::config(ConfigErrorKind::BaseUrl, m))?;
         match (key_env, url.host.as_str()) {
             (Some(Environment::Sandbox), PRODUCTION_HOST) => {
-                return Err(Error::Config(
-                    "a sandbox key (sk_workspace_test_) only works on the sandbox host, not on api.hopae.com".into(),
+                return Err(Error::config(
+                    ConfigErrorKind::EnvironmentMismatch,
+                    "a sandbox key (sk_workspace_test_) only works on the sandbox host, not on api.hopae.com",
                 ));
             }
             (Some(Environment::Production), SANDBOX_HOST) => {
-                return Err(Error::Config(
-                    "a production key (sk_workspace_prod_) only works on api.hopae.com, not on the sandbox host".into(),
+                return Err(Error::config(
+                    ConfigErrorKind::EnvironmentMismatch,
+                    "a production key (sk_workspace_prod_) only works on api.hopae.com, not on the sandbox host",
                 ));
             }
             _ => {}
@@ -341,9 +347,9 @@ impl ClientBuilder {
                 format!("{} {USER_AGENT}", p.trim())
             }
             Some(_) => {
-                return Err(Error::Config(
-                    "the user agent prefix must be 1 to 200 visible ASCII characters or spaces"
-                        .into(),
+                return Err(Error::config(
+                    ConfigErrorKind::Setting,
+                    "the user agent prefix must be 1 to 200 visible ASCII characters or spaces",
                 ));
             }
         };
@@ -382,15 +388,19 @@ impl ClientBuilder {
 /// Refuses settings that would make a call wait forever or overflow deadline arithmetic.
 fn check_settings(s: &Settings) -> Result<(), Error> {
     if s.timeout.is_zero() {
-        return Err(Error::Config(
-            "the timeout must be greater than zero".into(),
+        return Err(Error::config(
+            ConfigErrorKind::Setting,
+            "the timeout must be greater than zero",
         ));
     }
     if s.max_retries > MAX_RETRIES {
-        return Err(Error::Config(format!(
-            "max_retries must be at most {MAX_RETRIES}, got {}",
-            s.max_retries
-        )));
+        return Err(Error::config(
+            ConfigErrorKind::Setting,
+            format!(
+                "max_retries must be at most {MAX_RETRIES}, got {}",
+                s.max_retries
+            ),
+        ));
     }
     for (name, value) in [
         ("timeout", s.timeout),
@@ -400,10 +410,13 @@ fn check_settings(s: &Settings) -> Result<(), Error> {
         ("maximum retry wait", s.max_retry_wait),
     ] {
         if value > MAX_SETTING {
-            return Err(Error::Config(format!(
-                "the {name} must be at most 24h, got {}s: every wait in this client is finite",
-                value.as_secs()
-            )));
+            return Err(Error::config(
+                ConfigErrorKind::Setting,
+                format!(
+                    "the {name} must be at most 24h, got {}s: every wait in this client is finite",
+                    value.as_secs()
+                ),
+            ));
         }
     }
     Ok(())
@@ -414,21 +427,28 @@ fn check_settings(s: &Settings) -> Result<(), Error> {
 /// would not recognise, and out of header injection.
 fn validate_api_key(key: &str) -> Result<(), Error> {
     if key.is_empty() {
-        return Err(Error::Config("the API key is empty".into()));
+        return Err(Error::config(
+            ConfigErrorKind::ApiKeyMissing,
+            "the API key is empty",
+        ));
     }
     if key.len() > MAX_KEY_LEN {
-        return Err(Error::Config(format!(
-            "the API key is longer than {MAX_KEY_LEN} characters"
-        )));
+        return Err(Error::config(
+            ConfigErrorKind::ApiKeyInvalid,
+            format!("the API key is longer than {MAX_KEY_LEN} characters"),
+        ));
     }
     if let Some(i) = key
         .chars()
         .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     {
-        return Err(Error::Config(format!(
-            "the API key may only contain ASCII letters, digits, `_` and `-`; character {} is not one",
-            i + 1
-        )));
+        return Err(Error::config(
+            ConfigErrorKind::ApiKeyInvalid,
+            format!(
+                "the API key may only contain ASCII letters, digits, `_` and `-`; character {} is not one",
+                i + 1
+            ),
+        ));
     }
     Ok(())
 }
@@ -566,6 +586,36 @@ mod tests {
     use super::*;
 
     const KEY: &str = "sk_workspace_test_SECRETKEY1234567890";
+
+    #[test]
+    fn config_errors_carry_a_kind_a_program_can_match() {
+        let kind = |b: ClientBuilder| match b.build() {
+            Err(Error::Config(e)) => e.kind(),
+            other => panic!("{other:?}"),
+        };
+        use ConfigErrorKind as K;
+        assert_eq!(kind(HopaeClient::builder("")), K::ApiKeyMissing);
+        assert_eq!(
+            kind(HopaeClient::builder("sk_workspace_test_a b")),
+            K::ApiKeyInvalid
+        );
+        assert_eq!(
+            kind(HopaeClient::builder("sk_other_x")),
+            K::UnknownKeyPrefix
+        );
+        assert_eq!(
+            kind(HopaeClient::builder("sk_workspace_test_x").environment(Environment::Production)),
+            K::EnvironmentMismatch
+        );
+        assert_eq!(
+            kind(HopaeClient::builder("sk_workspace_test_x").base_url("http://example.com")),
+            K::BaseUrl
+        );
+        assert_eq!(
+            kind(HopaeClient::builder("sk_workspace_test_x").max_retries(11)),
+            K::Setting
+        );
+    }
 
     #[test]
     fn environment_from_key_prefix() {

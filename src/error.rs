@@ -64,13 +64,14 @@ pub enum Error {
         /// How many attempts the call made.
         attempts: u32,
     },
-    /// The client could not be configured: missing or malformed API key, invalid base URL,
-    /// a key used against the other environment's host.
-    Config(String),
-    /// An argument was refused before anything was sent: an empty or dot-only path
-    /// parameter, an invalid idempotency key, a production test that breaks the API's
-    /// documented limits.
-    InvalidInput(String),
+    /// The client could not be configured, or may not send: missing or malformed API
+    /// key, invalid base URL, a key used against the other environment's host, a setting
+    /// out of bounds ([`ConfigError::kind`] says which).
+    Config(Box<ConfigError>),
+    /// An argument was refused before anything was sent: an empty, dot-only or over-long
+    /// path parameter, an invalid idempotency key, a request body that breaks the API's
+    /// documented limits ([`InputError::kind`] and [`InputError::field`] say which).
+    InvalidInput(Box<InputError>),
     /// A wait ended without the outcome it waited for: a production-test request failed,
     /// is unknown or matches several challenges; a custom domain became `invalid`; or the
     /// timeout passed. Errors of the polls themselves are reported as they are.
@@ -163,8 +164,14 @@ impl fmt::Display for Error {
                 )?;
                 write_attempts(f, *attempts)
             }
-            Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
-            Error::InvalidInput(msg) => write!(f, "invalid input: {msg}"),
+            Error::Config(e) => {
+                f.write_str("invalid configuration: ")?;
+                write_bounded(f, &e.message, OWN_SHOWN_CHARS)
+            }
+            Error::InvalidInput(e) => {
+                f.write_str("invalid input: ")?;
+                write_bounded(f, &e.message, OWN_SHOWN_CHARS)
+            }
             Error::Wait(e) => e.fmt(f),
         }
     }
@@ -189,8 +196,17 @@ const SHOWN_CHARS: usize = 200;
 /// overrides) is escaped, and the text is cut after `SHOWN_CHARS` characters with `…`,
 /// so a hostile or broken server can neither split nor flood the one-line `Display`.
 pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    write_bounded(f, text, SHOWN_CHARS)
+}
+
+/// How much of the crate's own messages `Display` shows: they may quote what the caller
+/// passed (an id, a platform), which can be arbitrarily long.
+const OWN_SHOWN_CHARS: usize = 300;
+
+/// [`write_one_line`] with another bound.
+fn write_bounded(f: &mut fmt::Formatter<'_>, text: &str, max_chars: usize) -> fmt::Result {
     for (i, c) in text.chars().enumerate() {
-        if i == SHOWN_CHARS {
+        if i == max_chars {
             return f.write_str("…");
         }
         if c == '\'' || c == '"' {
@@ -454,6 +470,131 @@ impl fmt::Display for DecodeError {
             f.write_str(")")?;
         }
         write_attempts(f, self.attempts)
+    }
+}
+
+/// Why a client could not be configured, or refused to send ([`Error::Config`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// No API key: `HOPAE_API_KEY` unset or empty.
+    ApiKeyMissing,
+    /// The API key is malformed (characters, length) or not valid Unicode.
+    ApiKeyInvalid,
+    /// The key has no known environment prefix and no base URL was set.
+    UnknownKeyPrefix,
+    /// The base URL is not usable: not https (outside loopback), credentials, query,
+    /// fragment, bad host or port.
+    BaseUrl,
+    /// A sandbox key with the production host, or the other way round.
+    EnvironmentMismatch,
+    /// A timeout, backoff, retry count or user-agent prefix is out of bounds.
+    Setting,
+    /// The installed logger would record the HTTP layer's raw dumps, the key included.
+    KeyWouldBeLogged,
+}
+
+/// The details of an [`Error::Config`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub(crate) kind: ConfigErrorKind,
+    pub(crate) message: String,
+}
+
+impl ConfigError {
+    /// What is wrong.
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
+    }
+
+    /// The message, as `Display` shows it after `invalid configuration: ` (never the key).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_bounded(f, &self.message, OWN_SHOWN_CHARS)
+    }
+}
+
+/// What kind of argument an [`Error::InvalidInput`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputErrorKind {
+    /// A path parameter (a client, challenge, workflow, provider or document id) is
+    /// empty, `.`, `..` or over 1,024 bytes.
+    PathParameter,
+    /// An idempotency key is empty, over 255 characters or not visible ASCII.
+    IdempotencyKey,
+    /// A field of a request body (or a query parameter) breaks a documented limit.
+    Field,
+    /// The options of a call (a wait's interval, a request id to wait for) are invalid.
+    Options,
+}
+
+/// The details of an [`Error::InvalidInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub(crate) kind: InputErrorKind,
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
+}
+
+impl InputError {
+    /// What kind of argument was refused.
+    pub fn kind(&self) -> InputErrorKind {
+        self.kind
+    }
+
+    /// The field or parameter, as the API documents it, when the refusal names one:
+    /// `"title"`, `"redirectUris[3]"`, `"client_id"`, `"limit"`.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// The message, as `Display` shows it after `invalid input: `.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_bounded(f, &self.message, OWN_SHOWN_CHARS)
+    }
+}
+
+impl Error {
+    /// An [`Error::Config`].
+    pub(crate) fn config(kind: ConfigErrorKind, message: impl Into<String>) -> Error {
+        Error::Config(Box::new(ConfigError {
+            kind,
+            message: message.into(),
+        }))
+    }
+
+    /// An [`Error::InvalidInput`] of kind [`InputErrorKind::Field`]; the field is the
+    /// first `` `name` `` the message quotes.
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
+        Error::input(InputErrorKind::Field, message)
+    }
+
+    /// An [`Error::InvalidInput`] of `kind`; the field is the first `` `name` `` the
+    /// message quotes.
+    pub(crate) fn input(kind: InputErrorKind, message: impl Into<String>) -> Error {
+        let message = message.into();
+        let field = message
+            .split_once('`')
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(field, _)| field.to_owned())
+            .filter(|f| !f.is_empty());
+        Error::InvalidInput(Box::new(InputError {
+            kind,
+            field,
+            message,
+        }))
     }
 }
 
@@ -811,14 +952,24 @@ mod tests {
     #[test]
     fn config_and_input_display() {
         assert_eq!(
-            Error::Config("x".into()).to_string(),
+            Error::config(ConfigErrorKind::Setting, "x").to_string(),
             "invalid configuration: x"
         );
-        assert_eq!(
-            Error::InvalidInput("y".into()).to_string(),
-            "invalid input: y"
+        assert_eq!(Error::invalid_input("y").to_string(), "invalid input: y");
+        assert_eq!(Error::config(ConfigErrorKind::BaseUrl, "x").attempts(), 0);
+        let e = Error::input(
+            InputErrorKind::PathParameter,
+            "`client_id` must not be empty",
         );
-        assert_eq!(Error::Config("x".into()).attempts(), 0);
+        let Error::InvalidInput(i) = &e else { panic!() };
+        assert_eq!(i.kind(), InputErrorKind::PathParameter);
+        assert_eq!(i.field(), Some("client_id"));
+        assert_eq!(
+            Error::invalid_input("no field here").to_string(),
+            "invalid input: no field here"
+        );
+        let long = Error::invalid_input(format!("`id` {}", "x".repeat(5000))).to_string();
+        assert!(long.chars().count() < 330, "{long}");
     }
     #[test]
     fn durations_format_short() {

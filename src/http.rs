@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::client::HopaeClient;
 use crate::config::ResponseEvent;
 use crate::decode::{self, DecodeResult};
-use crate::error::{DecodeError, Error};
+use crate::error::{ConfigErrorKind, DecodeError, Error, InputErrorKind};
 use crate::mapping::{self, Received, Target};
 use crate::retry;
 
@@ -90,7 +90,7 @@ impl Call {
     /// Sets a JSON body.
     pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Call, Error> {
         let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidInput(format!("could not encode the body: {e}")))?;
+            .map_err(|e| Error::invalid_input(format!("could not encode the body: {e}")))?;
         self.body = Some(("application/json", bytes));
         Ok(self)
     }
@@ -122,18 +122,25 @@ impl Call {
 /// 1,024 bytes are refused. `name` is the parameter as the documentation calls it.
 pub(crate) fn segment(name: &str, value: &str) -> Result<String, Error> {
     if value.is_empty() {
-        return Err(Error::InvalidInput(format!("`{name}` must not be empty")));
+        return Err(Error::input(
+            InputErrorKind::PathParameter,
+            format!("`{name}` must not be empty"),
+        ));
     }
     if value == "." || value == ".." {
-        return Err(Error::InvalidInput(format!(
-            "`{name}` must not be `.` or `..`"
-        )));
+        return Err(Error::input(
+            InputErrorKind::PathParameter,
+            format!("`{name}` must not be `.` or `..`"),
+        ));
     }
     if value.len() > MAX_SEGMENT_BYTES {
-        return Err(Error::InvalidInput(format!(
-            "`{name}` has {} bytes, at most {MAX_SEGMENT_BYTES} are allowed",
-            value.len()
-        )));
+        return Err(Error::input(
+            InputErrorKind::PathParameter,
+            format!(
+                "`{name}` has {} bytes, at most {MAX_SEGMENT_BYTES} are allowed",
+                value.len()
+            ),
+        ));
     }
     let mut out = String::with_capacity(value.len());
     encode_into(&mut out, value);
@@ -158,15 +165,19 @@ fn encode_into(out: &mut String, value: &str) {
 pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     // Characters first: for an ASCII key, bytes and characters agree in the length check.
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::InvalidInput(
-            "an idempotency key may only contain visible ASCII characters".into(),
+        return Err(Error::input(
+            InputErrorKind::IdempotencyKey,
+            "an idempotency key may only contain visible ASCII characters",
         ));
     }
     if key.is_empty() || key.len() > 255 {
-        return Err(Error::InvalidInput(format!(
-            "an idempotency key must have 1 to 255 characters, this one has {}",
-            key.len()
-        )));
+        return Err(Error::input(
+            InputErrorKind::IdempotencyKey,
+            format!(
+                "an idempotency key must have 1 to 255 characters, this one has {}",
+                key.len()
+            ),
+        ));
     }
     Ok(())
 }
@@ -432,11 +443,11 @@ pub(crate) const RAW_DUMP_TARGET: &str = "ureq_proto::util";
 /// dumps: the key would be in the log. The check is one atomic load when TRACE is off.
 fn refuse_raw_dumps() -> Result<(), Error> {
     if log::log_enabled!(target: RAW_DUMP_TARGET, log::Level::Trace) {
-        return Err(Error::Config(
+        return Err(Error::config(
+            ConfigErrorKind::KeyWouldBeLogged,
             "refusing to send the API key: the logger records TRACE output of `ureq_proto`, \
              which dumps raw requests (headers included); filter it out, e.g. \
-             RUST_LOG=trace,ureq_proto=debug"
-                .into(),
+             RUST_LOG=trace,ureq_proto=debug",
         ));
     }
     Ok(())

@@ -107,7 +107,10 @@ pub mod workspace;
 pub use apps::Page;
 pub use client::HopaeClient;
 pub use config::{ClientBuilder, Environment, ResponseEvent};
-pub use error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind, WaitError};
+pub use error::{
+    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
+    TransportError, TransportErrorKind, WaitError,
+};
 pub use production_tests::ProductionTestItem;
 
 /// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in

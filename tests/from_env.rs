@@ -19,7 +19,8 @@ fn set(name: &str, value: Option<&str>) {
 
 fn config_error(what: &str) -> String {
     match HopaeClient::from_env() {
-        Err(Error::Config(msg)) => {
+        Err(Error::Config(e)) => {
+            let msg = e.message().to_owned();
             assert!(!msg.contains("SECRET"), "{what}: {msg}");
             msg
         }

@@ -556,7 +556,7 @@ fn plain_http_to_a_remote_host_is_refused_at_build_time() {
     ] {
         let err = HopaeClient::builder(KEY).base_url(url).build().unwrap_err();
         assert!(
-            matches!(&err, Error::Config(m) if m.contains("must use https")),
+            matches!(&err, Error::Config(m) if m.kind() == hopae::ConfigErrorKind::BaseUrl && m.message().contains("must use https")),
             "{url}: {err}"
         );
     }

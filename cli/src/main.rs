@@ -421,8 +421,14 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_documented_table() {
-        assert_eq!(exit_code(&Error::Config("x".into())), 2);
-        assert_eq!(exit_code(&Error::InvalidInput("x".into())), 2);
+        let config = HopaeClient::new("").unwrap_err();
+        assert!(matches!(config, Error::Config(_)));
+        assert_eq!(exit_code(&config), 2);
+        // Refused before sending: nothing leaves the machine.
+        let client = HopaeClient::new("sk_workspace_test_x").unwrap();
+        let input = client.app("").get().unwrap_err();
+        assert!(matches!(input, Error::InvalidInput(_)));
+        assert_eq!(exit_code(&input), 2);
         let too_large = Error::ResponseTooLarge {
             status: 200,
             limit: 1,

@@ -542,7 +542,7 @@ impl NewProductionTest {
     /// provider list or provider id, a platform other than `ios` or `android`, or
     /// `max_stamps(0)`.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |msg: String| Err(Error::InvalidInput(msg));
+        let invalid = |msg: String| Err(Error::invalid_input(msg));
         let title_chars = self.title.chars().count();
         if self.title.trim().is_empty() {
             return invalid("`title` must not be empty".into());
@@ -1787,7 +1787,13 @@ mod tests {
         ];
         for (t, wanted) in bad {
             let e = t.validate().unwrap_err();
-            assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+            let Error::InvalidInput(input) = &e else {
+                panic!("{e:?}")
+            };
+            // The field a program can map back to its own input: the first `name` quoted.
+            let field = wanted.trim_start_matches('`').split('`').next();
+            assert_eq!(input.field(), field, "{e}");
+            assert_eq!(input.kind(), crate::InputErrorKind::Field);
             assert!(e.to_string().starts_with("invalid input: "), "{e}");
             assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
             assert_eq!(e.attempts(), 0);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Challenge, ChallengeRequest, ProductionTestItem, ProductionTests, RequestStatus};
-use crate::error::{Error, WaitError};
+use crate::error::{Error, InputErrorKind, WaitError};
 
 type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
 
@@ -138,8 +138,9 @@ pub(crate) fn poll_until<T>(
     timed_out: impl Fn(Duration, Option<String>, u32) -> WaitError,
 ) -> Result<T, Error> {
     if options.interval.is_zero() {
-        return Err(Error::InvalidInput(
-            "the wait interval must be greater than zero".into(),
+        return Err(Error::input(
+            InputErrorKind::Options,
+            "the wait interval must be greater than zero",
         ));
     }
     let start = Instant::now();
@@ -326,7 +327,10 @@ impl ProductionTests<'_> {
         options: &WaitOptions,
     ) -> Result<Challenge, Error> {
         if request_id.is_empty() {
-            return Err(Error::InvalidInput("`request_id` must not be empty".into()));
+            return Err(Error::input(
+                InputErrorKind::Options,
+                "`request_id` must not be empty",
+            ));
         }
         let client = self.app.client;
         let mut tracker = Tracker::default();

@@ -171,12 +171,12 @@ impl AppHandle<'_> {
         update: &WebhookConfigUpdate,
     ) -> Result<WebhookConfig, Error> {
         if update.is_empty() {
-            return Err(Error::InvalidInput(
-                "the webhook config update sets nothing".into(),
+            return Err(Error::invalid_input(
+                "the webhook config update sets nothing",
             ));
         }
         if update.url.as_deref().is_some_and(|u| u.trim().is_empty()) {
-            return Err(Error::InvalidInput("`url` must not be empty".into()));
+            return Err(Error::invalid_input("`url` must not be empty"));
         }
         let call = Call::new(
             Method::Patch,
