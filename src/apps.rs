@@ -17,11 +17,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::client::HopaeClient;
-use crate::decode::{self, ts};
+use crate::decode::{self, DecodeResult, Obj, obj, ts};
 use crate::error::{DecodeError, Error};
 use crate::http::{Call, Method, segment};
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
@@ -38,9 +40,11 @@ pub const MAX_REDIRECT_URI_CHARS: usize = 2048;
 
 /// A page of a paginated list (`{data, total, limit, offset}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.
+    #[serde(deserialize_with = "obj::vec")]
     pub data: Vec<T>,
     /// How many items exist in all.
     pub total: u64,
@@ -73,19 +77,21 @@ pub struct App {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// The providers ever configured on the App, by provider id.
-    #[serde(default)]
+    #[serde(deserialize_with = "provider_map")]
     pub providers: BTreeMap<String, ProviderSetting>,
     /// The workflow that runs when an authorize request names none.
-    #[serde(default)]
-    pub default_workflow_id: Option<String>,
+    pub default_workflow_id: String,
     /// The App's workflows, the default included.
-    #[serde(default)]
+    #[serde(deserialize_with = "obj::vec")]
     pub workflows: Vec<Workflow>,
-    /// The workspace (organization) the App belongs to.
-    #[serde(default)]
-    pub organization_id: Option<String>,
+    /// The workspace (organization) the App belongs to (`org_...`).
+    pub organization_id: String,
     /// Where and how Hopae delivers webhooks, when configured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "obj::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook_config: Option<WebhookConfig>,
     /// Where users land after a successful verification, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +138,16 @@ impl fmt::Debug for App {
             .field("updated_at", &self.updated_at)
             .finish()
     }
+}
+
+/// `providers`: a map whose values must be JSON objects.
+fn provider_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, ProviderSetting>, D::Error> {
+    Ok(BTreeMap::<String, Obj<ProviderSetting>>::deserialize(d)?
+        .into_iter()
+        .map(|(id, setting)| (id, setting.0))
+        .collect())
 }
 
 /// One provider's setting on an App (`providers.{providerId}`).
@@ -431,6 +447,7 @@ impl BatchItem {
 #[non_exhaustive]
 pub struct BatchResult {
     /// One result per attempted item, in order.
+    #[serde(deserialize_with = "obj::vec")]
     pub results: Vec<BatchItemResult>,
     /// How many Apps were created.
     pub success_count: u64,
@@ -472,7 +489,7 @@ pub struct BatchError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawBatchItemResult {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "obj::option")]
     app: Option<Box<App>>,
     #[serde(default)]
     idempotency_key: Option<String>,
@@ -483,7 +500,7 @@ struct RawBatchItemResult {
     #[serde(default)]
     details: Option<serde_json::Value>,
     /// Some deployments nest the failure as `{"error": {...}}`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "obj::option")]
     error: Option<BatchError>,
 }
 
@@ -506,6 +523,52 @@ impl TryFrom<RawBatchItemResult> for BatchItemResult {
             }
         }
     }
+}
+
+/// Decodes a JSON object as the funnel does, but with the secrets the body carries
+/// replaced by `[redacted]` in the failure's message: a malformed answer must not put a
+/// client or webhook secret into an error. Every call whose answer can hold a secret
+/// decodes through this.
+pub(crate) fn object_keeping_secrets<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+    decode::object(body).map_err(|(index, message)| (index, scrub_secrets(body, message)))
+}
+
+/// The shortest string treated as a secret: shorter ones are no secrets, and replacing
+/// them would garble the message.
+const MIN_SECRET_CHARS: usize = 8;
+
+/// `message` without the secrets of `body`: the strings under a `clientSecret`,
+/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
+/// string (a bare secret). Runs on the error path only.
+#[cold]
+fn scrub_secrets(body: &[u8], mut message: String) -> String {
+    fn collect<'v>(value: &'v Value, secret: bool, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Object(map) => {
+                for (key, v) in map {
+                    let secret =
+                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
+                    collect(v, secret, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        // Syntax errors quote nothing from the body.
+        return message;
+    };
+    let mut secrets = Vec::new();
+    collect(&value, value.is_string(), &mut secrets);
+    for secret in secrets {
+        // serde quotes values as `{:?}` does: match the escaped form too.
+        for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
+            message = message.replace(&shown, "[redacted]");
+        }
+    }
+    message
 }
 
 fn validate_name(field: &str, name: &str) -> Result<(), Error> {
@@ -580,15 +643,17 @@ impl<'a> Apps<'a> {
         let call = Call::get("list apps", "/apps".into())
             .query("limit", query.limit)
             .query("offset", query.offset);
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Every App of the workspace, fetched 100 per page as the iteration goes.
     ///
-    /// The iterator stops after `total` Apps, at an empty page or at a short page. A
-    /// failed page is yielded once as an error, and then the iterator ends. A server
-    /// that answers a page holding only Apps already yielded (a repeated page) ends it
-    /// with an [`Error::Decode`] instead of looping.
+    /// The iterator stops after `total` Apps, at an empty page or at a short page (one
+    /// with fewer Apps than the page size the server reports in `limit`). A failed page
+    /// is yielded once as an error, and then the iterator ends. An App already yielded
+    /// is not yielded again (offsets shift when Apps are created during the iteration);
+    /// a server that answers a page holding only Apps already yielded (a repeated page)
+    /// ends the iteration with an [`Error::Decode`] instead of looping.
     ///
     /// # Example
     ///
@@ -624,8 +689,8 @@ impl<'a> Apps<'a> {
     ///   every call.
     pub fn create(&self, app: &NewApp) -> Result<App, Error> {
         validate_name("name", &app.name)?;
-        self.client
-            .send(Call::new(Method::Post, "create app", "/apps".into()).json(app)?)
+        let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Like [`Apps::create`], with the caller's `Idempotency-Key` (1 to 255 visible
@@ -639,7 +704,7 @@ impl<'a> Apps<'a> {
         let call = Call::new(Method::Post, "create app", "/apps".into())
             .json(app)?
             .idempotency_key(idempotency_key)?;
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Creates up to 100 Apps in one call. Per-item failures are values in
@@ -652,8 +717,9 @@ impl<'a> Apps<'a> {
     ///   [`Error::ResponseTooLarge`] as for every call.
     pub fn batch_create(&self, batch: &BatchCreate) -> Result<BatchResult, Error> {
         batch.validate()?;
-        self.client
-            .send(Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?)
+        let call =
+            Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 }
 
@@ -686,12 +752,14 @@ impl Iterator for AppsIter<'_> {
             }
         };
         let len = page.data.len() as u64;
-        let fresh = page
+        // Offset pagination shifts when Apps are created meanwhile: an App seen on an
+        // earlier page is not yielded twice.
+        let fresh: Vec<App> = page
             .data
-            .iter()
-            .filter(|a| !self.seen.contains(&a.client_id))
-            .count();
-        if len > 0 && fresh == 0 {
+            .into_iter()
+            .filter(|a| self.seen.insert(a.client_id.clone()))
+            .collect();
+        if len > 0 && fresh.is_empty() {
             self.done = true;
             return Some(Err(Error::Decode(Box::new(DecodeError {
                 operation: "list apps",
@@ -705,11 +773,16 @@ impl Iterator for AppsIter<'_> {
                 attempts: 1,
             }))));
         }
-        self.seen
-            .extend(page.data.iter().map(|a| a.client_id.clone()));
         self.offset = self.offset.saturating_add(len);
-        self.done = len == 0 || len < u64::from(MAX_PAGE_SIZE) || self.offset >= page.total;
-        self.buffer = page.data.into_iter();
+        // A page is short when it holds fewer Apps than the page size the server says it
+        // applied (at most the 100 asked for): a server that caps pages lower still
+        // gets paged through to `total`.
+        let page_size = match page.limit {
+            1..=100 => page.limit,
+            _ => u64::from(MAX_PAGE_SIZE),
+        };
+        self.done = len < page_size || self.offset >= page.total;
+        self.buffer = fresh.into_iter();
         self.buffer.next().map(Ok)
     }
 }
@@ -759,7 +832,8 @@ impl<'a> AppHandle<'a> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn get(&self) -> Result<App, Error> {
-        self.client.send(Call::get("get app", self.path("")?))
+        let call = Call::get("get app", self.path("")?);
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Changes the fields set in `update` and returns the App as stored.
@@ -771,8 +845,8 @@ impl<'a> AppHandle<'a> {
     ///   refuses).
     pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
         update.validate()?;
-        self.client
-            .send(Call::new(Method::Patch, "update app", self.path("")?).json(update)?)
+        let call = Call::new(Method::Patch, "update app", self.path("")?).json(update)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Deletes the App. Its client id answers 404 from then on.
@@ -803,7 +877,8 @@ impl<'a> AppHandle<'a> {
             "rotate client secret",
             self.path("/rotate-client-secret")?,
         );
-        Ok(self.client.send::<Rotated>(call)?.client_secret)
+        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        Ok(rotated.client_secret)
     }
 
     /// The App's redirect URIs.
@@ -850,7 +925,7 @@ impl<'a> AppHandle<'a> {
 
 /// The redirect URIs of any of the documented answers: an App or `{redirectUris}` (read
 /// from `redirectUris`), or the older `{redirect_uris, total}`.
-fn decode_redirect_uris(body: &[u8]) -> decode::DecodeResult<Vec<String>> {
+fn decode_redirect_uris(body: &[u8]) -> DecodeResult<Vec<String>> {
     #[derive(Deserialize)]
     struct Uris {
         #[serde(rename = "redirectUris")]
@@ -858,7 +933,7 @@ fn decode_redirect_uris(body: &[u8]) -> decode::DecodeResult<Vec<String>> {
         #[serde(rename = "redirect_uris")]
         snake: Option<Vec<String>>,
     }
-    let uris: Uris = decode::object(body)?;
+    let uris: Uris = object_keeping_secrets(body)?;
     uris.camel.or(uris.snake).ok_or_else(|| {
         (
             None,

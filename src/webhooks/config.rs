@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apps::AppHandle;
-use crate::decode::{self, DecodeResult};
+use crate::apps::{AppHandle, object_keeping_secrets};
+use crate::decode::{DecodeResult, obj};
 use crate::error::Error;
 use crate::http::{Call, Method};
 
@@ -140,7 +140,7 @@ impl AppHandle<'_> {
     ///   every call.
     pub fn webhook_config(&self) -> Result<WebhookConfig, Error> {
         let call = Call::get("get webhook config", self.path("/webhook-config")?);
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Merges `update` into the App's webhook settings and returns them as stored.
@@ -204,7 +204,8 @@ impl AppHandle<'_> {
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );
-        Ok(self.client.send::<Rotated>(call)?.secret)
+        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        Ok(rotated.secret)
     }
 }
 
@@ -215,16 +216,17 @@ fn decode_config_or_app(body: &[u8]) -> DecodeResult<WebhookConfig> {
     #[serde(rename_all = "camelCase")]
     struct MaybeApp {
         client_id: Option<serde::de::IgnoredAny>,
+        #[serde(default, deserialize_with = "obj::option")]
         webhook_config: Option<WebhookConfig>,
     }
-    let shape: MaybeApp = decode::object(body)?;
+    let shape: MaybeApp = object_keeping_secrets(body)?;
     match (shape.client_id, shape.webhook_config) {
         (Some(_), Some(config)) => Ok(config),
         (Some(_), None) => Err((
             None,
             "the answer is an App without `webhookConfig`".to_owned(),
         )),
-        (None, _) => decode::object(body),
+        (None, _) => object_keeping_secrets(body),
     }
 }
 
