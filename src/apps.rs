@@ -39,6 +39,17 @@ pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_REDIRECT_URI_CHARS: usize = 2048;
 
 /// A page of a paginated list (`{data, total, limit, offset}`).
+///
+/// # Example
+///
+/// ```
+/// let page: hopae::Page<serde_json::Value> =
+///     serde_json::from_str(r#"{"data": [{"id": 1}], "total": 41, "limit": 20, "offset": 20}"#)?;
+/// assert_eq!(page.data.len(), 1);
+/// let next_offset = page.offset + page.data.len() as u64;
+/// assert_eq!((next_offset, page.total), (21, 41));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
@@ -58,6 +69,30 @@ pub struct Page<T> {
 /// webhook settings.
 ///
 /// `Debug` shows `client_secret` as `[redacted]`; the field itself keeps the value.
+///
+/// # Example
+///
+/// ```
+/// let app: hopae::apps::App = serde_json::from_str(r#"{
+///     "clientId": "FK5b0KSM",
+///     "name": "Shop",
+///     "clientSecret": "cs_live_abc123xyz",
+///     "redirectUris": ["https://shop.example/cb"],
+///     "providers": {"passport": {"enabled": true}},
+///     "defaultWorkflowId": "default",
+///     "workflows": [],
+///     "organizationId": "org_2b7c9d1e",
+///     "createdAt": "2026-04-01T09:00:00.000Z",
+///     "updatedAt": "2026-04-01T09:00:00.000Z"
+/// }"#)?;
+/// assert!(app.providers["passport"].enabled);
+/// assert_eq!(app.webhook_config, None);
+/// assert_eq!(app.client_secret.as_deref(), Some("cs_live_abc123xyz"));
+/// let shown = format!("{app:?}");
+/// assert!(shown.contains(r#"client_secret: Some("[redacted]")"#));
+/// assert!(!shown.contains("cs_live_abc123xyz"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -151,6 +186,16 @@ fn provider_map<'de, D: serde::Deserializer<'de>>(
 }
 
 /// One provider's setting on an App (`providers.{providerId}`).
+///
+/// # Example
+///
+/// ```
+/// let mitid: hopae::apps::ProviderSetting =
+///     serde_json::from_str(r#"{"enabled": false, "config": {"loa": "substantial"}}"#)?;
+/// assert!(!mitid.enabled);
+/// assert_eq!(mitid.config, Some(serde_json::json!({"loa": "substantial"})));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProviderSetting {
@@ -163,6 +208,16 @@ pub struct ProviderSetting {
 
 /// The query of [`Apps::list`]: page size (`limit`, 1 to 100, default 20) and position
 /// (`offset`, default 0). Both are always sent.
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::ListApps;
+///
+/// assert_eq!((ListApps::new().limit, ListApps::new().offset), (20, 0));
+/// let third_page = ListApps::new().limit(50).offset(100); // sent as ?limit=50&offset=100
+/// assert_eq!((third_page.limit, third_page.offset), (50, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListApps {
@@ -202,6 +257,14 @@ impl Default for ListApps {
 
 /// The body of [`Apps::create`]: a new App's name. Hopae creates a default workflow
 /// (with the `passport` provider) with it.
+///
+/// # Example
+///
+/// ```
+/// let app = hopae::apps::NewApp::new("Shop");
+/// assert_eq!(serde_json::to_string(&app)?, r#"{"name":"Shop"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NewApp {
@@ -308,6 +371,16 @@ impl AppUpdate {
     ///
     /// [`Error::InvalidInput`] for an empty name, more than 20 redirect URIs, or a
     /// redirect URI that is empty, longer than 2,048 characters or has a fragment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::apps::AppUpdate;
+    ///
+    /// assert!(AppUpdate::new().redirect_uris(["https://shop.example/cb"]).validate().is_ok());
+    /// let e = AppUpdate::new().redirect_uris(["https://shop.example/cb#top"]).validate().unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid input: `redirectUris[0]` must not have a fragment (`#...`)");
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(name) = &self.name {
             validate_name("name", name)?;
@@ -366,6 +439,16 @@ impl BatchCreate {
     ///
     /// [`Error::InvalidInput`] for no items or more than 100, and for an item with an
     /// empty name, invalid redirect URIs or an invalid idempotency key, naming the item.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::apps::{BatchCreate, BatchItem};
+    ///
+    /// let batch = BatchCreate::new([BatchItem::new("A"), BatchItem::new("")]);
+    /// let e = batch.validate().unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid input: `items[1].name` must not be empty");
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         if self.items.is_empty() || self.items.len() > MAX_BATCH_ITEMS {
             return Err(Error::InvalidInput(format!(
@@ -390,6 +473,26 @@ impl BatchCreate {
 }
 
 /// One App of a [`BatchCreate`].
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::BatchItem;
+/// use hopae::webhooks::WebhookConfigUpdate;
+///
+/// let item = BatchItem::new("B")
+///     .redirect_uris(["https://b.example/cb"])
+///     .webhook_config(WebhookConfigUpdate::new().url("https://b.example/hooks"))
+///     .idempotency_key("import-b");
+/// assert_eq!(
+///     serde_json::to_string(&item)?,
+///     concat!(
+///         r#"{"name":"B","redirectUris":["https://b.example/cb"],"#,
+///         r#""webhookConfig":{"url":"https://b.example/hooks"},"idempotencyKey":"import-b"}"#
+///     )
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -442,6 +545,31 @@ impl BatchItem {
 }
 
 /// The answer of [`Apps::batch_create`]: one result per item that was attempted.
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::{BatchItemResult, BatchResult};
+///
+/// let result: BatchResult = serde_json::from_str(r#"{
+///     "results": [
+///         {"code": "VALIDATION_INVALID_PARAMETER", "message": "Invalid name"},
+///         {"error": {"code": "RESOURCE_CONFLICT", "message": "Name taken"}}
+///     ],
+///     "successCount": 0,
+///     "errorCount": 2
+/// }"#)?;
+/// let codes: Vec<&str> = result
+///     .results
+///     .iter()
+///     .filter_map(|r| match r {
+///         BatchItemResult::Failed(e) => Some(e.code.as_str()),
+///         _ => None,
+///     })
+///     .collect();
+/// assert_eq!(codes, ["VALIDATION_INVALID_PARAMETER", "RESOURCE_CONFLICT"]);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -456,6 +584,36 @@ pub struct BatchResult {
 }
 
 /// The outcome of one batch item: the created App, or the API's error for it.
+///
+/// A failure is read from either shape Hopae sends: flat (`{"code", "message"}`) or
+/// nested (`{"error": {"code", "message"}}`).
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::BatchItemResult;
+///
+/// let created: BatchItemResult = serde_json::from_str(r#"{"idempotencyKey": "a", "app": {
+///     "clientId": "FK5b0KSM",
+///     "name": "Shop",
+///     "clientSecret": "cs_live_abc123xyz",
+///     "redirectUris": ["https://shop.example/cb"],
+///     "providers": {"passport": {"enabled": true}},
+///     "defaultWorkflowId": "default",
+///     "workflows": [],
+///     "organizationId": "org_2b7c9d1e",
+///     "createdAt": "2026-04-01T09:00:00.000Z",
+///     "updatedAt": "2026-04-01T09:00:00.000Z"
+/// }}"#)?;
+/// match created {
+///     BatchItemResult::Created { app, idempotency_key } => {
+///         assert_eq!(app.client_id, "FK5b0KSM");
+///         assert_eq!(idempotency_key.as_deref(), Some("a"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawBatchItemResult", untagged)]
 #[non_exhaustive]
@@ -473,13 +631,25 @@ pub enum BatchItemResult {
 }
 
 /// Why one batch item failed (the shape of the error envelope's `error`).
+///
+/// # Example
+///
+/// ```
+/// let e: hopae::apps::BatchError = serde_json::from_str(
+///     r#"{"code": "VALIDATION_INVALID_PARAMETER", "details": {"parameter": "name"}}"#,
+/// )?;
+/// assert_eq!(e.code, "VALIDATION_INVALID_PARAMETER");
+/// assert_eq!(e.message, None);
+/// assert_eq!(e.details.unwrap()["parameter"], "name");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BatchError {
     /// The stable error code, e.g. `VALIDATION_INVALID_PARAMETER`.
     pub code: String,
     /// The human-readable message.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Optional details, e.g. `{"parameter": "name"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -608,6 +778,16 @@ pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(),
 }
 
 /// The App collection of a workspace, from [`HopaeClient::apps`].
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let apps = client.apps(); // sends nothing
+/// let page = apps.list(&hopae::apps::ListApps::new())?;
+/// println!("{} apps", page.total);
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Apps<'a> {
     pub(crate) client: &'a HopaeClient,
@@ -687,6 +867,20 @@ impl<'a> Apps<'a> {
     ///   conflicts);
     /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
     ///   every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::NewApp;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let app = client.apps().create(&NewApp::new("Shop"))?;
+    /// // Store the secret now; `Debug` of the App shows it as `[redacted]`.
+    /// let secret: Option<String> = app.client_secret.clone();
+    /// println!("created {} ({app:?})", app.client_id);
+    /// # drop(secret);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn create(&self, app: &NewApp) -> Result<App, Error> {
         validate_name("name", &app.name)?;
         let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
@@ -699,6 +893,18 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// As [`Apps::create`], plus [`Error::InvalidInput`] for an invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::NewApp;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// // Running this twice creates one App: the second call replays the first answer.
+    /// let app = client.apps().create_with_key(&NewApp::new("Shop"), "provision-shop-1")?;
+    /// println!("{}", app.client_id);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn create_with_key(&self, app: &NewApp, idempotency_key: &str) -> Result<App, Error> {
         validate_name("name", &app.name)?;
         let call = Call::new(Method::Post, "create app", "/apps".into())
@@ -715,6 +921,24 @@ impl<'a> Apps<'a> {
     /// - [`Error::InvalidInput`] when [`BatchCreate::validate`] fails;
     /// - [`Error::Api`], [`Error::Transport`], [`Error::Decode`],
     ///   [`Error::ResponseTooLarge`] as for every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::{BatchCreate, BatchItem, BatchItemResult};
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let batch = BatchCreate::new([BatchItem::new("A"), BatchItem::new("B")]).continue_on_error(true);
+    /// let result = client.apps().batch_create(&batch)?;
+    /// for (i, r) in result.results.iter().enumerate() {
+    ///     match r {
+    ///         BatchItemResult::Created { app, .. } => println!("{i}: created {}", app.client_id),
+    ///         BatchItemResult::Failed(e) => println!("{i}: failed {}", e.code),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn batch_create(&self, batch: &BatchCreate) -> Result<BatchResult, Error> {
         batch.validate()?;
         let call =
@@ -724,6 +948,18 @@ impl<'a> Apps<'a> {
 }
 
 /// Every App of the workspace, page by page: see [`Apps::iter`].
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let names: Vec<String> = client
+///     .apps()
+///     .iter()
+///     .map(|app| app.map(|a| a.name))
+///     .collect::<Result<_, _>>()?; // the first error stops the collection
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct AppsIter<'a> {
     client: &'a HopaeClient,
@@ -789,6 +1025,17 @@ impl Iterator for AppsIter<'_> {
 
 /// One App, by client id, from [`HopaeClient::app`]: its own endpoints and the handles
 /// of what lives under it. Making it sends nothing.
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let app = client.app("FK5b0KSM"); // sends nothing
+/// let uris = app.redirect_uris()?;
+/// let hooks = app.webhook_config()?;
+/// println!("{uris:?} {:?}", hooks.url);
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct AppHandle<'a> {
     pub(crate) client: &'a HopaeClient,
@@ -843,6 +1090,18 @@ impl<'a> AppHandle<'a> {
     /// - [`Error::InvalidInput`] when [`AppUpdate::validate`] fails;
     /// - otherwise as [`AppHandle::get`] (400 `VALIDATION_*` for values the server
     ///   refuses).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::AppUpdate;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let update = AppUpdate::new().name("Shop 2").logo(""); // rename, remove the logo
+    /// let app = client.app("FK5b0KSM").update(&update)?;
+    /// assert_eq!(app.name, "Shop 2");
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
         update.validate()?;
         let call = Call::new(Method::Patch, "update app", self.path("")?).json(update)?;
@@ -854,6 +1113,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client.app("FK5b0KSM").delete()?;
+    /// let gone = client.app("FK5b0KSM").get().unwrap_err();
+    /// assert_eq!(gone.code(), Some("RESOURCE_NOT_FOUND"));
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn delete(&self) -> Result<(), Error> {
         self.client
             .send_ignoring_body(Call::new(Method::Delete, "delete app", self.path("")?))
@@ -866,6 +1135,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let secret = client.app("FK5b0KSM").rotate_client_secret()?;
+    /// // Store `secret` where the OIDC client reads it; the old one no longer works.
+    /// # drop(secret);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn rotate_client_secret(&self) -> Result<String, Error> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -886,6 +1165,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for uri in client.app("FK5b0KSM").redirect_uris()? {
+    ///     println!("{uri}");
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn redirect_uris(&self) -> Result<Vec<String>, Error> {
         let call = Call::get("get redirect uris", self.path("/redirect-uris")?);
         self.client.execute(call, decode_redirect_uris)
@@ -899,6 +1188,17 @@ impl<'a> AppHandle<'a> {
     /// - [`Error::InvalidInput`] for more than 20 URIs, or one that is empty, longer
     ///   than 2,048 characters or has a fragment;
     /// - otherwise as [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let stored = client
+    ///     .app("FK5b0KSM")
+    ///     .set_redirect_uris(["https://Shop.example/cb", "http://localhost:3000/cb"])?;
+    /// assert_eq!(stored[0], "https://shop.example/cb"); // hosts come back lowercased
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn set_redirect_uris<I, S>(&self, uris: I) -> Result<Vec<String>, Error>
     where
         I: IntoIterator<Item = S>,
@@ -962,6 +1262,31 @@ mod tests {
             e.to_string(),
             "invalid input: `redirectUris[0]` must not have a fragment (`#...`)"
         );
+    }
+
+    #[test]
+    fn scrub_secrets_replaces_the_secret_values_only() {
+        let body = br#"{"clientSecret":"cs_live_abcdefgh","name":"short","x":{"secret":["whsec_12345678"]},"client_secret":"tiny"}"#;
+        assert_eq!(
+            scrub_secrets(
+                body,
+                "a cs_live_abcdefgh b whsec_12345678 c tiny d short".into()
+            ),
+            "a [redacted] b [redacted] c tiny d short"
+        );
+        let bare = br#""whsec_12345678""#;
+        assert_eq!(
+            scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
+            r#"invalid type: string "[redacted]""#
+        );
+        // Quoted as `{:?}` quotes it.
+        let odd = br#"{"secret":"ab\"cd\u0001efgh"}"#;
+        assert_eq!(
+            scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
+            r#"string "[redacted]""#
+        );
+        // A body that is not JSON quotes nothing: the message stays.
+        assert_eq!(scrub_secrets(br#"{"secret": "#, "eof".into()), "eof");
     }
 
     #[test]

@@ -423,8 +423,13 @@ fn iter_stops_at_a_short_page() {
         .match_query(Matcher::UrlEncoded("offset".into(), "130".into()))
         .expect(0)
         .create();
-    let n = client(&server).apps().iter().map(|r| r.unwrap()).count();
-    assert_eq!(n, 130);
+    let apps: Vec<App> = client(&server)
+        .apps()
+        .iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(apps.len(), 130);
+    assert_eq!(apps[129].client_id, "app00129");
     first.assert();
     short.assert();
     after.assert();
