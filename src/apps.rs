@@ -17,11 +17,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::client::HopaeClient;
-use crate::decode::{self, ts};
+use crate::decode::{self, DecodeResult, Obj, obj, ts};
 use crate::error::{DecodeError, Error, InputErrorKind};
 use crate::http::{Call, Method, segment};
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
@@ -37,10 +39,23 @@ pub const MAX_REDIRECT_URIS: usize = 20;
 pub const MAX_REDIRECT_URI_CHARS: usize = 2048;
 
 /// A page of a paginated list (`{data, total, limit, offset}`).
+///
+/// # Example
+///
+/// ```
+/// let page: hopae::Page<serde_json::Value> =
+///     serde_json::from_str(r#"{"data": [{"id": 1}], "total": 41, "limit": 20, "offset": 20}"#)?;
+/// assert_eq!(page.data.len(), 1);
+/// let next_offset = page.offset + page.data.len() as u64;
+/// assert_eq!((next_offset, page.total), (21, 41));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.
+    #[serde(deserialize_with = "obj::vec")]
     pub data: Vec<T>,
     /// How many items exist in all.
     pub total: u64,
@@ -54,6 +69,30 @@ pub struct Page<T> {
 /// webhook settings.
 ///
 /// `Debug` shows `client_secret` as `[redacted]`; the field itself keeps the value.
+///
+/// # Example
+///
+/// ```
+/// let app: hopae::apps::App = serde_json::from_str(r#"{
+///     "clientId": "FK5b0KSM",
+///     "name": "Shop",
+///     "clientSecret": "cs_live_abc123xyz",
+///     "redirectUris": ["https://shop.example/cb"],
+///     "providers": {"passport": {"enabled": true}},
+///     "defaultWorkflowId": "default",
+///     "workflows": [],
+///     "organizationId": "org_2b7c9d1e",
+///     "createdAt": "2026-04-01T09:00:00.000Z",
+///     "updatedAt": "2026-04-01T09:00:00.000Z"
+/// }"#)?;
+/// assert!(app.providers["passport"].enabled);
+/// assert_eq!(app.webhook_config, None);
+/// assert_eq!(app.client_secret.as_deref(), Some("cs_live_abc123xyz"));
+/// let shown = format!("{app:?}");
+/// assert!(shown.contains(r#"client_secret: Some("[redacted]")"#));
+/// assert!(!shown.contains("cs_live_abc123xyz"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -73,19 +112,21 @@ pub struct App {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// The providers ever configured on the App, by provider id.
-    #[serde(default)]
+    #[serde(deserialize_with = "provider_map")]
     pub providers: BTreeMap<String, ProviderSetting>,
     /// The workflow that runs when an authorize request names none.
-    #[serde(default)]
-    pub default_workflow_id: Option<String>,
+    pub default_workflow_id: String,
     /// The App's workflows, the default included.
-    #[serde(default)]
+    #[serde(deserialize_with = "obj::vec")]
     pub workflows: Vec<Workflow>,
-    /// The workspace (organization) the App belongs to.
-    #[serde(default)]
-    pub organization_id: Option<String>,
+    /// The workspace (organization) the App belongs to (`org_...`).
+    pub organization_id: String,
     /// Where and how Hopae delivers webhooks, when configured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "obj::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook_config: Option<WebhookConfig>,
     /// Where users land after a successful verification, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,7 +175,27 @@ impl fmt::Debug for App {
     }
 }
 
+/// `providers`: a map whose values must be JSON objects.
+fn provider_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, ProviderSetting>, D::Error> {
+    Ok(BTreeMap::<String, Obj<ProviderSetting>>::deserialize(d)?
+        .into_iter()
+        .map(|(id, setting)| (id, setting.0))
+        .collect())
+}
+
 /// One provider's setting on an App (`providers.{providerId}`).
+///
+/// # Example
+///
+/// ```
+/// let mitid: hopae::apps::ProviderSetting =
+///     serde_json::from_str(r#"{"enabled": false, "config": {"loa": "substantial"}}"#)?;
+/// assert!(!mitid.enabled);
+/// assert_eq!(mitid.config, Some(serde_json::json!({"loa": "substantial"})));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProviderSetting {
@@ -147,6 +208,16 @@ pub struct ProviderSetting {
 
 /// The query of [`Apps::list`]: page size (`limit`, 1 to 100, default 20) and position
 /// (`offset`, default 0). Both are always sent.
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::ListApps;
+///
+/// assert_eq!((ListApps::new().limit, ListApps::new().offset), (20, 0));
+/// let third_page = ListApps::new().limit(50).offset(100); // sent as ?limit=50&offset=100
+/// assert_eq!((third_page.limit, third_page.offset), (50, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListApps {
@@ -186,6 +257,14 @@ impl Default for ListApps {
 
 /// The body of [`Apps::create`]: a new App's name. Hopae creates a default workflow
 /// (with the `passport` provider) with it.
+///
+/// # Example
+///
+/// ```
+/// let app = hopae::apps::NewApp::new("Shop");
+/// assert_eq!(serde_json::to_string(&app)?, r#"{"name":"Shop"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NewApp {
@@ -292,6 +371,16 @@ impl AppUpdate {
     ///
     /// [`Error::InvalidInput`] for an empty name, more than 20 redirect URIs, or a
     /// redirect URI that is empty, longer than 2,048 characters or has a fragment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::apps::AppUpdate;
+    ///
+    /// assert!(AppUpdate::new().redirect_uris(["https://shop.example/cb"]).validate().is_ok());
+    /// let e = AppUpdate::new().redirect_uris(["https://shop.example/cb#top"]).validate().unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid input: `redirectUris[0]` must not have a fragment (`#...`)");
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(name) = &self.name {
             validate_name("name", name)?;
@@ -350,6 +439,16 @@ impl BatchCreate {
     ///
     /// [`Error::InvalidInput`] for no items or more than 100, and for an item with an
     /// empty name, invalid redirect URIs or an invalid idempotency key, naming the item.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::apps::{BatchCreate, BatchItem};
+    ///
+    /// let batch = BatchCreate::new([BatchItem::new("A"), BatchItem::new("")]);
+    /// let e = batch.validate().unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid input: `items[1].name` must not be empty");
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         if self.items.is_empty() || self.items.len() > MAX_BATCH_ITEMS {
             return Err(Error::invalid_input(format!(
@@ -376,6 +475,26 @@ impl BatchCreate {
 }
 
 /// One App of a [`BatchCreate`].
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::BatchItem;
+/// use hopae::webhooks::WebhookConfigUpdate;
+///
+/// let item = BatchItem::new("B")
+///     .redirect_uris(["https://b.example/cb"])
+///     .webhook_config(WebhookConfigUpdate::new().url("https://b.example/hooks"))
+///     .idempotency_key("import-b");
+/// assert_eq!(
+///     serde_json::to_string(&item)?,
+///     concat!(
+///         r#"{"name":"B","redirectUris":["https://b.example/cb"],"#,
+///         r#""webhookConfig":{"url":"https://b.example/hooks"},"idempotencyKey":"import-b"}"#
+///     )
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -428,11 +547,37 @@ impl BatchItem {
 }
 
 /// The answer of [`Apps::batch_create`]: one result per item that was attempted.
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::{BatchItemResult, BatchResult};
+///
+/// let result: BatchResult = serde_json::from_str(r#"{
+///     "results": [
+///         {"code": "VALIDATION_INVALID_PARAMETER", "message": "Invalid name"},
+///         {"error": {"code": "RESOURCE_CONFLICT", "message": "Name taken"}}
+///     ],
+///     "successCount": 0,
+///     "errorCount": 2
+/// }"#)?;
+/// let codes: Vec<&str> = result
+///     .results
+///     .iter()
+///     .filter_map(|r| match r {
+///         BatchItemResult::Failed(e) => Some(e.code.as_str()),
+///         _ => None,
+///     })
+///     .collect();
+/// assert_eq!(codes, ["VALIDATION_INVALID_PARAMETER", "RESOURCE_CONFLICT"]);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchResult {
     /// One result per attempted item, in order.
+    #[serde(deserialize_with = "obj::vec")]
     pub results: Vec<BatchItemResult>,
     /// How many Apps were created.
     pub success_count: u64,
@@ -441,6 +586,36 @@ pub struct BatchResult {
 }
 
 /// The outcome of one batch item: the created App, or the API's error for it.
+///
+/// A failure is read from either shape Hopae sends: flat (`{"code", "message"}`) or
+/// nested (`{"error": {"code", "message"}}`).
+///
+/// # Example
+///
+/// ```
+/// use hopae::apps::BatchItemResult;
+///
+/// let created: BatchItemResult = serde_json::from_str(r#"{"idempotencyKey": "a", "app": {
+///     "clientId": "FK5b0KSM",
+///     "name": "Shop",
+///     "clientSecret": "cs_live_abc123xyz",
+///     "redirectUris": ["https://shop.example/cb"],
+///     "providers": {"passport": {"enabled": true}},
+///     "defaultWorkflowId": "default",
+///     "workflows": [],
+///     "organizationId": "org_2b7c9d1e",
+///     "createdAt": "2026-04-01T09:00:00.000Z",
+///     "updatedAt": "2026-04-01T09:00:00.000Z"
+/// }}"#)?;
+/// match created {
+///     BatchItemResult::Created { app, idempotency_key } => {
+///         assert_eq!(app.client_id, "FK5b0KSM");
+///         assert_eq!(idempotency_key.as_deref(), Some("a"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawBatchItemResult", untagged)]
 #[non_exhaustive]
@@ -458,13 +633,25 @@ pub enum BatchItemResult {
 }
 
 /// Why one batch item failed (the shape of the error envelope's `error`).
+///
+/// # Example
+///
+/// ```
+/// let e: hopae::apps::BatchError = serde_json::from_str(
+///     r#"{"code": "VALIDATION_INVALID_PARAMETER", "details": {"parameter": "name"}}"#,
+/// )?;
+/// assert_eq!(e.code, "VALIDATION_INVALID_PARAMETER");
+/// assert_eq!(e.message, None);
+/// assert_eq!(e.details.unwrap()["parameter"], "name");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BatchError {
     /// The stable error code, e.g. `VALIDATION_INVALID_PARAMETER`.
     pub code: String,
     /// The human-readable message.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Optional details, e.g. `{"parameter": "name"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,7 +661,7 @@ pub struct BatchError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawBatchItemResult {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "obj::option")]
     app: Option<Box<App>>,
     #[serde(default)]
     idempotency_key: Option<String>,
@@ -485,7 +672,7 @@ struct RawBatchItemResult {
     #[serde(default)]
     details: Option<serde_json::Value>,
     /// Some deployments nest the failure as `{"error": {...}}`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "obj::option")]
     error: Option<BatchError>,
 }
 
@@ -508,6 +695,52 @@ impl TryFrom<RawBatchItemResult> for BatchItemResult {
             }
         }
     }
+}
+
+/// Decodes a JSON object as the funnel does, but with the secrets the body carries
+/// replaced by `[redacted]` in the failure's message: a malformed answer must not put a
+/// client or webhook secret into an error. Every call whose answer can hold a secret
+/// decodes through this.
+pub(crate) fn object_keeping_secrets<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+    decode::object(body).map_err(|(index, message)| (index, scrub_secrets(body, message)))
+}
+
+/// The shortest string treated as a secret: shorter ones are no secrets, and replacing
+/// them would garble the message.
+const MIN_SECRET_CHARS: usize = 8;
+
+/// `message` without the secrets of `body`: the strings under a `clientSecret`,
+/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
+/// string (a bare secret). Runs on the error path only.
+#[cold]
+fn scrub_secrets(body: &[u8], mut message: String) -> String {
+    fn collect<'v>(value: &'v Value, secret: bool, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Object(map) => {
+                for (key, v) in map {
+                    let secret =
+                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
+                    collect(v, secret, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        // Syntax errors quote nothing from the body.
+        return message;
+    };
+    let mut secrets = Vec::new();
+    collect(&value, value.is_string(), &mut secrets);
+    for secret in secrets {
+        // serde quotes values as `{:?}` does: match the escaped form too.
+        for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
+            message = message.replace(&shown, "[redacted]");
+        }
+    }
+    message
 }
 
 fn validate_name(field: &str, name: &str) -> Result<(), Error> {
@@ -547,6 +780,16 @@ pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(),
 }
 
 /// The App collection of a workspace, from [`HopaeClient::apps`].
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let apps = client.apps(); // sends nothing
+/// let page = apps.list(&hopae::apps::ListApps::new())?;
+/// println!("{} apps", page.total);
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Apps<'a> {
     pub(crate) client: &'a HopaeClient,
@@ -582,15 +825,17 @@ impl<'a> Apps<'a> {
         let call = Call::get("list apps", "/apps".into())
             .query("limit", query.limit)
             .query("offset", query.offset);
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Every App of the workspace, fetched 100 per page as the iteration goes.
     ///
-    /// The iterator stops after `total` Apps, at an empty page or at a short page. A
-    /// failed page is yielded once as an error, and then the iterator ends. A server
-    /// that answers a page holding only Apps already yielded (a repeated page) ends it
-    /// with an [`Error::Decode`] instead of looping.
+    /// The iterator stops after `total` Apps, at an empty page or at a short page (one
+    /// with fewer Apps than the page size the server reports in `limit`). A failed page
+    /// is yielded once as an error, and then the iterator ends. An App already yielded
+    /// is not yielded again (offsets shift when Apps are created during the iteration);
+    /// a server that answers a page holding only Apps already yielded (a repeated page)
+    /// ends the iteration with an [`Error::Decode`] instead of looping.
     ///
     /// # Example
     ///
@@ -624,10 +869,24 @@ impl<'a> Apps<'a> {
     ///   conflicts);
     /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
     ///   every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::NewApp;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let app = client.apps().create(&NewApp::new("Shop"))?;
+    /// // Store the secret now; `Debug` of the App shows it as `[redacted]`.
+    /// let secret: Option<String> = app.client_secret.clone();
+    /// println!("created {} ({app:?})", app.client_id);
+    /// # drop(secret);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn create(&self, app: &NewApp) -> Result<App, Error> {
         validate_name("name", &app.name)?;
-        self.client
-            .send(Call::new(Method::Post, "create app", "/apps".into()).json(app)?)
+        let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Like [`Apps::create`], with the caller's `Idempotency-Key` (1 to 255 visible
@@ -636,12 +895,24 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// As [`Apps::create`], plus [`Error::InvalidInput`] for an invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::NewApp;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// // Running this twice creates one App: the second call replays the first answer.
+    /// let app = client.apps().create_with_key(&NewApp::new("Shop"), "provision-shop-1")?;
+    /// println!("{}", app.client_id);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn create_with_key(&self, app: &NewApp, idempotency_key: &str) -> Result<App, Error> {
         validate_name("name", &app.name)?;
         let call = Call::new(Method::Post, "create app", "/apps".into())
             .json(app)?
             .idempotency_key(idempotency_key)?;
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Creates up to 100 Apps in one call. Per-item failures are values in
@@ -652,14 +923,45 @@ impl<'a> Apps<'a> {
     /// - [`Error::InvalidInput`] when [`BatchCreate::validate`] fails;
     /// - [`Error::Api`], [`Error::Transport`], [`Error::Decode`],
     ///   [`Error::ResponseTooLarge`] as for every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::{BatchCreate, BatchItem, BatchItemResult};
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let batch = BatchCreate::new([BatchItem::new("A"), BatchItem::new("B")]).continue_on_error(true);
+    /// let result = client.apps().batch_create(&batch)?;
+    /// for (i, r) in result.results.iter().enumerate() {
+    ///     match r {
+    ///         BatchItemResult::Created { app, .. } => println!("{i}: created {}", app.client_id),
+    ///         BatchItemResult::Failed(e) => println!("{i}: failed {}", e.code),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn batch_create(&self, batch: &BatchCreate) -> Result<BatchResult, Error> {
         batch.validate()?;
-        self.client
-            .send(Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?)
+        let call =
+            Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 }
 
 /// Every App of the workspace, page by page: see [`Apps::iter`].
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let names: Vec<String> = client
+///     .apps()
+///     .iter()
+///     .map(|app| app.map(|a| a.name))
+///     .collect::<Result<_, _>>()?; // the first error stops the collection
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct AppsIter<'a> {
     client: &'a HopaeClient,
@@ -688,12 +990,14 @@ impl Iterator for AppsIter<'_> {
             }
         };
         let len = page.data.len() as u64;
-        let fresh = page
+        // Offset pagination shifts when Apps are created meanwhile: an App seen on an
+        // earlier page is not yielded twice.
+        let fresh: Vec<App> = page
             .data
-            .iter()
-            .filter(|a| !self.seen.contains(&a.client_id))
-            .count();
-        if len > 0 && fresh == 0 {
+            .into_iter()
+            .filter(|a| self.seen.insert(a.client_id.clone()))
+            .collect();
+        if len > 0 && fresh.is_empty() {
             self.done = true;
             return Some(Err(Error::Decode(Box::new(DecodeError {
                 operation: "list apps",
@@ -707,17 +1011,33 @@ impl Iterator for AppsIter<'_> {
                 attempts: 1,
             }))));
         }
-        self.seen
-            .extend(page.data.iter().map(|a| a.client_id.clone()));
         self.offset = self.offset.saturating_add(len);
-        self.done = len == 0 || len < u64::from(MAX_PAGE_SIZE) || self.offset >= page.total;
-        self.buffer = page.data.into_iter();
+        // A page is short when it holds fewer Apps than the page size the server says it
+        // applied (at most the 100 asked for): a server that caps pages lower still
+        // gets paged through to `total`.
+        let page_size = match page.limit {
+            1..=100 => page.limit,
+            _ => u64::from(MAX_PAGE_SIZE),
+        };
+        self.done = len < page_size || self.offset >= page.total;
+        self.buffer = fresh.into_iter();
         self.buffer.next().map(Ok)
     }
 }
 
 /// One App, by client id, from [`HopaeClient::app`]: its own endpoints and the handles
 /// of what lives under it. Making it sends nothing.
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let app = client.app("FK5b0KSM"); // sends nothing
+/// let uris = app.redirect_uris()?;
+/// let hooks = app.webhook_config()?;
+/// println!("{uris:?} {:?}", hooks.url);
+/// # Ok::<(), hopae::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct AppHandle<'a> {
     pub(crate) client: &'a HopaeClient,
@@ -761,7 +1081,8 @@ impl<'a> AppHandle<'a> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn get(&self) -> Result<App, Error> {
-        self.client.send(Call::get("get app", self.path("")?))
+        let call = Call::get("get app", self.path("")?);
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Changes the fields set in `update` and returns the App as stored.
@@ -771,10 +1092,22 @@ impl<'a> AppHandle<'a> {
     /// - [`Error::InvalidInput`] when [`AppUpdate::validate`] fails;
     /// - otherwise as [`AppHandle::get`] (400 `VALIDATION_*` for values the server
     ///   refuses).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::apps::AppUpdate;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let update = AppUpdate::new().name("Shop 2").logo(""); // rename, remove the logo
+    /// let app = client.app("FK5b0KSM").update(&update)?;
+    /// assert_eq!(app.name, "Shop 2");
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
         update.validate()?;
-        self.client
-            .send(Call::new(Method::Patch, "update app", self.path("")?).json(update)?)
+        let call = Call::new(Method::Patch, "update app", self.path("")?).json(update)?;
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Deletes the App. Its client id answers 404 from then on.
@@ -782,6 +1115,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client.app("FK5b0KSM").delete()?;
+    /// let gone = client.app("FK5b0KSM").get().unwrap_err();
+    /// assert_eq!(gone.code(), Some("RESOURCE_NOT_FOUND"));
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn delete(&self) -> Result<(), Error> {
         self.client
             .send_ignoring_body(Call::new(Method::Delete, "delete app", self.path("")?))
@@ -794,6 +1137,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let secret = client.app("FK5b0KSM").rotate_client_secret()?;
+    /// // Store `secret` where the OIDC client reads it; the old one no longer works.
+    /// # drop(secret);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn rotate_client_secret(&self) -> Result<String, Error> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -805,7 +1158,8 @@ impl<'a> AppHandle<'a> {
             "rotate client secret",
             self.path("/rotate-client-secret")?,
         );
-        Ok(self.client.send::<Rotated>(call)?.client_secret)
+        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        Ok(rotated.client_secret)
     }
 
     /// The App's redirect URIs.
@@ -813,6 +1167,16 @@ impl<'a> AppHandle<'a> {
     /// # Errors
     ///
     /// As [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for uri in client.app("FK5b0KSM").redirect_uris()? {
+    ///     println!("{uri}");
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn redirect_uris(&self) -> Result<Vec<String>, Error> {
         let call = Call::get("get redirect uris", self.path("/redirect-uris")?);
         self.client.execute(call, decode_redirect_uris)
@@ -826,6 +1190,17 @@ impl<'a> AppHandle<'a> {
     /// - [`Error::InvalidInput`] for more than 20 URIs, or one that is empty, longer
     ///   than 2,048 characters or has a fragment;
     /// - otherwise as [`AppHandle::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let stored = client
+    ///     .app("FK5b0KSM")
+    ///     .set_redirect_uris(["https://Shop.example/cb", "http://localhost:3000/cb"])?;
+    /// assert_eq!(stored[0], "https://shop.example/cb"); // hosts come back lowercased
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn set_redirect_uris<I, S>(&self, uris: I) -> Result<Vec<String>, Error>
     where
         I: IntoIterator<Item = S>,
@@ -852,7 +1227,7 @@ impl<'a> AppHandle<'a> {
 
 /// The redirect URIs of any of the documented answers: an App or `{redirectUris}` (read
 /// from `redirectUris`), or the older `{redirect_uris, total}`.
-fn decode_redirect_uris(body: &[u8]) -> decode::DecodeResult<Vec<String>> {
+fn decode_redirect_uris(body: &[u8]) -> DecodeResult<Vec<String>> {
     #[derive(Deserialize)]
     struct Uris {
         #[serde(rename = "redirectUris")]
@@ -860,7 +1235,7 @@ fn decode_redirect_uris(body: &[u8]) -> decode::DecodeResult<Vec<String>> {
         #[serde(rename = "redirect_uris")]
         snake: Option<Vec<String>>,
     }
-    let uris: Uris = decode::object(body)?;
+    let uris: Uris = object_keeping_secrets(body)?;
     uris.camel.or(uris.snake).ok_or_else(|| {
         (
             None,
@@ -889,6 +1264,31 @@ mod tests {
             e.to_string(),
             "invalid input: `redirectUris[0]` must not have a fragment (`#...`)"
         );
+    }
+
+    #[test]
+    fn scrub_secrets_replaces_the_secret_values_only() {
+        let body = br#"{"clientSecret":"cs_live_abcdefgh","name":"short","x":{"secret":["whsec_12345678"]},"client_secret":"tiny"}"#;
+        assert_eq!(
+            scrub_secrets(
+                body,
+                "a cs_live_abcdefgh b whsec_12345678 c tiny d short".into()
+            ),
+            "a [redacted] b [redacted] c tiny d short"
+        );
+        let bare = br#""whsec_12345678""#;
+        assert_eq!(
+            scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
+            r#"invalid type: string "[redacted]""#
+        );
+        // Quoted as `{:?}` quotes it.
+        let odd = br#"{"secret":"ab\"cd\u0001efgh"}"#;
+        assert_eq!(
+            scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
+            r#"string "[redacted]""#
+        );
+        // A body that is not JSON quotes nothing: the message stays.
+        assert_eq!(scrub_secrets(br#"{"secret": "#, "eof".into()), "eof");
     }
 
     #[test]

@@ -9,6 +9,21 @@ use crate::error::Error;
 use crate::http::Call;
 
 /// The workspace (the customer's Console organization) of the API key.
+///
+/// Hopae sends the creation time twice, as an RFC 3339 `createdAt` and as Unix seconds in
+/// `created_at`; [`Workspace::created_at`] is read from `createdAt`.
+///
+/// # Example
+///
+/// ```
+/// let ws: hopae::workspace::Workspace = serde_json::from_str(r#"{
+///     "id": "org_2b7c9d1e", "apps_count": 3,
+///     "createdAt": "2026-01-15T08:30:00.000Z", "created_at": 1768465800
+/// }"#)?;
+/// assert_eq!(ws.apps_count, 3);
+/// assert_eq!(ws.created_at.unix_timestamp(), 1_768_465_800);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Workspace {

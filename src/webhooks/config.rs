@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apps::AppHandle;
-use crate::decode::{self, DecodeResult};
+use crate::apps::{AppHandle, object_keeping_secrets};
+use crate::decode::{DecodeResult, obj};
 use crate::error::Error;
 use crate::http::{Call, Method};
 
@@ -14,6 +14,19 @@ use crate::http::{Call, Method};
 /// `Debug` shows `secret` as `[redacted]`. On read, Hopae sends only a redacted preview
 /// of the secret (`whsec_****abc1`); the full secret is returned once, by
 /// [`AppHandle::rotate_webhook_secret`].
+///
+/// # Example
+///
+/// ```
+/// let config: hopae::webhooks::WebhookConfig = serde_json::from_str(r#"{
+///     "url": "https://shop.example/hooks", "enabled": true, "retryAttempts": 3,
+///     "timeoutSeconds": 10, "secret": "whsec_****abc1", "events": ["verification.completed"]
+/// }"#)?;
+/// assert_eq!(config.secret.as_deref(), Some("whsec_****abc1"));
+/// let shown = format!("{config:?}");
+/// assert!(shown.contains(r#"secret: Some("[redacted]")"#) && !shown.contains("abc1"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -124,6 +137,16 @@ impl WebhookConfigUpdate {
     }
 
     /// Whether the update sets nothing.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::webhooks::WebhookConfigUpdate;
+    ///
+    /// assert!(WebhookConfigUpdate::new().is_empty());
+    /// // An empty list is a change: it stops every delivery.
+    /// assert!(!WebhookConfigUpdate::new().events(Vec::<String>::new()).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         *self == WebhookConfigUpdate::default()
     }
@@ -138,9 +161,18 @@ impl AppHandle<'_> {
     /// - [`Error::Api`] for a non-2xx status (404 unknown App);
     /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
     ///   every call.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let config = client.app("FK5b0KSM").webhook_config()?;
+    /// println!("{:?} enabled={} events={:?}", config.url, config.enabled, config.events);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn webhook_config(&self) -> Result<WebhookConfig, Error> {
         let call = Call::get("get webhook config", self.path("/webhook-config")?);
-        self.client.send(call)
+        self.client.execute(call, object_keeping_secrets)
     }
 
     /// Merges `update` into the App's webhook settings and returns them as stored.
@@ -194,6 +226,16 @@ impl AppHandle<'_> {
     /// # Errors
     ///
     /// As [`AppHandle::webhook_config`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let secret = client.app("FK5b0KSM").rotate_webhook_secret()?;
+    /// assert!(secret.starts_with("whsec_"));
+    /// // Hand it to the receiver: `hopae::webhooks::Verifier::new(&secret)`.
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn rotate_webhook_secret(&self) -> Result<String, Error> {
         #[derive(Deserialize)]
         struct Rotated {
@@ -204,7 +246,8 @@ impl AppHandle<'_> {
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );
-        Ok(self.client.send::<Rotated>(call)?.secret)
+        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        Ok(rotated.secret)
     }
 }
 
@@ -215,16 +258,17 @@ fn decode_config_or_app(body: &[u8]) -> DecodeResult<WebhookConfig> {
     #[serde(rename_all = "camelCase")]
     struct MaybeApp {
         client_id: Option<serde::de::IgnoredAny>,
+        #[serde(default, deserialize_with = "obj::option")]
         webhook_config: Option<WebhookConfig>,
     }
-    let shape: MaybeApp = decode::object(body)?;
+    let shape: MaybeApp = object_keeping_secrets(body)?;
     match (shape.client_id, shape.webhook_config) {
         (Some(_), Some(config)) => Ok(config),
         (Some(_), None) => Err((
             None,
             "the answer is an App without `webhookConfig`".to_owned(),
         )),
-        (None, _) => decode::object(body),
+        (None, _) => object_keeping_secrets(body),
     }
 }
 
