@@ -20,7 +20,7 @@ const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 pub(crate) const MAX_RETRIES: u32 = 10;
 /// The longest API key accepted: far above any real key, low enough to bound every
 /// header and redaction.
-const MAX_KEY_LEN: usize = 512;
+pub(crate) const MAX_KEY_LEN: usize = 512;
 
 /// A Hopae environment, each with its own host and its own kind of Workspace API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

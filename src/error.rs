@@ -138,8 +138,14 @@ impl fmt::Display for Error {
                 )?;
                 write_attempts(f, *attempts)
             }
-            Error::Config(msg) => write!(f, "invalid configuration: {msg}"),
-            Error::InvalidInput(msg) => write!(f, "invalid input: {msg}"),
+            Error::Config(msg) => {
+                f.write_str("invalid configuration: ")?;
+                write_bounded(f, msg, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
+            }
+            Error::InvalidInput(msg) => {
+                f.write_str("invalid input: ")?;
+                write_bounded(f, msg, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
+            }
             Error::Wait(e) => e.fmt(f),
         }
     }
@@ -164,11 +170,28 @@ const SHOWN_CHARS: usize = 200;
 /// overrides) is escaped, and the text is cut after `SHOWN_CHARS` characters with `…`,
 /// so a hostile or broken server can neither split nor flood the one-line `Display`.
 pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    write_bounded(f, text, SHOWN_CHARS, &['\'', '"'])
+}
+
+/// How much of a [`Error::Config`] or [`Error::InvalidInput`] message `Display` shows:
+/// the crate writes them, but some quote what the caller passed (a base URL, a
+/// serializer's message), and no input may make the one line long.
+const SHOWN_MESSAGE_CHARS: usize = 260;
+
+/// [`write_one_line`] with its own bound and the characters written unescaped (the
+/// crate's own messages already quote caller input with `{:?}`: its backslashes are
+/// escapes, not text).
+fn write_bounded(
+    f: &mut fmt::Formatter<'_>,
+    text: &str,
+    max: usize,
+    unescaped: &[char],
+) -> fmt::Result {
     for (i, c) in text.chars().enumerate() {
-        if i == SHOWN_CHARS {
+        if i == max {
             return f.write_str("…");
         }
-        if c == '\'' || c == '"' {
+        if unescaped.contains(&c) {
             fmt::Write::write_char(f, c)?;
         } else {
             write!(f, "{}", c.escape_debug())?;
@@ -780,6 +803,27 @@ mod tests {
             "invalid input: y"
         );
         assert_eq!(Error::Config("x".into()).attempts(), 0);
+    }
+
+    // Caught on the old code: a message quoting caller input (a serializer's message,
+    // a URL) was shown whole, so one argument could make `Display` any length or
+    // split it over lines.
+    #[test]
+    fn config_and_input_display_is_one_bounded_line() {
+        for e in [
+            Error::Config(format!("x\n{}", "u".repeat(30_000))),
+            Error::InvalidInput("i".repeat(30_000)),
+        ] {
+            let shown = e.to_string();
+            assert!(shown.chars().count() < 300, "{}", shown.len());
+            assert!(shown.ends_with('…'), "{shown}");
+            assert!(!shown.contains('\n'), "{shown}");
+        }
+        assert_eq!(
+            Error::InvalidInput(r#"`a` has "b\n""#.into()).to_string(),
+            r#"invalid input: `a` has "b\n""#,
+            "quotes and escapes already in the message stay as written"
+        );
     }
     #[test]
     fn durations_format_short() {
