@@ -499,6 +499,10 @@ pub(crate) fn parse_base_url(raw: &str, api_key: &str) -> Result<BaseUrl, String
     if host.ends_with('.') || host.starts_with('.') || host.contains("..") {
         return bad("must not have a host with an empty label (such as a trailing dot)");
     }
+    // DNS limits: a name that cannot resolve is a typo or a pasted blob, not a host.
+    if host.len() > 253 || host.split('.').any(|label| label.len() > 63) {
+        return bad("has a host name longer than DNS allows (63 per label, 253 in all)");
+    }
     let host = host.to_ascii_lowercase();
     let loopback = is_loopback(&host);
     if !https && !loopback {
@@ -682,6 +686,7 @@ mod tests {
         assert!(ok("http://127.9.9.9").loopback);
         assert!(ok("http://[::1]:3000/").loopback);
         assert!(ok("HTTPS://API.HOPAE.COM/connect/v1").https);
+        assert!(!ok(&format!("https://{}.example/", "a".repeat(63))).loopback);
         for bad in [
             "http://example.com",
             "http://10.0.0.1",
@@ -701,6 +706,9 @@ mod tests {
             "https://api.hopae.com%2e/connect/v1",
             "https://h_x.example/",
             "api.hopae.com",
+            // Caught on the old code: accepted, and only failed at the first call.
+            &format!("https://{}.example/", "a".repeat(64)),
+            &format!("https://{}example/", "a.".repeat(127)),
         ] {
             assert!(parse_base_url(bad, KEY).is_err(), "{bad}");
         }

@@ -264,8 +264,8 @@ impl HopaeClient {
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
                     // the caller decides (retrying with the same idempotency key).
-                    let retryable = class.retryable
-                        && (call.method != Method::Post || class.unsent);
+                    let retryable =
+                        class.retryable && (call.method != Method::Post || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
                         return Err(Error::Transport(Box::new(mapping::transport_error(

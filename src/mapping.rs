@@ -103,9 +103,7 @@ pub(crate) fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
                     err.request_id = Some(redact(&id, api_key));
                 }
             }
-            Err(_) => {
-                err.excerpt = excerpt(&body, api_key)
-            }
+            Err(_) => err.excerpt = excerpt(&body, api_key),
         }
     }
     err
@@ -210,10 +208,7 @@ fn flatten(text: &str, max: usize) -> (String, bool) {
 fn char_reference(after_amp: &str) -> Option<(char, usize)> {
     let end = after_amp.get(..12).unwrap_or(after_amp).find(';')?;
     let name = &after_amp[..end];
-    let c = if let Some(hex) = name
-        .strip_prefix("#x")
-        .or_else(|| name.strip_prefix("#X"))
-    {
+    let c = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
         char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
     } else if let Some(dec) = name.strip_prefix('#') {
         char::from_u32(dec.parse().ok()?)?
@@ -457,7 +452,10 @@ mod tests {
     fn excerpt_redacts_the_key_in_every_echoed_form() {
         let html_numeric: String = KEY.chars().map(|c| format!("&#{};", c as u32)).collect();
         let html_hex: String = KEY.chars().map(|c| format!("&#x{:x};", c as u32)).collect();
-        let json_escaped: String = KEY.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+        let json_escaped: String = KEY
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
         for body in [
             format!("denied {KEY} here"),
             format!("<html><body><p>Bearer {html_numeric}</p></body></html>"),
@@ -478,8 +476,11 @@ mod tests {
             );
         }
         assert_eq!(
-            excerpt(format!(r#"{{"detail": "bad key {json_escaped}"}}"#).as_bytes(), KEY)
-                .as_deref(),
+            excerpt(
+                format!(r#"{{"detail": "bad key {json_escaped}"}}"#).as_bytes(),
+                KEY
+            )
+            .as_deref(),
             Some(r#"{"detail":"bad key [redacted]"}"#)
         );
         // JSON without the key keeps its bytes as sent.
