@@ -329,7 +329,8 @@ pub enum TransportErrorKind {
     /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout) or
     /// [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
     Timeout,
-    /// The TLS handshake or certificate check failed.
+    /// The TLS handshake or certificate check failed, or the server does not speak TLS
+    /// (an `https` URL on a plain-http port). Never retried.
     Tls,
     /// The peer did not speak valid HTTP/1.1.
     Protocol,
