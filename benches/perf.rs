@@ -1140,7 +1140,8 @@ fn main() {
     }
     println!("\nmachine: {}", machine());
     println!("date: {} (UTC)", today());
-    let sections: [(&str, fn(&Scale) -> bool); 4] = [
+    type Section = (&'static str, fn(&Scale) -> bool);
+    let sections: [Section; 4] = [
         ("decode", bench_decode),
         ("client", bench_client),
         ("memory", bench_memory),
