@@ -11,6 +11,11 @@
 //!    `ureq` with `hopae`'s deadline; each server counts the connections it accepted.
 //! 3. Peak heap while decoding a 10 MB list, with a counting global allocator, and the
 //!    peak of a whole `list_production_tests` call on that body.
+//! 4. 16 threads sharing one client for 4,000 list calls: the connections the server
+//!    accepted, with the default pool and with the old pool of 3.
+//!
+//! Arguments that are not flags pick sections by name (`decode`, `client`, `memory`,
+//! `concurrency`): `cargo bench --bench perf -- concurrency`.
 //!
 //! Plain `std::time::Instant` timing (no harness crate): every figure is the median of
 //! repeated runs, and the contenders of a section run interleaved so that drift of a
@@ -950,6 +955,81 @@ fn bench_client(scale: &Scale) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------
+// 4. Connections under concurrency
+// ---------------------------------------------------------------------------------------
+
+/// `threads` threads share one client and make `calls` list calls in all; returns the
+/// connections the server accepted and the wall time.
+fn shared_client_run(threads: usize, calls: usize, idle: Option<usize>) -> (usize, Duration) {
+    let body = list_body(0x5eed_0004, LIST_ITEMS, 0);
+    let server = Server::start(&body);
+    let mut builder = HopaeClient::builder(API_KEY)
+        .base_url(format!("http://127.0.0.1:{}/connect/v1", server.port));
+    if let Some(n) = idle {
+        builder = builder.max_idle_connections(n);
+    }
+    let client = builder.build().expect("client builds");
+    let started = Instant::now();
+    thread::scope(|scope| {
+        for _ in 0..threads {
+            let client = &client;
+            scope.spawn(move || {
+                for _ in 0..calls / threads {
+                    let items = client
+                        .app("FK5b0KSM")
+                        .production_tests()
+                        .list()
+                        .expect("list succeeds");
+                    assert_eq!(items.len(), LIST_ITEMS);
+                    black_box(items);
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        calls / threads * threads
+    );
+    (server.connections.load(Ordering::SeqCst), elapsed)
+}
+
+fn bench_concurrency(scale: &Scale) -> bool {
+    let (threads, calls) = (scale.threads, scale.concurrent_calls);
+    println!(
+        "\n## 4. Connections under concurrency: {threads} threads share one client, {calls} list calls in all, keep-alive server on 127.0.0.1\n"
+    );
+    println!(
+        "| {:<44} | {:>11} | {:>9} | {:>9} |",
+        "pool", "connections", "calls", "wall ms"
+    );
+    println!("|{:-<46}|{:->13}|{:->11}|{:->11}|", "", ":", ":", ":");
+    let mut default_conns = 0;
+    for (name, idle) in [
+        ("default (max_idle_connections 16)", None),
+        ("max_idle_connections(3), the old pool size", Some(3)),
+    ] {
+        let (conns, wall) = shared_client_run(threads, calls, idle);
+        if idle.is_none() {
+            default_conns = conns;
+        }
+        println!(
+            "| {:<44} | {:>11} | {:>9} | {:>9.0} |",
+            name,
+            conns,
+            calls / threads * threads,
+            wall.as_secs_f64() * 1e3
+        );
+    }
+    let pass = default_conns <= 32;
+    println!(
+        "\ntarget: at most 32 connections for {calls} calls from {threads} threads: {default_conns} {}",
+        verdict(scale, pass)
+    );
+    pass
+}
+
+// ---------------------------------------------------------------------------------------
 // 3. Peak heap while decoding
 // ---------------------------------------------------------------------------------------
 
@@ -1017,6 +1097,8 @@ struct Scale {
     calls: usize,
     blocks: usize,
     big_body: usize,
+    threads: usize,
+    concurrent_calls: usize,
 }
 
 const FULL: Scale = Scale {
@@ -1027,6 +1109,8 @@ const FULL: Scale = Scale {
     calls: 2_000,
     blocks: 10,
     big_body: 10_000_000,
+    threads: 16,
+    concurrent_calls: 4_000,
 };
 
 const SMOKE: Scale = Scale {
@@ -1037,10 +1121,17 @@ const SMOKE: Scale = Scale {
     calls: 40,
     blocks: 2,
     big_body: 500_000,
+    threads: 4,
+    concurrent_calls: 40,
 };
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    // Other arguments pick sections by name: `cargo bench --bench perf -- concurrency`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let scale = if full { &FULL } else { &SMOKE };
     let started = Instant::now();
     println!("# hopae benchmarks (`cargo bench`)");
@@ -1049,11 +1140,18 @@ fn main() {
     }
     println!("\nmachine: {}", machine());
     println!("date: {} (UTC)", today());
-    let results = [
-        bench_decode(scale),
-        bench_client(scale),
-        bench_memory(scale),
+    type Section = (&'static str, fn(&Scale) -> bool);
+    let sections: [Section; 4] = [
+        ("decode", bench_decode),
+        ("client", bench_client),
+        ("memory", bench_memory),
+        ("concurrency", bench_concurrency),
     ];
+    let results: Vec<bool> = sections
+        .iter()
+        .filter(|(name, _)| only.is_empty() || only.iter().any(|o| name.contains(o.as_str())))
+        .map(|(_, run)| run(scale))
+        .collect();
     let passed = results.iter().filter(|&&p| p).count();
     let elapsed = started.elapsed().as_secs_f64();
     if scale.smoke {

@@ -20,7 +20,7 @@ const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 pub(crate) const MAX_RETRIES: u32 = 10;
 /// The longest API key accepted: far above any real key, low enough to bound every
 /// header and redaction.
-const MAX_KEY_LEN: usize = 512;
+pub(crate) const MAX_KEY_LEN: usize = 512;
 
 /// A Hopae environment, each with its own host and its own kind of Workspace API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -241,13 +241,31 @@ impl ClientBuilder {
     }
 
     /// How many times a failed call is retried (default 2, so at most 3 attempts; at
-    /// most 10, or [`ClientBuilder::build`] fails).
+    /// most 10, or [`ClientBuilder::build`] fails). `0` disables retries.
     ///
-    /// Retried: connection failures before any response byte (refused, reset, closed,
-    /// connect timeout), 429, 500, 502, 503, 504 and 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
-    /// Never retried: other statuses, a timeout after the request was sent (the deadline
-    /// is the caller's; the server may still be working), a POST once any byte of its
-    /// response arrived, decode errors, oversized bodies. `0` disables retries.
+    /// Retried, every method (a POST with the same `Idempotency-Key` and body):
+    /// - the connection could not be opened: refused, or no connection within
+    ///   [`ClientBuilder::connect_timeout`] (nothing was sent);
+    /// - statuses 429, 500, 502, 503, 504, and 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`
+    ///   (a complete answer: the server says whether it acted). A `Retry-After`
+    ///   replaces the backoff, up to [`ClientBuilder::max_retry_wait`].
+    ///
+    /// Retried for GET, PUT, PATCH and DELETE, never for POST: the connection was closed
+    /// or reset after the request was sent and before a complete status line and
+    /// headers arrived. ureq reports a close before the first byte of the answer and
+    /// one in its middle the same way, so for a POST the outcome is unknown: the call
+    /// fails with [`Error::Transport`] after that attempt, and the caller may retry it
+    /// with the same idempotency key ([`ProductionTests::create_with_key`]) to be sure
+    /// it is not created twice. A pooled keep-alive connection the server has closed is
+    /// not used: ureq checks a pooled connection before sending on it, and opens a new
+    /// one.
+    ///
+    /// Never retried: other statuses (3xx included), a timeout after the connection was
+    /// opened (the server may still be working), a host that does not resolve, TLS
+    /// and HTTP protocol failures, a body cut short or over
+    /// [`ClientBuilder::max_response_size`], a body that does not decode.
+    ///
+    /// [`ProductionTests::create_with_key`]: crate::production_tests::ProductionTests::create_with_key
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.settings.max_retries = max_retries;
         self
@@ -297,7 +315,9 @@ impl ClientBuilder {
     ///   an ASCII letter, digit, `_` or `-` (the message gives its position, never the key);
     /// - no base URL was set and the key has no known prefix;
     /// - the base URL is not a valid `https` URL (or `http` on a loopback host), carries
-    ///   credentials, a query or a fragment, or its host ends in a dot;
+    ///   credentials, a query or a fragment, or its host has an empty label (ends in a
+    ///   dot), a character other than letters, digits, `-` and `.`, or more characters
+    ///   than DNS allows;
     /// - a sandbox key is used with the production host, or a production key with the
     ///   sandbox host;
     /// - the timeout is zero, a timeout, backoff or `max_retry_wait` is over 24 hours, or
@@ -519,6 +539,10 @@ pub(crate) fn parse_base_url(raw: &str, api_key: &str) -> Result<BaseUrl, String
     if host.ends_with('.') || host.starts_with('.') || host.contains("..") {
         return bad("must not have a host with an empty label (such as a trailing dot)");
     }
+    // DNS limits: a name that cannot resolve is a typo or a pasted blob, not a host.
+    if host.len() > 253 || host.split('.').any(|label| label.len() > 63) {
+        return bad("has a host name longer than DNS allows (63 per label, 253 in all)");
+    }
     let host = host.to_ascii_lowercase();
     let loopback = is_loopback(&host);
     if !https && !loopback {
@@ -732,6 +756,7 @@ mod tests {
         assert!(ok("http://127.9.9.9").loopback);
         assert!(ok("http://[::1]:3000/").loopback);
         assert!(ok("HTTPS://API.HOPAE.COM/connect/v1").https);
+        assert!(!ok(&format!("https://{}.example/", "a".repeat(63))).loopback);
         for bad in [
             "http://example.com",
             "http://10.0.0.1",
@@ -751,6 +776,9 @@ mod tests {
             "https://api.hopae.com%2e/connect/v1",
             "https://h_x.example/",
             "api.hopae.com",
+            // Caught on the old code: accepted, and only failed at the first call.
+            &format!("https://{}.example/", "a".repeat(64)),
+            &format!("https://{}example/", "a.".repeat(127)),
         ] {
             assert!(parse_base_url(bad, KEY).is_err(), "{bad}");
         }

@@ -166,11 +166,11 @@ impl fmt::Display for Error {
             }
             Error::Config(e) => {
                 f.write_str("invalid configuration: ")?;
-                write_bounded(f, &e.message, OWN_SHOWN_CHARS)
+                e.fmt(f)
             }
             Error::InvalidInput(e) => {
                 f.write_str("invalid input: ")?;
-                write_bounded(f, &e.message, OWN_SHOWN_CHARS)
+                e.fmt(f)
             }
             Error::Wait(e) => e.fmt(f),
         }
@@ -196,20 +196,28 @@ const SHOWN_CHARS: usize = 200;
 /// overrides) is escaped, and the text is cut after `SHOWN_CHARS` characters with `…`,
 /// so a hostile or broken server can neither split nor flood the one-line `Display`.
 pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    write_bounded(f, text, SHOWN_CHARS)
+    write_bounded(f, text, SHOWN_CHARS, &['\'', '"'])
 }
 
-/// How much of the crate's own messages `Display` shows: they may quote what the caller
-/// passed (an id, a platform), which can be arbitrarily long.
-const OWN_SHOWN_CHARS: usize = 300;
+/// How much of a [`Error::Config`] or [`Error::InvalidInput`] message `Display` shows:
+/// the crate writes them, but some quote what the caller passed (a base URL, a
+/// serializer's message), and no input may make the one line long.
+const SHOWN_MESSAGE_CHARS: usize = 260;
 
-/// [`write_one_line`] with another bound.
-fn write_bounded(f: &mut fmt::Formatter<'_>, text: &str, max_chars: usize) -> fmt::Result {
+/// [`write_one_line`] with its own bound and the characters written unescaped (the
+/// crate's own messages already quote caller input with `{:?}`: its backslashes are
+/// escapes, not text).
+fn write_bounded(
+    f: &mut fmt::Formatter<'_>,
+    text: &str,
+    max: usize,
+    unescaped: &[char],
+) -> fmt::Result {
     for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
+        if i == max {
             return f.write_str("…");
         }
-        if c == '\'' || c == '"' {
+        if unescaped.contains(&c) {
             fmt::Write::write_char(f, c)?;
         } else {
             write!(f, "{}", c.escape_debug())?;
@@ -361,7 +369,8 @@ pub enum TransportErrorKind {
     /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout) or
     /// [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
     Timeout,
-    /// The TLS handshake or certificate check failed.
+    /// The TLS handshake or certificate check failed, or the server does not speak TLS
+    /// (an `https` URL on a plain-http port). Never retried.
     Tls,
     /// The peer did not speak valid HTTP/1.1.
     Protocol,
@@ -515,7 +524,7 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_bounded(f, &self.message, OWN_SHOWN_CHARS)
+        write_bounded(f, &self.message, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
     }
 }
 
@@ -562,7 +571,7 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_bounded(f, &self.message, OWN_SHOWN_CHARS)
+        write_bounded(f, &self.message, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
     }
 }
 
@@ -970,6 +979,30 @@ mod tests {
         );
         let long = Error::invalid_input(format!("`id` {}", "x".repeat(5000))).to_string();
         assert!(long.chars().count() < 330, "{long}");
+    }
+
+    // Caught on the old code: a message quoting caller input (a serializer's message,
+    // a URL) was shown whole, so one argument could make `Display` any length or
+    // split it over lines.
+    #[test]
+    fn config_and_input_display_is_one_bounded_line() {
+        for e in [
+            Error::config(
+                ConfigErrorKind::Setting,
+                format!("x\n{}", "u".repeat(30_000)),
+            ),
+            Error::invalid_input("i".repeat(30_000)),
+        ] {
+            let shown = e.to_string();
+            assert!(shown.chars().count() < 300, "{}", shown.len());
+            assert!(shown.ends_with('…'), "{shown}");
+            assert!(!shown.contains('\n'), "{shown}");
+        }
+        assert_eq!(
+            Error::invalid_input(r#"`a` has "b\n""#).to_string(),
+            r#"invalid input: `a` has "b\n""#,
+            "quotes and escapes already in the message stay as written"
+        );
     }
     #[test]
     fn durations_format_short() {

@@ -272,13 +272,18 @@ impl HopaeClient {
                     }
                 }
                 Err(e) => {
-                    let (kind, retryable) = mapping::classify(&e);
+                    let class = mapping::classify(&e, target.https());
+                    // A POST is not idempotent without the server's help: once the
+                    // request may have been written, the outcome is unknown, and
+                    // the caller decides (retrying with the same idempotency key).
+                    let retryable =
+                        class.retryable && (call.method != Method::Post || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
                         return Err(Error::Transport(Box::new(mapping::transport_error(
                             &target,
                             e,
-                            kind,
+                            class.kind,
                             timeout,
                             s,
                             attempt,
@@ -398,7 +403,7 @@ impl HopaeClient {
                     }));
                 }
                 Err(e) => {
-                    let (kind, _) = mapping::classify(&e);
+                    let kind = mapping::classify(&e, target.https()).kind;
                     return Err(Failure::Final(Error::Transport(Box::new(
                         mapping::transport_error(
                             target,

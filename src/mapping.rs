@@ -103,9 +103,7 @@ pub(crate) fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
                     err.request_id = Some(redact(&id, api_key));
                 }
             }
-            Err(_) => {
-                err.excerpt = excerpt(redact(&String::from_utf8_lossy(&body), api_key).as_bytes())
-            }
+            Err(_) => err.excerpt = excerpt(&body, api_key),
         }
     }
     err
@@ -113,71 +111,217 @@ pub(crate) fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
 
 const EXCERPT_CHARS: usize = 120;
 
-/// A short, single-line view of a body that is not the error envelope: HTML tags are
-/// dropped, whitespace and control characters collapse to one space, and the result is
-/// cut to 120 characters.
-pub(crate) fn excerpt(body: &[u8]) -> Option<String> {
+/// A short, single-line view of a body that is not the error envelope, with the API key
+/// redacted: HTML tags are dropped and HTML character references decoded, whitespace
+/// and control characters collapse to one space, and the result is cut to 120
+/// characters.
+///
+/// The key is redacted after decoding and before cutting, so neither an escaped echo
+/// (`&#115;k_...` in a page, `\u0073k_...` in a JSON body) nor a cut through the key
+/// shows any part of it.
+pub(crate) fn excerpt(body: &[u8], api_key: &str) -> Option<String> {
     let text = String::from_utf8_lossy(body);
+    // A JSON body whose strings hold the key only behind escapes: show it re-encoded
+    // (plain JSON, where the key's characters never need escaping), redacted.
+    if !api_key.is_empty()
+        && text.contains("\\u")
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
+        && holds(&value, api_key)
+    {
+        return excerpt(redact_value(value, api_key).to_string().as_bytes(), api_key);
+    }
+    // Enough characters that a key starting within the first 120 is seen whole.
+    let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
+    let flat = redact(&flat, api_key);
+    let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
+    if more || out.len() < flat.len() {
+        out.push('…');
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Whether a string (or key) anywhere in `value` contains `api_key`.
+fn holds(value: &serde_json::Value, api_key: &str) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains(api_key),
+        Value::Array(items) => items.iter().any(|v| holds(v, api_key)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.contains(api_key) || holds(v, api_key)),
+        _ => false,
+    }
+}
+
+/// `text` on one line, at most `max` characters: for HTML, tags dropped and character
+/// references decoded; whitespace and control characters collapsed to one space, none
+/// at either end. The flag says whether more text followed.
+fn flatten(text: &str, max: usize) -> (String, bool) {
     let html = text.trim_start().starts_with('<');
     let mut out = String::new();
-    let mut in_tag = false;
-    let mut space = false;
     let mut count = 0;
-    for c in text.chars() {
-        if html && c == '<' {
+    let mut space = false;
+    let mut in_tag = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        let c = if !html {
+            c
+        } else if in_tag {
+            in_tag = c != '>';
+            continue;
+        } else if c == '<' {
             in_tag = true;
             space = true;
             continue;
-        }
-        if in_tag {
-            in_tag = c != '>';
-            continue;
-        }
+        } else if c == '&' {
+            match char_reference(rest) {
+                Some((decoded, len)) => {
+                    rest = &rest[len..];
+                    decoded
+                }
+                None => c,
+            }
+        } else {
+            c
+        };
         if c.is_whitespace() || c.is_control() {
             space = true;
             continue;
+        }
+        if count + usize::from(space && !out.is_empty()) >= max {
+            return (out, true);
         }
         if space && !out.is_empty() {
             out.push(' ');
             count += 1;
         }
         space = false;
-        if count >= EXCERPT_CHARS {
-            out.push('…');
-            break;
-        }
         out.push(c);
         count += 1;
     }
-    (!out.is_empty()).then_some(out)
+    (out, false)
 }
 
-/// The kind of a transport failure, and whether retrying it is safe: only failures
-/// before any response byte arrived, where the request was not (or not visibly) handled.
-pub(crate) fn classify(e: &ureq::Error) -> (TransportErrorKind, bool) {
+/// Decodes the HTML character reference after a `&` (`#115;`, `#x73;`, `amp;`, ...):
+/// the character and the length it took. `None` leaves the `&` as it was.
+fn char_reference(after_amp: &str) -> Option<(char, usize)> {
+    let end = after_amp.get(..12).unwrap_or(after_amp).find(';')?;
+    let name = &after_amp[..end];
+    let c = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+        char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+    } else if let Some(dec) = name.strip_prefix('#') {
+        char::from_u32(dec.parse().ok()?)?
+    } else {
+        match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => ' ',
+            _ => return None,
+        }
+    };
+    Some((c, end + 1))
+}
+
+/// What a failed attempt means for the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Class {
+    pub(crate) kind: TransportErrorKind,
+    /// Whether retrying is safe for an idempotent call: nothing of a response arrived,
+    /// and the failure is not the caller's own deadline.
+    pub(crate) retryable: bool,
+    /// Whether the failure provably happened before any byte of the request was
+    /// written (no connection, or none in time): only then is a POST retried.
+    pub(crate) unsent: bool,
+}
+
+/// Classifies a failed attempt. `https` says whether the URL asked for TLS, so that a
+/// peer that does not speak it is reported as a TLS failure.
+///
+/// ureq 3 reports the same error (`UnexpectedEof`, "peer disconnected") whether the
+/// server closed before any response byte or in the middle of the status line or
+/// headers, so a closed connection never counts as `unsent`.
+pub(crate) fn classify(e: &ureq::Error, https: bool) -> Class {
     use TransportErrorKind as K;
     use std::io::ErrorKind as Io;
+    let class = |kind, retryable, unsent| Class {
+        kind,
+        retryable,
+        unsent,
+    };
+    if https && is_tls_layer(e) {
+        return class(K::Tls, false, false);
+    }
     match e {
-        ureq::Error::Timeout(t) => (
-            K::Timeout,
-            matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve),
-        ),
-        ureq::Error::ConnectionFailed => (K::Connect, true),
-        ureq::Error::HostNotFound => (K::Connect, false),
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+            class(K::Timeout, true, true)
+        }
+        ureq::Error::Timeout(_) => class(K::Timeout, false, false),
+        ureq::Error::ConnectionFailed => class(K::Connect, true, true),
+        ureq::Error::HostNotFound => class(K::Connect, false, true),
         ureq::Error::Io(io) => match io.kind() {
-            Io::ConnectionRefused => (K::Connect, true),
+            Io::ConnectionRefused => class(K::Connect, true, true),
             Io::ConnectionReset | Io::ConnectionAborted | Io::UnexpectedEof | Io::BrokenPipe => {
-                (K::ConnectionClosed, true)
+                class(K::ConnectionClosed, true, false)
             }
-            Io::TimedOut | Io::WouldBlock => (K::Timeout, false),
-            _ => (K::Io, false),
+            Io::TimedOut | Io::WouldBlock => class(K::Timeout, false, false),
+            _ => class(K::Io, false, false),
         },
-        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => (K::Protocol, false),
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+            class(K::Protocol, false, false)
+        }
         ureq::Error::Tls(_)
         | ureq::Error::Rustls(_)
         | ureq::Error::Pem(_)
-        | ureq::Error::TlsRequired => (K::Tls, false),
-        _ => (K::Io, false),
+        | ureq::Error::TlsRequired => class(K::Tls, false, false),
+        _ => class(K::Io, false, false),
+    }
+}
+
+/// For an https URL: whether a failure came from the TLS layer's handshake or
+/// records rather than from the connection under it.
+///
+/// rustls reports through `std::io::Error` (pinned by the TLS tests of
+/// `tests/transport.rs`): a record it cannot parse is `InvalidData` carrying the TLS
+/// error; a peer that closes before the handshake ends is a bare `UnexpectedEof`
+/// without a message (ureq's own end-of-stream errors, and rustls's after the
+/// handshake, all carry one).
+fn is_tls_layer(e: &ureq::Error) -> bool {
+    let ureq::Error::Io(io) = e else {
+        return false;
+    };
+    match io.kind() {
+        std::io::ErrorKind::InvalidData => io.get_ref().is_some(),
+        std::io::ErrorKind::UnexpectedEof => io.get_ref().is_none(),
+        _ => false,
+    }
+}
+
+/// For a TLS-layer failure of an https URL: what to say when it shows that the peer
+/// does not speak TLS at all (a plain HTTP server answering the ClientHello with
+/// `HTTP/1.1 400`, whose first byte is no TLS record type, or closing on it).
+fn no_tls_peer(e: &ureq::Error) -> Option<&'static str> {
+    let ureq::Error::Io(io) = e else {
+        return None;
+    };
+    match io.kind() {
+        // rustls names no type for it that this crate could match without depending
+        // on rustls: its `Debug` is `InvalidMessage(InvalidContentType)`.
+        std::io::ErrorKind::InvalidData
+            if io
+                .get_ref()
+                .is_some_and(|inner| format!("{inner:?}").contains("InvalidContentType")) =>
+        {
+            Some("the server did not speak TLS (is it a plain http port?)")
+        }
+        std::io::ErrorKind::UnexpectedEof if io.get_ref().is_none() => Some(
+            "the server closed the connection during the TLS handshake: it did not speak TLS \
+             (is it a plain http port?)",
+        ),
+        _ => None,
     }
 }
 
@@ -187,6 +331,15 @@ pub(crate) struct Target<'a> {
     pub(crate) method: &'static str,
     pub(crate) url: &'a str,
     pub(crate) proxy: Option<&'a str>,
+}
+
+impl Target<'_> {
+    /// Whether the URL asks for TLS (the scheme as the caller wrote it, in any case).
+    pub(crate) fn https(&self) -> bool {
+        self.url
+            .get(..6)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"))
+    }
 }
 
 /// The [`TransportError`] of a failed attempt. Its message says where (method, URL,
@@ -206,6 +359,9 @@ pub(crate) fn transport_error(
         message.push_str(proxy);
     }
     let own = match &e {
+        _ if kind == TransportErrorKind::Tls && target.https() => {
+            no_tls_peer(&e).map(str::to_owned)
+        }
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Some(format!(
             "could not connect within {}",
             crate::error::format_duration(s.connect_timeout.min(timeout))
@@ -261,6 +417,7 @@ mod tests {
 
     #[test]
     fn excerpt_is_short_single_line_and_strips_html() {
+        let excerpt = |body: &[u8]| excerpt(body, KEY);
         assert_eq!(
             excerpt(
                 b"<html><head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>"
@@ -277,6 +434,60 @@ mod tests {
         let long = excerpt("x".repeat(1000).as_bytes()).unwrap();
         assert_eq!(long.chars().count(), EXCERPT_CHARS + 1);
         assert!(long.ends_with('…'));
+        let exact = excerpt("x".repeat(EXCERPT_CHARS).as_bytes()).unwrap();
+        assert_eq!(exact, "x".repeat(EXCERPT_CHARS));
+        // Character references are decoded in pages only; a stray `&` stays.
+        assert_eq!(
+            excerpt(b"<p>a &amp; b &lt;3 &#65;&#x42; &bogus; &</p>").as_deref(),
+            Some("a & b <3 AB &bogus; &")
+        );
+        assert_eq!(excerpt(b"a &amp; b").as_deref(), Some("a &amp; b"));
+    }
+
+    const KEY: &str = "sk_workspace_test_K3Y0123456789";
+
+    // Caught on the old code: the excerpt was cut from the raw text, so a key escaped
+    // in a page or in a JSON body that is not the envelope showed its secret part.
+    #[test]
+    fn excerpt_redacts_the_key_in_every_echoed_form() {
+        let html_numeric: String = KEY.chars().map(|c| format!("&#{};", c as u32)).collect();
+        let html_hex: String = KEY.chars().map(|c| format!("&#x{:x};", c as u32)).collect();
+        let json_escaped: String = KEY
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
+        for body in [
+            format!("denied {KEY} here"),
+            format!("<html><body><p>Bearer {html_numeric}</p></body></html>"),
+            format!("<html><body><p>Bearer {html_hex}</p></body></html>"),
+            format!(r#"{{"detail": "bad key {json_escaped}", "n": 1}}"#),
+            format!(r#"["{json_escaped}"]"#),
+            format!(r#"{{"{json_escaped}": true}}"#),
+            // The key straddles the 120-character cut.
+            format!("{} {KEY}", "x".repeat(110)),
+            format!("<p>{} {html_numeric}</p>", "x".repeat(110)),
+        ] {
+            let shown = excerpt(body.as_bytes(), KEY).unwrap();
+            assert!(!shown.contains("K3Y0"), "{body}: {shown}");
+            assert!(!shown.contains("workspace_test_K"), "{body}: {shown}");
+            assert!(
+                shown.contains("[redacted]") || shown.ends_with('…'),
+                "{body}: {shown}"
+            );
+        }
+        assert_eq!(
+            excerpt(
+                format!(r#"{{"detail": "bad key {json_escaped}"}}"#).as_bytes(),
+                KEY
+            )
+            .as_deref(),
+            Some(r#"{"detail":"bad key [redacted]"}"#)
+        );
+        // JSON without the key keeps its bytes as sent.
+        assert_eq!(
+            excerpt(br#"{"b": "\u00e9", "a": 1}"#, KEY).as_deref(),
+            Some(r#"{"b": "\u00e9", "a": 1}"#)
+        );
     }
 
     #[test]

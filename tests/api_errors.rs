@@ -340,6 +340,42 @@ fn redirect_is_not_followed() {
     );
 }
 
+// Caught on the old code: every 3xx said "redirect not followed", though 300 and 304
+// are no redirects (and 304 has no Location to follow at all).
+#[test]
+fn only_redirect_statuses_are_called_redirects() {
+    let mut server = Server::new();
+    for (status, shown) in [
+        (
+            300,
+            "api error: status 300: unexpected status (not an answer of the api)",
+        ),
+        (
+            304,
+            "api error: status 304: unexpected status (not an answer of the api)",
+        ),
+        (303, "api error: status 303: redirect not followed"),
+        (308, "api error: status 308: redirect not followed"),
+    ] {
+        let mock = server
+            .mock("GET", LIST_PATH)
+            .with_status(status)
+            .with_header("location", "/elsewhere")
+            .expect(1)
+            .create();
+        let e = client(&server)
+            .app(CLIENT_ID)
+            .production_tests()
+            .list()
+            .unwrap_err();
+        mock.assert();
+        mock.remove();
+        assert_eq!(e.status(), Some(status as u16));
+        assert_eq!(e.to_string(), shown);
+        assert_eq!(e.attempts(), 1, "3xx is never retried");
+    }
+}
+
 #[test]
 fn key_echoed_by_the_server_never_reaches_an_error() {
     let echo = format!("Invalid key Bearer {KEY}");

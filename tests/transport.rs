@@ -3,9 +3,11 @@
 
 mod fault_server;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fault_server::{Action, FaultServer, response};
+use fault_server::{Action, FaultServer, keep_alive_response, response};
 use hopae::production_tests::NewProductionTest;
 use hopae::{ClientBuilder, Error, HopaeClient, TransportErrorKind};
 
@@ -252,9 +254,11 @@ fn connection_refused_is_retried_and_reported() {
 
 #[test]
 fn create_retries_reuse_the_idempotency_key_and_exact_body() {
+    // A POST is retried on a retryable status (a complete answer), never once the
+    // connection broke after the request was written (see the tests below).
     let server = FaultServer::start(vec![
-        Action::Close,
         response(503, "", &envelope("SYSTEM_INTERNAL_ERROR")),
+        response(429, "retry-after: 0\r\n", &envelope("RATE_LIMITED")),
         response(
             201,
             "location: /connect/v1/apps/FK5b0KSM/production-tests\r\n",
@@ -621,4 +625,258 @@ fn connect_timeout_bounds_connecting_and_is_retried() {
         err.to_string().contains("could not connect within 300ms"),
         "{err}"
     );
+}
+
+/// Creates a production test on App `FK5b0KSM`.
+fn create_test(client: &HopaeClient) -> Result<hopae::production_tests::ChallengeRequest, Error> {
+    client
+        .app("FK5b0KSM")
+        .production_tests()
+        .create(&NewProductionTest::new("t"))
+}
+
+// Caught on the old code: each of these got 3 identical POSTs. ureq 3 reports all three
+// the same way (`UnexpectedEof`, "peer disconnected"), so the client cannot tell "closed
+// before any byte of the answer" from "closed in the middle of it": once a POST may have
+// been written, its outcome is unknown and the call ends after that one attempt.
+#[test]
+fn a_post_is_never_resent_once_its_request_may_have_been_written() {
+    for (what, action) in [
+        ("closed without answering", Action::Close),
+        ("partial status line", Action::Raw(b"HTTP/1.1 20".to_vec())),
+        (
+            "partial headers",
+            Action::Raw(b"HTTP/1.1 201 Created\r\nContent-Le".to_vec()),
+        ),
+    ] {
+        let server = FaultServer::start(vec![action, response(201, "", CREATED)]);
+        let client = builder(&server.url()).max_retries(2).build().unwrap();
+        let err = create_test(&client).unwrap_err();
+        let Error::Transport(t) = &err else {
+            panic!("{what}: expected a transport error, got {err:?}")
+        };
+        assert_eq!(t.kind(), TransportErrorKind::ConnectionClosed, "{what}");
+        assert_eq!(err.attempts(), 1, "{what}");
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "{what}: the POST was sent again"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("connection closed: POST http://"),
+            "{what}: {err}"
+        );
+    }
+}
+
+// The other side of the rule above: a GET that met the same faults is retried.
+#[test]
+fn a_get_is_retried_after_a_partial_answer() {
+    let server = FaultServer::start(vec![
+        Action::Raw(b"HTTP/1.1 20".to_vec()),
+        Action::Raw(b"HTTP/1.1 200 OK\r\nContent-Le".to_vec()),
+        response(200, "", LIST),
+    ]);
+    let client = builder(&server.url()).max_retries(2).build().unwrap();
+    let items = client.app("FK5b0KSM").production_tests().list().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(server.requests().len(), 3);
+}
+
+// A POST whose connection was refused was never sent: it is retried like any call.
+#[test]
+fn a_post_is_retried_when_it_could_not_connect() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = builder(&format!("http://127.0.0.1:{port}"))
+        .max_retries(2)
+        .build()
+        .unwrap();
+    let err = create_test(&client).unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 3);
+}
+
+// ureq checks a pooled connection before reusing it (a non-blocking read: end of stream
+// or stray bytes discard it), so a server closing idle keep-alive connections between
+// two POSTs costs a new connection, not a failed call. Each create is sent once, with
+// its own key.
+#[test]
+fn a_post_after_the_server_closed_the_idle_connection_succeeds_on_a_new_one() {
+    let server = FaultServer::start(vec![Action::KeepAlive {
+        response: keep_alive_response(201, CREATED),
+        idle: Duration::from_millis(50),
+    }]);
+    let client = builder(&server.url()).build().unwrap();
+    create_test(&client).unwrap();
+    // Reused while the server keeps it open.
+    create_test(&client).unwrap();
+    assert_eq!(server.connections(), 1);
+    // The server closes it after 50 ms idle; the next POST must not fail on it.
+    std::thread::sleep(Duration::from_millis(200));
+    create_test(&client).unwrap();
+    assert_eq!(server.connections(), 2);
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| fault_server::header(r, "idempotency-key").unwrap())
+        .collect();
+    assert_eq!(keys.len(), 3, "each create sent exactly once");
+    assert!(keys[0] != keys[1] && keys[1] != keys[2] && keys[0] != keys[2]);
+}
+
+// Caught on the old code: with `max_retry_wait(Duration::MAX)`, a 503 with this header
+// panicked (`overflow when adding duration to instant`) or slept forever. Now the
+// setting is at most 24 h, and a longer server wait ends the call at once.
+#[test]
+fn a_huge_retry_after_returns_at_once_with_the_wait() {
+    let err = HopaeClient::builder(KEY)
+        .max_retry_wait(Duration::MAX)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+
+    let mut server = mockito::Server::new();
+    let busy = busy(&mut server, 503, "99999999999999999999", 1);
+    let client = builder(&mock_url(&server))
+        .max_retry_wait(Duration::from_secs(24 * 60 * 60))
+        .max_retries(3)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(u64::MAX)));
+    busy.assert();
+}
+
+/// Accepts connections on 127.0.0.1, reads what arrives (a TLS ClientHello), answers
+/// `answer` (nothing: just closes); returns the port and the count of connections.
+fn plain_tcp_server(answer: &'static [u8]) -> (u16, Arc<AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        // Bounded: a test makes at most a few connections.
+        for stream in listener.incoming().take(5) {
+            let Ok(mut stream) = stream else { return };
+            seen.fetch_add(1, Ordering::SeqCst);
+            stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+            let mut hello = [0u8; 4096];
+            let _ = stream.read(&mut hello);
+            let _ = stream.write_all(answer);
+        }
+    });
+    (port, count)
+}
+
+// Caught on the old code: an https base URL on a plain-http port was reported as
+// "connection closed" and retried (or, when the server answered, as a bare "network
+// error"). It is a TLS failure, said as such, and not retried: another attempt meets
+// the same server.
+#[test]
+fn an_https_url_on_a_plain_http_port_is_a_tls_failure_not_retried() {
+    for (what, answer) in [
+        (
+            "answers 400",
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"[..],
+        ),
+        ("closes", &b""[..]),
+    ] {
+        let (port, connections) = plain_tcp_server(answer);
+        let client = builder(&format!("https://127.0.0.1:{port}/connect/v1"))
+            .max_retries(2)
+            .build()
+            .unwrap();
+        let err = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .unwrap_err();
+        let Error::Transport(t) = &err else {
+            panic!("{what}: expected a transport error, got {err:?}")
+        };
+        assert_eq!(t.kind(), TransportErrorKind::Tls, "{what}: {err}");
+        assert_eq!(err.attempts(), 1, "{what}");
+        assert_eq!(connections.load(Ordering::SeqCst), 1, "{what}");
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "tls failure: GET https://127.0.0.1:{port}/connect/v1/apps/FK5b0KSM/production-tests: "
+            )),
+            "{what}: {shown}"
+        );
+        assert!(shown.contains("did not speak TLS"), "{what}: {shown}");
+        assert!(std::error::Error::source(&err).is_some(), "{what}");
+    }
+}
+
+/// Runs `threads` x `calls` list calls on one client against a keep-alive server and
+/// returns how many connections the server accepted.
+fn connections_for(
+    threads: usize,
+    calls: usize,
+    builder: ClientBuilder,
+    server: &FaultServer,
+) -> usize {
+    let client = builder.build().unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let client = &client;
+            scope.spawn(move || {
+                for _ in 0..calls {
+                    let items = client.app("FK5b0KSM").production_tests().list().unwrap();
+                    assert_eq!(items.len(), 2);
+                }
+            });
+        }
+    });
+    assert_eq!(server.requests().len(), threads * calls);
+    server.connections()
+}
+
+fn keep_alive_server() -> FaultServer {
+    FaultServer::start(vec![Action::KeepAlive {
+        response: keep_alive_response(200, LIST),
+        idle: Duration::from_secs(5),
+    }])
+}
+
+// Caught on the old code: the pool kept 3 idle connections per host, so threads sharing
+// a client closed and reopened connections all the time (~765 over 4,000 calls from 16
+// threads; 58 for these 400 calls with a pool of 3). With the default pool of 16, 8
+// threads need at most one connection each, plus a few opened while another was being
+// returned.
+#[test]
+fn threads_sharing_a_client_reuse_its_connections() {
+    let server = keep_alive_server();
+    let opened = connections_for(8, 50, builder(&server.url()), &server);
+    assert!(opened <= 16, "{opened} connections for 400 calls");
+}
+
+#[test]
+fn max_idle_connections_zero_opens_one_connection_per_call() {
+    let server = keep_alive_server();
+    let opened = connections_for(
+        8,
+        50,
+        builder(&server.url()).max_idle_connections(0),
+        &server,
+    );
+    assert_eq!(opened, 400);
 }

@@ -1,5 +1,7 @@
 //! `HopaeClient::wait_for_challenge` against mockito list sequences.
 
+mod fault_server;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -651,4 +653,124 @@ fn wait_error_display_is_one_bounded_line() {
         e.to_string(),
         "production test request req_1 was not scheduled within 1m 30s (last status \\u{1b}[2J)"
     );
+}
+
+// Caught on the old code: a request whose status echoed the key showed it in the
+// timeout error (`(last status sk_workspace_test_...)`) and in the progress callback.
+#[test]
+fn a_status_echoing_the_key_is_redacted_in_the_timeout_and_the_progress() {
+    const KEY: &str = "sk_workspace_test_wait";
+    let mut server = Server::new();
+    let echo = server
+        .mock("GET", LIST_PATH)
+        .with_status(200)
+        .with_body(json!([request(KEY, Some(&format!("ch_{KEY}")))]).to_string())
+        .expect_at_least(1)
+        .create();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let options = WaitOptions::new()
+        .interval(Duration::from_millis(20))
+        .timeout(Duration::from_millis(100))
+        .on_poll(move |p| log.lock().unwrap().push(format!("{p:?}")));
+    let e = client(&server)
+        .app(APP)
+        .production_tests()
+        .wait_for_challenge(REQ, &options)
+        .unwrap_err();
+    echo.assert();
+    let Error::Wait(w) = &e else {
+        panic!("expected a wait error, got {e:?}")
+    };
+    assert!(
+        matches!(&**w, WaitError::TimedOut { last_status: Some(s), .. } if s == "[redacted]"),
+        "{w:?}"
+    );
+    assert!(e.to_string().ends_with("(last status [redacted])"), "{e}");
+    for text in [e.to_string(), format!("{e:?}")] {
+        assert!(!text.contains(KEY), "{text}");
+    }
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    for progress in seen.iter() {
+        assert!(!progress.contains(KEY), "{progress}");
+        assert!(progress.contains("[redacted]"), "{progress}");
+    }
+}
+
+// Caught on the old code: with `max_retry_wait(Duration::MAX)` a 503 with this header
+// panicked (`overflow when adding duration to instant`) inside the wait. The setting
+// is now at most 24 h; a server wait longer than it, or one that would end past the
+// wait's deadline, ends the poll (and the wait) at once with the server's answer.
+#[test]
+fn a_retry_after_beyond_the_wait_ends_it_at_once_with_the_answer() {
+    for retry_after in ["99999999999999999999", "3600"] {
+        let mut server = Server::new();
+        let busy = server
+            .mock("GET", LIST_PATH)
+            .with_status(503)
+            .with_header("retry-after", retry_after)
+            .expect(1)
+            .create();
+        let client = HopaeClient::builder("sk_workspace_test_wait")
+            .base_url(server.url())
+            .max_retry_wait(Duration::from_secs(24 * 60 * 60))
+            .max_retries(3)
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let e = client
+            .app(APP)
+            .production_tests()
+            .wait_for_challenge(
+                REQ,
+                &WaitOptions::new()
+                    .interval(Duration::from_millis(20))
+                    .timeout(Duration::from_millis(100)),
+            )
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1), "{retry_after}");
+        assert_eq!(e.status(), Some(503), "{retry_after}: {e:?}");
+        assert_eq!(e.attempts(), 1);
+        assert!(
+            e.retry_after()
+                .is_some_and(|w| w >= Duration::from_secs(3600))
+        );
+        busy.assert();
+    }
+}
+
+// Caught on the old code: a wait whose first poll never completed said "(no longer
+// listed)", as if the request had been seen and had disappeared.
+#[test]
+fn a_wait_whose_first_poll_never_completes_says_so() {
+    let server = fault_server::FaultServer::start(vec![fault_server::Action::Hang]);
+    let client = HopaeClient::builder("sk_workspace_test_wait")
+        .base_url(server.url())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = wait_error(
+        client.app(APP).production_tests().wait_for_challenge(
+            REQ,
+            &WaitOptions::new()
+                .interval(Duration::from_millis(20))
+                .timeout(Duration::from_millis(100)),
+        ),
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(
+            e,
+            WaitError::TimedOut {
+                last_status: None,
+                polls: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().ends_with("(no poll completed)"), "{e}");
+    assert_eq!(server.connections(), 1);
 }

@@ -33,6 +33,10 @@ pub enum Action {
     /// Send a 200 head without a length, then body bytes until the peer goes away (at
     /// most `max` bytes).
     Endless { max: usize },
+    /// Answer this request and every further one on the connection with `response`
+    /// (keep-alive), until the client closes it or sends nothing for `idle`; then close,
+    /// as a server closing idle keep-alive connections does.
+    KeepAlive { response: Vec<u8>, idle: Duration },
 }
 
 /// A 200 (or any status) response with a JSON body and `Connection: close`.
@@ -44,6 +48,15 @@ pub fn response(status: u16, extra_headers: &str, body: &str) -> Action {
         )
         .into_bytes(),
     )
+}
+
+/// A keep-alive response (no `connection: close`) with a JSON body.
+pub fn keep_alive_response(status: u16, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 pub struct FaultServer {
@@ -148,6 +161,15 @@ fn serve(mut s: TcpStream, action: Action, stop: &AtomicBool, requests: &Mutex<V
             );
             let _ = s.write_all(head.as_bytes());
             let _ = s.write_all(&vec![b'['; sent]);
+        }
+        Action::KeepAlive { response, idle } => {
+            s.set_read_timeout(Some(idle)).ok();
+            while s.write_all(&response).is_ok() && alive() {
+                match read_request(&mut s) {
+                    Some(req) => requests.lock().unwrap().push(req),
+                    None => return,
+                }
+            }
         }
         Action::Endless { max } => {
             let _ = s.write_all(
