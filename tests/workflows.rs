@@ -76,7 +76,10 @@ fn get_keeps_next_and_config_raw_and_unknown_node_types() {
     assert_eq!(flow.entry_node_id, "start");
     assert_eq!(flow.nodes[2].node_type, NodeKind::If);
     assert_eq!(flow.nodes[2].next.as_ref().unwrap()[1]["default"], true);
-    assert_eq!(flow.nodes[4].node_type, NodeKind::Other("face-match".into()));
+    assert_eq!(
+        flow.nodes[4].node_type,
+        NodeKind::Other("face-match".into())
+    );
     assert_eq!(flow.nodes[4].node_type.as_str(), "face-match");
     assert_eq!(
         flow.updated_at.unwrap().unix_timestamp(),
@@ -195,7 +198,11 @@ fn delete_succeeds_on_deleted_true() {
         200,
         r#"{"deleted": true}"#,
     );
-    client(&server).app(CLIENT_ID).workflows().delete(WF).unwrap();
+    client(&server)
+        .app(CLIENT_ID)
+        .workflows()
+        .delete(WF)
+        .unwrap();
     m.assert();
 }
 
@@ -392,7 +399,10 @@ fn invalid_workflows_are_refused_before_sending() {
             flows.create(&NewWorkflow::new(
                 "KYC",
                 "start",
-                [Node::new("start", "request"), Node::new("start", "response")],
+                [
+                    Node::new("start", "request"),
+                    Node::new("start", "response"),
+                ],
             )),
             "node `start`: two nodes have this id",
         ),
