@@ -19,8 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::apps::AppHandle;
@@ -103,13 +102,14 @@ open_enum! {
 /// activation fields (`enabled`, `state`, `currentStep`, ...), the newer bare array's
 /// catalog entries carry the description fields (`name`, `countries`, `scopes`, ...).
 /// So every field but [`AppProvider::provider_id`] is optional. The id is read from
-/// `providerId`, or else from `id`; it is what production tests take in `providerIds`.
+/// `providerId` or from `id`; it is what production tests take in `providerIds`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", remote = "Self")]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppProvider {
     /// The provider id (`mitid`, `bankid-se`, ...): `providerId`, or `id` in the catalog
-    /// shape.
+    /// shape (an entry with both is refused as a duplicate field).
+    #[serde(alias = "id")]
     pub provider_id: String,
     /// Whether the provider is enabled on the App.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,34 +171,11 @@ pub struct AppProvider {
     pub activation: Option<serde_json::Value>,
 }
 
-impl Serialize for AppProvider {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        AppProvider::serialize(self, s)
-    }
-}
-
-impl<'de> Deserialize<'de> for AppProvider {
-    /// Reads the object, takes the id from `providerId` (or else `id`), then decodes the
-    /// rest with the derived rules.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let decode::Obj(mut map) =
-            decode::Obj::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?;
-        if !map.contains_key("providerId") {
-            match map.remove("id") {
-                Some(id) => {
-                    map.insert("providerId".into(), id);
-                }
-                None => return Err(de::Error::custom("missing field `providerId` (nor `id`)")),
-            }
-        }
-        AppProvider::deserialize(serde_json::Value::Object(map)).map_err(de::Error::custom)
-    }
-}
-
 /// The provider list in either documented shape: a bare array, or `{providers, total}`.
 fn decode_providers(body: &[u8]) -> DecodeResult<Vec<AppProvider>> {
     #[derive(Deserialize)]
     struct Wrapped {
+        #[serde(deserialize_with = "decode::obj::vec")]
         providers: Vec<AppProvider>,
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -992,12 +969,11 @@ mod tests {
         let json = serde_json::to_string(&b[0]).unwrap();
         assert!(json.starts_with(r#"{"providerId":"mitid""#), "{json}");
         assert_eq!(serde_json::from_str::<AppProvider>(&json).unwrap(), b[0]);
-        // `providerId` wins over an `id` that may mean something else.
-        let both: AppProvider =
-            serde_json::from_str(r#"{"providerId":"mitid","id":"row_1"}"#).unwrap();
-        assert_eq!(both.provider_id, "mitid");
+        // Two ids cannot be told apart: refused, not guessed.
+        let (_, m) = decode_providers(br#"[{"providerId":"mitid","id":"row_1"}]"#).unwrap_err();
+        assert!(m.contains("duplicate field `providerId`"), "{m}");
         let (_, m) = decode_providers(br#"[{"name":"x"}]"#).unwrap_err();
-        assert!(m.contains("missing field `providerId` (nor `id`)"), "{m}");
+        assert!(m.contains("missing field `providerId`"), "{m}");
         assert!(decode_providers(br#"{"total":0}"#).is_err());
     }
 

@@ -103,7 +103,7 @@ fn a_list_entry_without_an_id_is_a_decode_error_naming_it() {
     let d = common::decode_error(&e);
     assert!(
         d.message()
-            .starts_with("at `providers[1]`: missing field `providerId` (nor `id`)"),
+            .starts_with("at `providers[1]`: missing field `providerId`"),
         "{}",
         d.message()
     );
