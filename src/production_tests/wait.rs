@@ -11,8 +11,9 @@ use crate::error::{Error, WaitError};
 
 type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
 
-/// How [`ProductionTests::wait_for_challenge`] polls: the pause between polls, the overall
-/// timeout, and an optional progress callback.
+/// How [`ProductionTests::wait_for_challenge`] and
+/// [`AppHandle::wait_for_custom_domain`](crate::apps::AppHandle::wait_for_custom_domain)
+/// poll: the pause between polls, the overall timeout, and an optional progress callback.
 ///
 /// The defaults poll every 15 seconds for at most 10 minutes and report nothing.
 ///
