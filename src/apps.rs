@@ -13,6 +13,11 @@
 //! | [`AppHandle::rotate_client_secret`] | `POST /apps/{client_id}/rotate-client-secret` |
 //! | [`AppHandle::redirect_uris`] | `GET /apps/{client_id}/redirect-uris` |
 //! | [`AppHandle::set_redirect_uris`] | `PUT /apps/{client_id}/redirect-uris` |
+//!
+//! What lives under an App has its own module: [`crate::webhooks`] (webhook settings),
+//! [`crate::workflows`] ([`AppHandle::workflows`]), [`crate::providers`]
+//! ([`AppHandle::providers`], [`AppHandle::provider`]), [`crate::domains`]
+//! ([`AppHandle::custom_domain`] and its siblings) and [`crate::production_tests`].
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

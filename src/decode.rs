@@ -20,13 +20,40 @@ pub(crate) fn object<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
         .map_err(|e| (None, with_path::<Obj<T>>(body, e, None)))
 }
 
-/// Decodes a body that must be a JSON array of `T`.
-#[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
+/// Decodes a body that must be a JSON array of `T`, each item a JSON object.
 pub(crate) fn array<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    Vec::<T>::deserialize(&mut de)
+    Vec::<Obj<T>>::deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value))
-        .map_err(|e| (None, with_path::<Vec<T>>(body, e, None)))
+        .map(|items| items.into_iter().map(|o| o.0).collect())
+        .map_err(|e| (None, with_path::<Vec<Obj<T>>>(body, e, None)))
+}
+
+/// Decodes a body that must be a JSON object whose `field` is a boolean (other keys
+/// are ignored), and returns that boolean.
+pub(crate) fn confirmation(body: &[u8], field: &str) -> DecodeResult<bool> {
+    let map: serde_json::Map<String, serde_json::Value> = object(body)?;
+    match map.get(field) {
+        Some(serde_json::Value::Bool(b)) => Ok(*b),
+        Some(other) => Err((
+            None,
+            format!("at `{field}`: expected a boolean, got {}", kind(other)),
+        )),
+        None => Err((None, format!("missing field `{field}`"))),
+    }
+}
+
+/// What kind of JSON value `v` is, for messages.
+fn kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// The message of a failed decode, with the path of the failing field. Decodes `body`

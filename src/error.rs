@@ -46,7 +46,9 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a status that is not 2xx (3xx included: redirects are never
-    /// followed).
+    /// followed), or with a 2xx whose body says the operation was not done
+    /// (`{"deleted": false}`, `{"success": false}`): then [`Error::status`] is that 2xx
+    /// status, [`Error::code`] is `None` and [`ApiError::body_excerpt`] shows the body.
     Api(Box<ApiError>),
     /// No complete response arrived: connection refused or reset, TLS failure, timeout,
     /// truncated body, malformed HTTP.
@@ -250,7 +252,9 @@ fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
     Ok(())
 }
 
-/// The API answered with a non-2xx status.
+/// The API answered with a non-2xx status, or with a 2xx status whose body reports that
+/// the operation was not done (`{"deleted": false}` from a delete, `{"success": false}`
+/// from a workflow's set-default).
 ///
 /// When the body is Hopae's error envelope (`{"error": {"code", "message", "details"},
 /// "request_id"}`) its fields are available here. When it is not (a proxy's HTML page,
@@ -338,6 +342,12 @@ impl fmt::Display for ApiError {
             f.write_str(": \"")?;
             write_one_line(f, message)?;
             f.write_str("\"")?;
+        } else if (200..300).contains(&self.status) {
+            f.write_str(" but the answer reports failure")?;
+            if let Some(excerpt) = &self.excerpt {
+                f.write_str(": ")?;
+                write_one_line(f, excerpt)?;
+            }
         } else if matches!(self.status, 301 | 302 | 303 | 307 | 308) {
             f.write_str(": redirect not followed")?;
         } else if (300..400).contains(&self.status) {
@@ -838,6 +848,19 @@ mod tests {
             r#"api error: status 502: body "<html> bad gateway" (after 3 attempts)"#
         );
         assert_eq!(api(500).to_string(), "api error: status 500");
+    }
+
+    #[test]
+    fn api_error_display_of_a_2xx_that_reports_failure() {
+        let e = ApiError {
+            excerpt: Some(r#"{"deleted":false}"#.into()),
+            request_id: Some("r1".into()),
+            ..api(200)
+        };
+        assert_eq!(
+            e.to_string(),
+            r#"api error: status 200 but the answer reports failure: {"deleted":false} (request id r1)"#
+        );
     }
 
     #[test]

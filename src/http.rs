@@ -2,6 +2,7 @@
 //! path, query, body, idempotency key, deadline); [`HopaeClient::execute`] sends it with
 //! retries, reads the body up to the cap, and maps every failure to an [`Error`].
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -10,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::client::HopaeClient;
 use crate::config::ResponseEvent;
 use crate::decode::{self, DecodeResult};
-use crate::error::{ConfigErrorKind, DecodeError, Error, InputErrorKind};
+use crate::error::{ApiError, ConfigErrorKind, DecodeError, Error, InputErrorKind};
 use crate::mapping::{self, Received, Target};
 use crate::retry;
 
@@ -54,7 +55,7 @@ pub(crate) struct Call {
     pub(crate) query: Vec<(&'static str, String)>,
     /// The body and its content type; `None` sends no body (`Content-Length: 0` on the
     /// methods that take one).
-    pub(crate) body: Option<(&'static str, Vec<u8>)>,
+    pub(crate) body: Option<(Cow<'static, str>, Vec<u8>)>,
     /// For POST: the `Idempotency-Key` every attempt sends (generated when not given).
     pub(crate) idempotency_key: Option<String>,
     /// A deadline for the whole call, retries included (used by the waits): attempts
@@ -91,14 +92,18 @@ impl Call {
     pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Call, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid_input(format!("could not encode the body: {e}")))?;
-        self.body = Some(("application/json", bytes));
+        self.body = Some((Cow::Borrowed("application/json"), bytes));
         Ok(self)
     }
 
-    /// Sets a body of another content type (multipart).
-    #[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
-    pub(crate) fn body(mut self, content_type: &'static str, bytes: Vec<u8>) -> Call {
-        self.body = Some((content_type, bytes));
+    /// Sets a body of another content type (multipart, whose type names its boundary).
+    /// The bytes are built once, here: every attempt sends exactly them.
+    pub(crate) fn body(
+        mut self,
+        content_type: impl Into<Cow<'static, str>>,
+        bytes: Vec<u8>,
+    ) -> Call {
+        self.body = Some((content_type.into(), bytes));
         self
     }
 
@@ -182,6 +187,17 @@ pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A decoded 2xx answer and what came with it.
+struct Answer<T> {
+    value: T,
+    status: u16,
+    /// The `X-Request-Id` header, redacted.
+    request_id: Option<String>,
+    attempts: u32,
+    /// The raw body (for the excerpt of an answer that reports failure).
+    body: Vec<u8>,
+}
+
 enum Failure {
     Final(Error),
     Retryable(Error, Option<Duration>),
@@ -194,7 +210,6 @@ impl HopaeClient {
     }
 
     /// Sends `call` and decodes a JSON array body as `Vec<T>`.
-    #[allow(dead_code)] // TEMP: used by the workflow and provider endpoints
     pub(crate) fn send_list<T: DeserializeOwned>(&self, call: Call) -> Result<Vec<T>, Error> {
         self.execute(call, decode::array)
     }
@@ -204,13 +219,44 @@ impl HopaeClient {
         self.execute(call, |_| Ok(()))
     }
 
+    /// Sends `call`, whose 2xx answer is a JSON object with the boolean `field`
+    /// (`{"deleted": true}`, `{"success": true}`). A 2xx answer whose `field` is `false`
+    /// did not do what was asked: it is an [`Error::Api`] with that 2xx status, no code,
+    /// the request id, and an excerpt of the body, never `Ok`.
+    pub(crate) fn send_confirmed(&self, call: Call, field: &'static str) -> Result<(), Error> {
+        let answer = self.execute_answer(call, |body| decode::confirmation(body, field))?;
+        if answer.value {
+            return Ok(());
+        }
+        Err(Error::Api(Box::new(ApiError {
+            status: answer.status,
+            code: None,
+            message: None,
+            details: None,
+            request_id: answer.request_id,
+            excerpt: mapping::excerpt(&answer.body, &self.inner.api_key)
+                .or_else(|| Some(format!("{{\"{field}\":false}}"))),
+            retry_after: None,
+            attempts: answer.attempts,
+        })))
+    }
+
     /// The one funnel every call goes through: attempts, retries, status handling,
     /// decoding.
     pub(crate) fn execute<T>(
         &self,
-        mut call: Call,
+        call: Call,
         decode: impl Fn(&[u8]) -> DecodeResult<T>,
     ) -> Result<T, Error> {
+        self.execute_answer(call, decode).map(|a| a.value)
+    }
+
+    /// [`HopaeClient::execute`], returning what the 2xx answer was besides its value.
+    fn execute_answer<T>(
+        &self,
+        mut call: Call,
+        decode: impl Fn(&[u8]) -> DecodeResult<T>,
+    ) -> Result<Answer<T>, Error> {
         refuse_raw_dumps()?;
         if call.method == Method::Post && call.idempotency_key.is_none() {
             call.idempotency_key = Some(retry::idempotency_key());
@@ -305,7 +351,7 @@ impl HopaeClient {
             .uri(url)
             .header("Authorization", &inner.authorization);
         if let Some((content_type, _)) = &call.body {
-            request = request.header("Content-Type", *content_type);
+            request = request.header("Content-Type", content_type.as_ref());
         }
         if let Some(key) = &call.idempotency_key {
             request = request.header("Idempotency-Key", key);
@@ -389,7 +435,7 @@ impl HopaeClient {
         attempts: u32,
         timeout: Duration,
         decode: &impl Fn(&[u8]) -> DecodeResult<T>,
-    ) -> Result<T, Failure> {
+    ) -> Result<Answer<T>, Failure> {
         let inner = &*self.inner;
         let limit = inner.settings.max_response_size;
         if (200..300).contains(&r.status) {
@@ -417,16 +463,25 @@ impl HopaeClient {
                     ))));
                 }
             };
-            return decode(&body).map_err(|(index, message)| {
-                Failure::Final(Error::Decode(Box::new(DecodeError {
-                    operation: call.operation,
+            return match decode(&body) {
+                Ok(value) => Ok(Answer {
+                    value,
                     status: r.status,
-                    index,
-                    message: mapping::redact(&message, &inner.api_key),
                     request_id: r.request_id,
                     attempts,
-                })))
-            });
+                    body,
+                }),
+                Err((index, message)) => {
+                    Err(Failure::Final(Error::Decode(Box::new(DecodeError {
+                        operation: call.operation,
+                        status: r.status,
+                        index,
+                        message: mapping::redact(&message, &inner.api_key),
+                        request_id: r.request_id,
+                        attempts,
+                    }))))
+                }
+            };
         }
         let api = mapping::api_error(r, attempts, &inner.api_key);
         let retry_after = api.retry_after;

@@ -26,13 +26,36 @@
 //! | [`app.webhook_config()`](apps::AppHandle::webhook_config) | `GET /apps/{client_id}/webhook-config` |
 //! | [`app.update_webhook_config(..)`](apps::AppHandle::update_webhook_config) | `PATCH /apps/{client_id}/webhook-config` |
 //! | [`app.rotate_webhook_secret()`](apps::AppHandle::rotate_webhook_secret) | `POST /apps/{client_id}/webhook-config/rotate-secret` |
+//! | [`app.workflows().list()`](workflows::Workflows::list) | `GET /apps/{client_id}/workflows` |
+//! | [`app.workflows().get(..)`](workflows::Workflows::get) | `GET /apps/{client_id}/workflows/{workflow_id}` |
+//! | [`app.workflows().create(..)`](workflows::Workflows::create) | `POST /apps/{client_id}/workflows` |
+//! | [`app.workflows().update(..)`](workflows::Workflows::update) | `PATCH /apps/{client_id}/workflows/{workflow_id}` |
+//! | [`app.workflows().delete(..)`](workflows::Workflows::delete) | `DELETE /apps/{client_id}/workflows/{workflow_id}` |
+//! | [`app.workflows().set_default(..)`](workflows::Workflows::set_default) | `POST /apps/{client_id}/workflows/{workflow_id}/set-default` |
+//! | [`app.workflows().node_types()`](workflows::Workflows::node_types) | `GET /apps/{client_id}/workflows/node-types` |
+//! | [`app.providers().list()`](providers::Providers::list) | `GET /apps/{client_id}/providers` |
+//! | [`app.providers().activate(..)`](providers::Providers::activate) | `POST /apps/{client_id}/activation` |
+//! | [`app.provider(id).activation_steps()`](providers::ProviderHandle::activation_steps) | `GET /apps/{client_id}/providers/{provider_id}/activation/steps` |
+//! | [`app.provider(id).set_enabled(..)`](providers::ProviderHandle::set_enabled) | `PATCH /apps/{client_id}/providers/{provider_id}/activation` |
+//! | [`app.provider(id).submit_activation_form(..)`](providers::ProviderHandle::submit_activation_form) | `POST /apps/{client_id}/providers/{provider_id}/activation/form` |
+//! | [`app.provider(id).upload_documents(..)`](providers::ProviderHandle::upload_documents) | `POST /apps/{client_id}/providers/{provider_id}/activation/documents` (multipart) |
+//! | [`app.provider(id).delete_document(..)`](providers::ProviderHandle::delete_document) | `DELETE /apps/{client_id}/providers/{provider_id}/activation/documents/{document_id}` |
+//! | [`app.custom_domain()`](apps::AppHandle::custom_domain) | `GET /apps/{client_id}/custom-domain` |
+//! | [`app.set_custom_domain(..)`](apps::AppHandle::set_custom_domain) | `PUT /apps/{client_id}/custom-domain` |
+//! | [`app.delete_custom_domain()`](apps::AppHandle::delete_custom_domain) | `DELETE /apps/{client_id}/custom-domain` |
+//! | [`app.verify_custom_domain()`](apps::AppHandle::verify_custom_domain) | `POST /apps/{client_id}/custom-domain/verify` |
 //! | [`app.production_tests().list()`](production_tests::ProductionTests::list) | `GET /apps/{client_id}/production-tests` |
 //! | [`app.production_tests().create(..)`](production_tests::ProductionTests::create) | `POST /apps/{client_id}/production-tests` |
 //! | [`app.production_tests().report(..)`](production_tests::ProductionTests::report) | `GET /apps/{client_id}/production-tests/{challenge_id}/report` |
 //!
 //! [`ProductionTests::wait_for_challenge`](production_tests::ProductionTests::wait_for_challenge)
 //! polls the list until a pending request has been scheduled into a challenge
-//! ([`WaitOptions`](production_tests::WaitOptions) sets the interval and the timeout).
+//! ([`WaitOptions`](production_tests::WaitOptions) sets the interval and the timeout);
+//! [`AppHandle::wait_for_custom_domain`](apps::AppHandle::wait_for_custom_domain) repeats
+//! the custom domain's verify call until it is `active`, with the same options.
+//!
+//! A delete answered `{"deleted": false}` or a set-default answered `{"success": false}`
+//! is an [`Error::Api`] carrying that 2xx status, never `Ok`.
 //!
 //! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
 //! an App's URL; it needs the webhook secret, not a client.
@@ -95,10 +118,12 @@ pub mod apps;
 mod client;
 mod config;
 mod decode;
+pub mod domains;
 mod error;
 mod http;
 mod mapping;
 pub mod production_tests;
+pub mod providers;
 mod retry;
 pub mod webhooks;
 pub mod workflows;

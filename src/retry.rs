@@ -101,6 +101,13 @@ pub(crate) fn idempotency_key() -> String {
     format!("hopae-{a:016x}{b:016x}{:06x}", n & 0xff_ffff)
 }
 
+/// A fresh multipart boundary: `hopae-` and 32 random hex digits (38 characters, well
+/// within RFC 2046's 70, and only characters that need no quoting). The caller still
+/// checks that it occurs in no part.
+pub(crate) fn multipart_boundary() -> String {
+    format!("hopae-{:016x}{:016x}", random_u64(), random_u64())
+}
+
 fn random_u64() -> u64 {
     let mut h = RandomState::new().build_hasher();
     let nanos = SystemTime::now()
@@ -203,6 +210,16 @@ mod tests {
         assert_eq!(year("Friday, 01-Jan-77 00:00:00 GMT"), Some(2077));
         assert_eq!(year("Friday, 01-Jan-78 00:00:00 GMT"), Some(1978));
         assert_eq!(year("Friday, 01-Jan-94 00:00:00 GMT"), Some(1994));
+    }
+
+    #[test]
+    fn multipart_boundaries_are_unique_and_token_safe() {
+        let all: HashSet<String> = (0..1000).map(|_| multipart_boundary()).collect();
+        assert_eq!(all.len(), 1000);
+        for b in all.iter().take(10) {
+            assert_eq!(b.len(), 38);
+            assert!(b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'));
+        }
     }
 
     #[test]

@@ -205,3 +205,88 @@ mod handles_contract {
         let _: Option<hopae::ProductionTestItem> = None;
     }
 }
+
+/// The contract of issue 10 (workflows, providers and activation, custom domains),
+/// verbatim.
+mod part2_contract {
+    #![allow(dead_code, unused_variables)]
+
+    use hopae::domains::{CustomDomain, DomainStatus};
+    use hopae::production_tests::WaitOptions;
+    use hopae::providers::{
+        ActivationForm, ActivationSteps, AppProvider, Document, UploadedDocument,
+    };
+    use hopae::workflows::{NewWorkflow, Node, NodeType, Workflow, WorkflowUpdate};
+    use hopae::{Error, HopaeClient};
+    use std::time::Duration;
+
+    fn contract(client: &HopaeClient) -> Result<(), Error> {
+        let app = client.app("FK5b0KSM");
+
+        let flows = app.workflows();
+        let all: Vec<Workflow> = flows.list()?;
+        let one: Workflow = flows.get("wf_6ec9b183")?;
+        let (_, _, _): (&str, &str, &Vec<Node>) =
+            (&one.workflow_id, &one.entry_node_id, &one.nodes);
+        let made: Workflow = flows.create(&NewWorkflow::new(
+            "KYC",
+            "start",
+            [
+                Node::new("start", "request").next("verify"),
+                Node::new("verify", "verification")
+                    .config(serde_json::json!({"providers": ["mitid"]}))
+                    .next("done"),
+                Node::new("done", "response"),
+            ],
+        ))?;
+        let renamed: Workflow =
+            flows.update("wf_6ec9b183", &WorkflowUpdate::new().name("KYC v2"))?;
+        flows.set_default("wf_6ec9b183")?;
+        flows.delete("wf_6ec9b183")?;
+        let kinds: Vec<NodeType> = flows.node_types()?;
+
+        let providers: Vec<AppProvider> = app.providers().list()?;
+        let _: &str = &providers[0].provider_id;
+        let mitid = app.provider("mitid");
+        let steps: ActivationSteps = mitid.activation_steps()?;
+        mitid.set_enabled(true)?;
+        mitid.submit_activation_form(
+            &ActivationForm::new()
+                .field("companyName", "Shop AB")
+                .save_to_company_info(true),
+        )?;
+        let docs: Vec<UploadedDocument> = mitid.upload_documents(&[Document::new(
+            "contract.pdf",
+            "application/pdf",
+            std::fs::read("contract.pdf").unwrap_or_default(),
+        )])?;
+        mitid.delete_document(&docs[0].document_id)?;
+
+        let d: CustomDomain = app.set_custom_domain("login.shop.example", "oidc.shop.example")?;
+        let d: CustomDomain = app.custom_domain()?;
+        let d: CustomDomain = app.verify_custom_domain()?;
+        let d: CustomDomain = app.wait_for_custom_domain(
+            &WaitOptions::new()
+                .interval(Duration::from_secs(30))
+                .timeout(Duration::from_secs(3600)),
+        )?;
+        let _: bool = d.status == DomainStatus::Active;
+        let d: CustomDomain = app.delete_custom_domain()?;
+        Ok(())
+    }
+
+    #[test]
+    fn part2_models_implement_the_promised_traits() {
+        fn model<
+            T: std::fmt::Debug + Clone + PartialEq + serde::Serialize + serde::de::DeserializeOwned,
+        >() {
+        }
+        model::<Workflow>();
+        model::<NodeType>();
+        model::<AppProvider>();
+        model::<ActivationSteps>();
+        model::<UploadedDocument>();
+        model::<CustomDomain>();
+        model::<hopae::providers::BulkActivationResult>();
+    }
+}

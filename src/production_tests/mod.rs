@@ -27,12 +27,12 @@ use crate::decode::{DecodeResult, obj, ts, with_path};
 use crate::error::Error;
 use crate::http::{Call, Method, segment};
 
-#[allow(unused_imports)] // used by the custom-domain wait
 pub(crate) use wait::{Poll, poll_until};
 pub use wait::{WaitOptions, WaitProgress};
 
 /// Defines an open string enum: known values get a variant, anything else is kept in
-/// `Other` so that new vendor values never fail decoding.
+/// `Other` so that new vendor values never fail decoding. Every module with an open set
+/// uses it (`use crate::production_tests::open_enum;`).
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
         $(#[$meta])*
@@ -54,7 +54,7 @@ macro_rules! open_enum {
             }
         }
 
-        impl From<&str> for $name {
+        impl ::std::convert::From<&str> for $name {
             fn from(s: &str) -> Self {
                 match s {
                     $($wire => $name::$variant,)*
@@ -63,27 +63,36 @@ macro_rules! open_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::convert::From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($wire => $name::$variant,)*
+                    _ => $name::Other(s),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
-                impl<'de> Visitor<'de> for V {
+                impl<'de> ::serde::de::Visitor<'de> for V {
                     type Value = $name;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str("a string")
                     }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
                         Ok($name::from(v))
                     }
                 }
@@ -92,6 +101,7 @@ macro_rules! open_enum {
         }
     };
 }
+pub(crate) use open_enum;
 
 open_enum! {
     /// How a challenge is run (`challengeMode`). Hopae documents only `"stamp"`.

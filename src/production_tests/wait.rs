@@ -11,9 +11,9 @@ use crate::error::{Error, InputErrorKind, WaitError};
 
 type ProgressFn = dyn Fn(&WaitProgress) + Send + Sync;
 
-/// How a wait polls ([`ProductionTests::wait_for_challenge`],
-/// [`AppHandle::wait_for_custom_domain`](crate::apps::AppHandle)): the pause between polls,
-/// the overall timeout, and an optional progress callback.
+/// How [`ProductionTests::wait_for_challenge`] and
+/// [`AppHandle::wait_for_custom_domain`](crate::apps::AppHandle::wait_for_custom_domain)
+/// poll: the pause between polls, the overall timeout, and an optional progress callback.
 ///
 /// The defaults poll every 15 seconds for at most 10 minutes and report nothing. The
 /// builder methods set the values; the two public fields read them (a getter cannot share

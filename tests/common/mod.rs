@@ -98,3 +98,12 @@ pub fn decode_error(e: &Error) -> &hopae::DecodeError {
         other => panic!("expected Error::Decode, got {other:?}"),
     }
 }
+
+/// Mocks that match every request of every method the API uses, expected 0 times: for
+/// checks that must refuse a call before anything is sent (`assert` each at the end).
+pub fn expect_no_requests(server: &mut ServerGuard) -> Vec<Mock> {
+    ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .map(|method| server.mock(method, Matcher::Any).expect(0).create())
+        .collect()
+}
