@@ -466,7 +466,7 @@ fn emit_secret(bytes: &[u8], what: &str) -> Result<(), Failure> {
     })
 }
 
-fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(bytes).and_then(|()| out.flush())
 }

@@ -89,7 +89,7 @@ CHALLENGE_ID is a challenge's id (ch_...), never a request's id.";
 
 const WAIT_NOTES: &str = "\
 Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into
-(with --json: the challenge). While polling, progress is shown on stderr when stderr is
+(with --json: the challenge object as the last list showed it). While polling, progress is shown on stderr when stderr is
 a terminal.
 
 A request resolves when its `challengeId` names a listed challenge. If the request

@@ -531,15 +531,14 @@ fn rotate_secret_fails_when_the_new_secret_cannot_be_written() {
 #[test]
 fn redirect_uris_reads_without_set_and_replaces_with_set_or_clear() {
     let mut server = Server::new();
-    let read = get(
-        &mut server,
-        "/apps/FK5b0KSM/redirect-uris",
-        200,
-        r#"{"redirectUris":["https://a.example/cb","https://b.example/cb"]}"#,
-    );
+    let uris = r#"{"redirectUris":["https://a.example/cb","https://b.example/cb"],"newField":1}"#;
+    let read = common::get_n(&mut server, "/apps/FK5b0KSM/redirect-uris", 200, uris, 2);
     let r = run(&server, &["apps", "redirect-uris", APP]);
     r.assert_ok();
     assert_eq!(r.stdout, "https://a.example/cb\nhttps://b.example/cb\n");
+    let r = run(&server, &["apps", "redirect-uris", APP, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, printed(uris));
     read.assert();
 
     let set = server
@@ -598,4 +597,76 @@ fn apps_network_failure_exits_3() {
         ],
     );
     r.assert_error(3, "connection failed");
+}
+
+/// Runs `hopae <args>` on a pseudo-terminal made by util-linux `script`, typing `typed`;
+/// `None` when `script` is not installed.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(server: &ServerGuard, args: &[&str], typed: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let url = server.url();
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--base-url", &url]);
+    // The same environment as every other run (the dead proxy, the key), for `script`.
+    let hopae = common::command(Some(KEY), &[], &all);
+    let line = std::iter::once(hopae.get_program())
+        .chain(hopae.get_args())
+        .map(|a| a.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]);
+    for (k, v) in hopae.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some((
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_delete_asks_for_the_app_id_and_sends_only_when_it_is_typed() {
+    let mut server = Server::new();
+    let m = server
+        .mock("DELETE", "/apps/FK5b0KSM")
+        .with_status(200)
+        .expect(1)
+        .create();
+    let Some((code, screen)) = on_a_terminal(&server, &["apps", "delete", APP], "fk5b0ksm\n")
+    else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert_eq!(code, 2, "{screen}");
+    assert!(
+        screen.contains("Type the app id (FK5b0KSM) to confirm: "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("error: delete app FK5b0KSM not confirmed: nothing was changed"),
+        "{screen}"
+    );
+    let (code, screen) = on_a_terminal(&server, &["apps", "delete", APP], "FK5b0KSM\n").unwrap();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("deleted app FK5b0KSM"), "{screen}");
+    m.assert();
 }

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::options::{DurationArg, Global};
 use crate::output::{clean, rfc3339};
 use crate::raw::document;
-use crate::{EXIT_API, EXIT_NETWORK, EXIT_SIGNATURE, Failure, emit, emit_bytes};
+use crate::{EXIT_API, EXIT_NETWORK, EXIT_SIGNATURE, Failure, emit, emit_bytes, write_stdout};
 
 /// The largest body `verify` and `trigger --data` read.
 const MAX_INPUT: u64 = 10 * 1024 * 1024;
@@ -36,7 +36,7 @@ Pass the body exactly as received: the signature covers those bytes.
 
 Prints the event's JSON (the body as received) when the signature verifies; exits 6 on a
 malformed header, a timestamp outside the tolerance, a signature that does not match, or
-a signed body that is not a JSON object.
+a signed body that is not a JSON object. The output is JSON with or without --json.
 
 Example:
   hopae webhooks verify --signature 't=1765000000,v1=5f95...' body.json";
@@ -47,8 +47,9 @@ it with X-Hopae-Signature and Content-Type: application/json. URL must use https
 http on localhost, 127.0.0.0/8 or [::1]. The sample body is
   {\"event\": E, \"data\": {\"verificationId\": \"ver_test_...\", \"status\": ..., ...}}
 
-Prints the status the receiver answered; exits 0 on 2xx, 1 on any other status, 3 when
-the request fails on the network or times out (--http-timeout, default 10s).";
+Prints the status the receiver answered (with --json: {\"url\": ..., \"status\": ...}); exits
+0 on 2xx, 1 on any other status, 3 when the request fails on the network or times out
+(--http-timeout, default 10s).";
 
 pub(crate) const LISTEN_NOTES: &str = "\
 Answers each POST with 204 when its X-Hopae-Signature verifies under HOPAE_WEBHOOK_SECRET,
@@ -66,7 +67,7 @@ pub(crate) struct Verify {
     signature: String,
 
     /// The raw request body: a file, or - (or nothing) for stdin
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE|-")]
     file: Option<PathBuf>,
 
     /// How far the signed time may be from this machine's clock [default: 300s]
@@ -84,7 +85,7 @@ pub(crate) struct Trigger {
     event: Option<String>,
 
     /// Send this body instead of the sample: a file, or - for stdin
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|-")]
     data: Option<PathBuf>,
 }
 
@@ -344,7 +345,17 @@ pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
         } else {
             delivery.line()
         };
-        emit(&line)?;
+        match write_stdout(line.as_bytes()) {
+            Ok(()) => {}
+            // Nobody reads the lines any more (`| head`): stop quietly.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => {
+                return Err(Failure {
+                    code: EXIT_API,
+                    ..Failure::usage(format!("could not write to stdout: {e}"))
+                });
+            }
+        }
     }
     Ok(())
 }
