@@ -148,7 +148,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 &a.app,
                 what,
                 &secret,
-                "Deliveries are signed with it from now on: set it as HOPAE_WEBHOOK_SECRET \
+                "Deliveries are signed with it from now on:\nset it as HOPAE_WEBHOOK_SECRET \
                  where you verify them.",
             );
             emit_secret(text.as_bytes(), what)
