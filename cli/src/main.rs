@@ -1,11 +1,17 @@
-//! `hopae`: run and report Hopae production tests from a terminal, a CI job or a script.
+//! `hopae`: manage Hopae Connect apps, webhooks and production tests from a terminal, a CI
+//! job or a script.
 //!
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
 
+mod apps;
+mod confirm;
 mod options;
 mod output;
 mod production_tests;
+mod raw;
+mod webhooks;
+mod workspace;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -18,6 +24,7 @@ use hopae::{Environment, Error, HopaeClient};
 
 use options::Global;
 use output::{clean, format_duration};
+use raw::{Bodies, Keep};
 
 /// The API answered with an error status (3xx included).
 const EXIT_API: u8 = 1;
@@ -29,31 +36,39 @@ const EXIT_NETWORK: u8 = 3;
 const EXIT_RESPONSE: u8 = 4;
 /// `wait` ended without a challenge.
 const EXIT_WAIT: u8 = 5;
+/// A webhook signature did not verify.
+const EXIT_SIGNATURE: u8 = 6;
 
 /// Shown after the top-level help only: what every command shares.
 const AFTER_HELP: &str = "\
 Environment:
-  HOPAE_API_KEY    workspace API key, required (sk_workspace_test_... for the sandbox,
-                   sk_workspace_prod_... for production)
-  HOPAE_BASE_URL   API base URL when --base-url is not given
+  HOPAE_API_KEY         workspace API key, for the commands that call the API
+                        (sk_workspace_test_... for the sandbox, sk_workspace_prod_... for
+                        production)
+  HOPAE_BASE_URL        API base URL when --base-url is not given
+  HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
+                        and listen
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
 
 Exit codes:
   0  success
-  1  the API answered with an error status (3xx included)
-  2  usage error: bad arguments or options, HOPAE_API_KEY missing or invalid, invalid input
+  1  the API answered with an error status (3xx included); for webhooks trigger, the
+     receiver answered with a status other than 2xx
+  2  usage error: bad arguments or options, HOPAE_API_KEY or HOPAE_WEBHOOK_SECRET missing
+     or invalid, invalid input, --yes missing without a terminal, a confirmation not given
   3  a request failed on the network or timed out
   4  the response was not what the API documents (malformed, inconsistent, too large)
-  5  wait ended without a challenge (request failed, unknown, ambiguous, or --timeout)";
+  5  wait ended without a challenge (request failed, unknown, ambiguous, or --timeout)
+  6  a webhook signature did not verify";
 
-/// Run and report Hopae production tests.
+/// Manage Hopae Connect apps, webhooks and production tests.
 #[derive(Parser, Debug)]
 #[command(
     name = "hopae",
     version,
-    about = "run and report Hopae production tests",
+    about = "manage Hopae Connect apps, webhooks and production tests",
     help_template = "{name} {version}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}",
     after_help = AFTER_HELP
 )]
@@ -67,6 +82,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Show the workspace the API key belongs to
+    Workspace,
+    /// List, show, create, change and delete apps
+    #[command(arg_required_else_help = false)]
+    Apps(apps::Group),
+    /// An app's webhook settings; check, send and receive signed deliveries locally
+    #[command(arg_required_else_help = false)]
+    Webhooks(webhooks::Group),
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
@@ -176,6 +199,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     cli.global.check()?;
     match cli.command {
+        Command::Workspace => workspace::run(&cli.global),
+        Command::Apps(group) => apps::run(group, &cli.global),
+        Command::Webhooks(group) => webhooks::run(group, &cli.global),
         Command::ProductionTests(group) => production_tests::run(group, &cli.global),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -336,9 +362,23 @@ fn command_path(args: &[OsString]) -> String {
     path.join(" ")
 }
 
+/// A client, and the 2xx bodies it received for `--json`.
+pub(crate) struct Api {
+    pub(crate) client: HopaeClient,
+    pub(crate) bodies: Bodies,
+}
+
+impl Api {
+    /// Prints the body of the last 2xx answer as sent (`--json`).
+    pub(crate) fn print_last(&self) -> Result<(), Failure> {
+        emit_bytes(&raw::document(self.bodies.last()?))
+    }
+}
+
 /// Builds the client: the key from `HOPAE_API_KEY`, the base URL from `--base-url`, else
-/// `HOPAE_BASE_URL`, else the key's environment.
-fn client(global: &Global) -> Result<HopaeClient, Failure> {
+/// `HOPAE_BASE_URL`, else the key's environment. With `--json`, the client keeps the 2xx
+/// bodies that `keep` asks for.
+pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     const KEYS: &str = "your workspace API key (sk_workspace_test_... or sk_workspace_prod_...)";
     let key = match std::env::var("HOPAE_API_KEY") {
         Ok(k) if !k.is_empty() => k,
@@ -387,27 +427,48 @@ fn client(global: &Global) -> Result<HopaeClient, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
-    Ok(builder.build()?)
+    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
+    if bodies.records() {
+        let hook = bodies.clone();
+        builder = builder.on_response(move |r| hook.record(r.status, r.body));
+    }
+    Ok(Api {
+        client: builder.build()?,
+        bodies,
+    })
 }
 
 /// Writes the output to stdout. A closed pipe (`| head`) ends the program quietly.
 fn emit(text: &str) -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
+    emit_bytes(text.as_bytes())
+}
+
+/// [`emit`] for bytes (a body as the API sent it).
+fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    match write_stdout(bytes) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure {
+        result => result.map_err(|e| Failure {
             code: EXIT_API,
             ..Failure::usage(format!("could not write to stdout: {e}"))
         }),
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    // The models serialize to plain JSON objects: this cannot fail.
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{e}"));
-    s.push('\n');
-    s
+/// Writes output that holds a new secret: it is shown this once, so a closed pipe is a
+/// failure too, which says that the rotation happened.
+fn emit_secret(bytes: &[u8], what: &str) -> Result<(), Failure> {
+    write_stdout(bytes).map_err(|e| Failure {
+        code: EXIT_API,
+        ..Failure::usage(format!(
+            "the {what} was rotated but could not be written to stdout ({e}): the old one no \
+             longer works; rotate again"
+        ))
+    })
+}
+
+pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush())
 }
 
 #[cfg(test)]
@@ -441,6 +502,7 @@ mod tests {
             (3, EXIT_NETWORK),
             (4, EXIT_RESPONSE),
             (5, EXIT_WAIT),
+            (6, EXIT_SIGNATURE),
         ] {
             assert_eq!(code, constant);
             assert!(AFTER_HELP.contains(&format!("\n  {code}  ")), "{code}");
@@ -485,7 +547,34 @@ mod tests {
     #[test]
     fn usage_errors_are_one_line_naming_the_arguments_as_typed() {
         for (line, message) in [
-            ("hopae apps", "unknown command `apps` (see `hopae --help`)"),
+            (
+                "hopae frobnicate",
+                "unknown command `frobnicate` (see `hopae --help`)",
+            ),
+            (
+                "hopae apps",
+                "missing command: list, get, create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
+            ),
+            (
+                "hopae apps get",
+                "missing <APP> (see `hopae apps get --help`)",
+            ),
+            (
+                "hopae apps list --all --limit 5",
+                "the argument '--all' cannot be used with '--limit <N>' (see `hopae apps list --help`)",
+            ),
+            (
+                "hopae webhooks config A --enable --disable",
+                "the argument '--enable' cannot be used with '--disable' (see `hopae webhooks config --help`)",
+            ),
+            (
+                "hopae webhooks verify",
+                "missing --signature <HEADER> (see `hopae webhooks verify --help`)",
+            ),
+            (
+                "hopae webhooks listen --port 70000",
+                "invalid value `70000` for --port: expected a port number from 0 to 65535 (see `hopae webhooks listen --help`)",
+            ),
             (
                 "hopae production-tests",
                 "missing command: list, create, report, wait or help (see `hopae production-tests --help`)",
@@ -566,7 +655,7 @@ mod tests {
         assert!(top.starts_with(concat!(
             "hopae ",
             env!("CARGO_PKG_VERSION"),
-            ": run and report Hopae production tests\n"
+            ": manage Hopae Connect apps, webhooks and production tests\n"
         )));
         assert!(top.contains("Exit codes:\n  0  success\n"), "{top}");
         assert!(top.contains("HOPAE_API_KEY"), "{top}");
@@ -576,6 +665,11 @@ mod tests {
             &["production-tests"][..],
             &["production-tests", "wait"],
             &["completions"],
+            &["apps"],
+            &["apps", "delete"],
+            &["webhooks", "config"],
+            &["webhooks", "listen"],
+            &["workspace"],
         ] {
             let mut sub = &mut cmd;
             for name in path {

@@ -12,7 +12,7 @@ const GLOBAL: &str = "Global options";
 /// The global options: accepted before or after the subcommand.
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
-    /// Print the API's JSON (wire shape) instead of a table
+    /// Print the JSON the API sent, as sent, instead of text
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
 
@@ -167,6 +167,58 @@ pub(crate) fn check_id(name: &str, value: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Parses a whole number that may be large (`--offset`).
+pub(crate) fn whole(s: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
+}
+
+/// Checks `--idempotency-key` as the library would, naming the option.
+pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Failure> {
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Failure::usage(
+            "--idempotency-key may only contain visible ASCII characters (no spaces)",
+        ));
+    }
+    if key.is_empty() || key.len() > 255 {
+        return Err(Failure::usage(format!(
+            "--idempotency-key must have 1 to 255 characters, got {}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks redirect URIs against the documented limits that need no server, naming the
+/// option that gave them.
+pub(crate) fn check_redirect_uris(option: &str, uris: &[String]) -> Result<(), Failure> {
+    use hopae::apps::{MAX_REDIRECT_URI_CHARS, MAX_REDIRECT_URIS};
+    if uris.len() > MAX_REDIRECT_URIS {
+        return Err(Failure::usage(format!(
+            "{option} given {} times, an app has at most {MAX_REDIRECT_URIS} redirect URIs",
+            uris.len()
+        )));
+    }
+    for uri in uris {
+        let n = uri.chars().count();
+        if uri.trim().is_empty() {
+            return Err(Failure::usage(format!("{option} must not be empty")));
+        }
+        if n > MAX_REDIRECT_URI_CHARS {
+            return Err(Failure::usage(format!(
+                "{option} has a URI of {n} characters, at most {MAX_REDIRECT_URI_CHARS} are allowed"
+            )));
+        }
+        if uri.contains('#') {
+            return Err(Failure::usage(format!(
+                "{option} must not have a fragment (`#...`): {}",
+                crate::output::clean(uri)
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +315,33 @@ mod tests {
             ..Global::default()
         };
         assert_eq!(ok.check(), Ok(()));
+    }
+
+    #[test]
+    fn redirect_uris_are_checked_naming_the_option() {
+        let uris = |v: &[&str]| v.iter().map(|u| (*u).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            check_redirect_uris("--set", &uris(&["https://a/cb"])),
+            Ok(())
+        );
+        for (bad, message) in [
+            (uris(&[""]), "--set must not be empty".to_owned()),
+            (
+                uris(&["https://a/cb#x"]),
+                "--set must not have a fragment (`#...`): https://a/cb#x".to_owned(),
+            ),
+            (
+                vec![format!("https://a/{}", "x".repeat(2040))],
+                "--set has a URI of 2050 characters, at most 2048 are allowed".to_owned(),
+            ),
+            (
+                vec!["https://a/cb".to_owned(); 21],
+                "--set given 21 times, an app has at most 20 redirect URIs".to_owned(),
+            ),
+        ] {
+            let f = check_redirect_uris("--set", &bad).unwrap_err();
+            assert_eq!((f.code, f.message), (2, message));
+        }
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use hopae::ProductionTestItem;
+use hopae::apps::App;
 use hopae::production_tests::{Challenge, ChallengeRequest, ProductionTestReport};
+use hopae::webhooks::WebhookConfig;
+use hopae::workspace::Workspace;
 use time::{OffsetDateTime, UtcOffset};
 
 /// Replaces control characters (terminal escape sequences included) so that text from the
@@ -23,6 +26,20 @@ fn shorten(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max - 1).collect();
     out.push('…');
     out
+}
+
+/// `2026-04-08T10:00:00Z`: RFC 3339 in UTC, to the second.
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// `2026-04-08 10:00`, in UTC.
@@ -118,13 +135,19 @@ pub(crate) fn list_table(client_id: &str, items: &[ProductionTestItem]) -> Strin
     )
 }
 
-/// Key-value lines with the values aligned.
+/// Key-value lines with the values aligned; a value of several lines continues under
+/// its first.
 fn fields(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k:width$}  {v}\n"))
-        .collect()
+    let mut out = String::new();
+    for (k, v) in pairs {
+        for (i, line) in v.split('\n').enumerate() {
+            let key = if i == 0 { k } else { "" };
+            out.push_str(format!("{key:width$}  {line}").trim_end());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub(crate) fn created_text(client_id: &str, r: &ChallengeRequest) -> String {
@@ -203,6 +226,165 @@ pub(crate) fn report_text(report: &ProductionTestReport) -> String {
     out
 }
 
+pub(crate) fn workspace_text(w: &Workspace) -> String {
+    fields(&[
+        ("workspace", clean(&w.id)),
+        ("apps", w.apps_count.to_string()),
+        ("created", format!("{} UTC", timestamp(w.created_at))),
+    ])
+}
+
+/// The enabled providers of an app, by id: `bankidse, mitid`, or `-`.
+fn enabled_providers(app: &App) -> String {
+    let ids: Vec<&str> = app
+        .providers
+        .iter()
+        .filter(|(_, p)| p.enabled)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if ids.is_empty() {
+        "-".to_owned()
+    } else {
+        clean(&ids.join(", "))
+    }
+}
+
+/// Apps as a table. The client secret is never part of it.
+pub(crate) fn apps_table(apps: &[App]) -> String {
+    let rows: Vec<Vec<String>> = apps
+        .iter()
+        .map(|a| {
+            vec![
+                clean(&a.client_id),
+                shorten(&clean(&a.name), 40),
+                shorten(&enabled_providers(a), 40),
+                a.redirect_uris.len().to_string(),
+                timestamp(a.created_at),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "CLIENT ID",
+            "NAME",
+            "PROVIDERS",
+            "REDIRECT URIS",
+            "CREATED (UTC)",
+        ],
+        &rows,
+    )
+}
+
+/// One value per line, or `none`.
+fn lines_or_none(values: &[String]) -> String {
+    if values.is_empty() {
+        "none".to_owned()
+    } else {
+        values
+            .iter()
+            .map(|v| clean(v))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// An app as aligned key-value lines. The client secret is never part of it.
+pub(crate) fn app_text(app: &App) -> String {
+    let mut pairs = vec![("app", clean(&app.client_id)), ("name", clean(&app.name))];
+    pairs.push(("workspace", clean(&app.organization_id)));
+    pairs.push(("redirect uris", lines_or_none(&app.redirect_uris)));
+    if let Some(uri) = &app.default_success_redirect_uri {
+        pairs.push(("success redirect", clean(uri)));
+    }
+    if let Some(uri) = &app.default_failure_redirect_uri {
+        pairs.push(("failure redirect", clean(uri)));
+    }
+    let disabled: Vec<&str> = app
+        .providers
+        .iter()
+        .filter(|(_, p)| !p.enabled)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let mut providers = match enabled_providers(app).as_str() {
+        "-" => "none enabled".to_owned(),
+        enabled => enabled.to_owned(),
+    };
+    if !disabled.is_empty() {
+        providers.push_str(&format!(" (disabled: {})", clean(&disabled.join(", "))));
+    }
+    pairs.push(("providers", providers));
+    let workflows = format!(
+        "{} (default {})",
+        app.workflows.len(),
+        clean(&app.default_workflow_id)
+    );
+    pairs.push(("workflows", workflows));
+    let webhook = match &app.webhook_config {
+        Some(WebhookConfig {
+            url: Some(url),
+            enabled,
+            ..
+        }) => format!(
+            "{}, {}",
+            clean(url),
+            if *enabled { "enabled" } else { "disabled" }
+        ),
+        _ => "no URL set".to_owned(),
+    };
+    pairs.push(("webhook", webhook));
+    pairs.push(("created", format!("{} UTC", timestamp(app.created_at))));
+    pairs.push(("updated", format!("{} UTC", timestamp(app.updated_at))));
+    fields(&pairs)
+}
+
+/// What `apps create` prints: the app, and where its client secret went.
+pub(crate) fn created_app_text(app: &App) -> String {
+    format!(
+        "{}\nThe client secret is not shown here: `--json` prints the API's answer, secret \
+         included;\n`hopae apps rotate-secret {}` makes a new one.\n",
+        app_text(app),
+        clean(&app.client_id)
+    )
+}
+
+/// At most the last four characters of a secret or of its preview, after `****`: enough
+/// to tell secrets apart, never enough to use one.
+pub(crate) fn secret_hint(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("****{}", clean(&tail))
+}
+
+pub(crate) fn webhook_config_text(app: &str, c: &WebhookConfig) -> String {
+    let events = if c.events.is_empty() {
+        "none listed".to_owned()
+    } else {
+        clean(&c.events.join(", "))
+    };
+    fields(&[
+        ("app", clean(app)),
+        ("url", c.url.as_deref().map_or("not set".to_owned(), clean)),
+        ("enabled", if c.enabled { "yes" } else { "no" }.to_owned()),
+        ("events", events),
+        ("retry attempts", c.retry_attempts.to_string()),
+        ("timeout", format!("{}s", c.timeout_seconds)),
+        (
+            "secret",
+            c.secret
+                .as_deref()
+                .map_or("not set".to_owned(), secret_hint),
+        ),
+    ])
+}
+
+/// The one output that shows a secret: right after it was rotated.
+pub(crate) fn rotated_text(app: &str, label: &str, secret: &str, note: &str) -> String {
+    format!(
+        "{}\nShown once: store it now. {note}\n",
+        fields(&[("app", clean(app)), (label, clean(secret))])
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +394,30 @@ mod tests {
         assert_eq!(clean("ok\x1b[2Jtitle\r\n"), "ok?[2Jtitle??");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn fields_continue_multi_line_values_under_the_first_line() {
+        let f = fields(&[
+            ("a", "1".into()),
+            ("long key", "x\ny".into()),
+            ("b", "".into()),
+        ]);
+        assert_eq!(f, "a         1\nlong key  x\n          y\nb\n");
+    }
+
+    #[test]
+    fn secret_hint_shows_at_most_four_characters() {
+        assert_eq!(secret_hint("whsec_****abc1"), "****abc1");
+        assert_eq!(secret_hint("whsec_0123456789"), "****6789");
+        assert_eq!(secret_hint("ab"), "****ab");
+        assert_eq!(secret_hint("x\x1b[2J"), "****?[2J");
+    }
+
+    #[test]
+    fn rfc3339_is_utc_to_the_second() {
+        let t = OffsetDateTime::from_unix_timestamp(1_765_000_000).unwrap();
+        assert_eq!(rfc3339(t), "2025-12-06T05:46:40Z");
     }
 
     #[test]

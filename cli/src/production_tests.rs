@@ -9,9 +9,10 @@ use hopae::production_tests::{
 };
 use hopae::{Error, HopaeClient, ProductionTestItem};
 
-use crate::options::{DurationArg, Global, check_id, count};
+use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
-use crate::{Failure, emit, to_json};
+use crate::raw::{self, Keep};
+use crate::{Failure, connect, emit, emit_bytes};
 
 // The library calls of this command group, one small function per command.
 
@@ -88,7 +89,7 @@ CHALLENGE_ID is a challenge's id (ch_...), never a request's id.";
 
 const WAIT_NOTES: &str = "\
 Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into
-(with --json: the challenge). While polling, progress is shown on stderr when stderr is
+(with --json: the challenge object as the last list showed it). While polling, progress is shown on stderr when stderr is
 a terminal.
 
 A request resolves when its `challengeId` names a listed challenge. If the request
@@ -168,50 +169,48 @@ struct Wait {
     interval: Option<DurationArg>,
 }
 
-/// Runs a `production-tests` command.
+/// Runs a `production-tests` command. With `--json`, the output is the API's body as
+/// sent (for `wait`, the challenge object as the last list showed it).
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
     let json = global.json;
     match group.command {
         Command::List(a) => {
             check_id("<CLIENT_ID>", &a.client_id)?;
-            let client = crate::client(global)?;
-            let items = list(&client, &a.client_id)?;
-            emit(&if json {
-                to_json(&items)
-            } else {
-                list_table(&a.client_id, &items)
-            })
+            let api = connect(global, Keep::Last)?;
+            let items = list(&api.client, &a.client_id)?;
+            if json {
+                return api.print_last();
+            }
+            emit(&list_table(&a.client_id, &items))
         }
         Command::Create(a) => {
             let (test, key) = a.check()?;
-            let client = crate::client(global)?;
-            let request = create(&client, &a.client_id, &test, key)?;
-            emit(&if json {
-                to_json(&request)
-            } else {
-                created_text(&a.client_id, &request)
-            })
+            let api = connect(global, Keep::Last)?;
+            let request = create(&api.client, &a.client_id, &test, key)?;
+            if json {
+                return api.print_last();
+            }
+            emit(&created_text(&a.client_id, &request))
         }
         Command::Report(a) => {
             check_id("<CLIENT_ID>", &a.client_id)?;
             check_id("<CHALLENGE_ID>", &a.challenge_id)?;
-            let client = crate::client(global)?;
-            let report = report(&client, &a.client_id, &a.challenge_id)?;
-            emit(&if json {
-                to_json(&report)
-            } else {
-                report_text(&report)
-            })
+            let api = connect(global, Keep::Last)?;
+            let report = report(&api.client, &a.client_id, &a.challenge_id)?;
+            if json {
+                return api.print_last();
+            }
+            emit(&report_text(&report))
         }
         Command::Wait(a) => {
             let options = a.check()?;
-            let client = crate::client(global)?;
-            let challenge = wait(&client, &a.client_id, &a.request_id, options)?;
-            emit(&if json {
-                to_json(&challenge)
-            } else {
-                format!("{}\n", challenge.id)
-            })
+            let api = connect(global, Keep::Last)?;
+            let challenge = wait(&api.client, &a.client_id, &a.request_id, options)?;
+            if json {
+                let body = api.bodies.last()?;
+                return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
+            }
+            emit(&format!("{}\n", challenge.id))
         }
     }
 }
@@ -263,17 +262,7 @@ impl Create {
         }
         let key = self.idempotency_key.as_deref();
         if let Some(k) = key {
-            if !k.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Failure::usage(
-                    "--idempotency-key may only contain visible ASCII characters (no spaces)",
-                ));
-            }
-            if k.is_empty() || k.len() > 255 {
-                return Err(Failure::usage(format!(
-                    "--idempotency-key must have 1 to 255 characters, got {}",
-                    k.len()
-                )));
-            }
+            check_idempotency_key(k)?;
         }
         Ok((test, key))
     }

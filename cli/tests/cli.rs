@@ -1,94 +1,20 @@
 //! The `hopae` binary against mockito: stdout, stderr and the exit code of every
 //! subcommand and every error class.
 
+mod common;
+
 use std::process::Command;
 
+use common::{APP, KEY, Run, get, get_n, no_calls, printed, run_with};
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::{Value, json};
 
-const KEY: &str = "sk_workspace_test_cli";
-const APP: &str = "FK5b0KSM";
 const LIST_PATH: &str = "/apps/FK5b0KSM/production-tests";
 const CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
 const LIST: &str = include_str!("../../tests/fixtures/list.json");
 const REPORT: &str = include_str!("../../tests/fixtures/report.json");
 const CREATED: &str = include_str!("../../tests/fixtures/created.json");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Asserts a failure: the exit code, no stdout, and exactly one `error:` line on
-    /// stderr that contains `needle`.
-    fn assert_error(&self, code: i32, needle: &str) {
-        assert_eq!(self.code, code, "stderr: {}", self.stderr);
-        assert_eq!(self.stdout, "", "stdout of a failure");
-        assert!(self.stderr.starts_with("error: "), "{}", self.stderr);
-        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
-        assert!(self.stderr.ends_with('\n'), "{}", self.stderr);
-        assert!(self.stderr.contains(needle), "{}", self.stderr);
-        assert!(
-            !self.stderr.contains(KEY),
-            "the key leaked: {}",
-            self.stderr
-        );
-    }
-
-    fn assert_ok(&self) {
-        assert_eq!(self.code, 0, "stderr: {}", self.stderr);
-        assert_eq!(self.stderr, "");
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).expect("stdout is JSON")
-    }
-}
-
-/// A proxy that refuses every connection.
-const DEAD_PROXY: &str = "http://127.0.0.1:1";
-
-/// Runs the binary with `HOPAE_API_KEY` set to `key` (or unset for `None`) and no
-/// `HOPAE_BASE_URL`, unless `env` adds one.
-///
-/// Every run goes through a dead proxy: the client honours the proxy variables for every
-/// host but loopback, so a run that would reach a real host (a regression in a check
-/// that should refuse a URL before sending, a default base URL) fails at once instead of
-/// leaving the machine. `NO_PROXY` from the caller's environment could exempt a host,
-/// so it is removed.
-fn run_with(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hopae"));
-    cmd.args(args)
-        .env_remove("HOPAE_API_KEY")
-        .env_remove("HOPAE_BASE_URL")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy");
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env(var, DEAD_PROXY);
-    }
-    if let Some(key) = key {
-        cmd.env("HOPAE_API_KEY", key);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("the hopae binary runs");
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
-}
 
 /// Runs `hopae production-tests <args> --base-url <server>` with a sandbox key.
 fn run(server: &ServerGuard, args: &[&str]) -> Run {
@@ -99,48 +25,11 @@ fn run(server: &ServerGuard, args: &[&str]) -> Run {
     run_with(Some(KEY), &[], &all)
 }
 
-/// A GET mock expecting exactly one call.
-fn get(server: &mut ServerGuard, path: &str, status: usize, body: &str) -> Mock {
-    get_n(server, path, status, body, 1)
-}
-
-/// A GET mock expecting exactly `hits` calls. mockito answers with the mocks in creation
-/// order until each has its hits, so consecutive mocks for one path form a sequence.
-fn get_n(server: &mut ServerGuard, path: &str, status: usize, body: &str, hits: usize) -> Mock {
-    server
-        .mock("GET", path)
-        .match_header("authorization", format!("Bearer {KEY}").as_str())
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(hits)
-        .create()
-}
-
-/// Mocks that fail their `assert` if any GET or POST reaches the server.
-struct NoCalls(Vec<Mock>);
-
-impl NoCalls {
-    fn assert(&self) {
-        for m in &self.0 {
-            m.assert();
-        }
-    }
-}
-
-fn no_calls(server: &mut ServerGuard) -> NoCalls {
-    NoCalls(
-        ["GET", "POST"]
-            .into_iter()
-            .map(|method| server.mock(method, Matcher::Any).expect(0).create())
-            .collect(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------
 // help, version, usage errors
 
-const TOP_HELP_FIRST_LINE: &str = "hopae 0.1.0: run and report Hopae production tests\n";
+const TOP_HELP_FIRST_LINE: &str =
+    "hopae 0.1.0: manage Hopae Connect apps, webhooks and production tests\n";
 
 #[test]
 fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
@@ -157,6 +46,15 @@ fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
             r.stdout.contains("  5  wait ended without a challenge"),
             "{args:?}"
         );
+        assert!(
+            r.stdout
+                .contains("\n  6  a webhook signature did not verify\n"),
+            "{args:?}"
+        );
+        assert!(r.stdout.contains("\n  HOPAE_WEBHOOK_SECRET "), "{args:?}");
+        for command in ["workspace ", "apps ", "webhooks "] {
+            assert!(r.stdout.contains(&format!("\n  {command}")), "{command}");
+        }
         assert!(r.stdout.contains("\n  HOPAE_API_KEY "), "{args:?}");
         assert!(r.stdout.contains("\n  HOPAE_BASE_URL "), "{args:?}");
         assert!(
@@ -254,7 +152,10 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
     let mut server = Server::new();
     let none = no_calls(&mut server);
     for (args, needle) in [
-        (&["apps"][..], "unknown command `apps` (see `hopae --help`)"),
+        (
+            &["frobnicate"][..],
+            "unknown command `frobnicate` (see `hopae --help`)",
+        ),
         (
             &["production-tests"][..],
             "missing command: list, create, report, wait or help (see `hopae production-tests --help`)",
@@ -1162,6 +1063,95 @@ fn wait_malformed_poll_exits_4() {
     run(&server, &["wait", APP, REQUEST])
         .assert_error(4, "malformed list production tests response");
     bad.assert();
+}
+
+// ---------------------------------------------------------------------------------------
+// --json: the body as sent
+
+/// A challenge as a newer API might send it: a field this crate does not know, optional
+/// fields left out, odd spacing.
+const NEW_CHALLENGE: &str = r#"{ "id":"ch_new", "title" : "MitID Production Test",
+  "expiresAt":"2026-04-15T23:59:59.000Z","createdAt":"2026-04-08T10:05:00.000Z",
+  "isActive":true,"challengeMode":"stamp", "newField": 1 }"#;
+
+#[test]
+fn json_of_list_create_and_report_is_the_body_as_sent() {
+    let mut server = Server::new();
+    let list = format!(r#"[ {{"type":"challenge", "challenge": {NEW_CHALLENGE}}} ]"#);
+    let created = CREATED.replace(
+        r#""status": "pending","#,
+        r#""status": "pending", "newField": 1,"#,
+    );
+    let report = REPORT.replace(
+        r#""totalClaims": 2,"#,
+        r#""totalClaims": 2, "newField": 1,"#,
+    );
+    assert_ne!(created, CREATED);
+    assert_ne!(report, REPORT);
+    let m_list = get(&mut server, LIST_PATH, 200, &list);
+    let r = run(&server, &["list", APP, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, printed(&list));
+    m_list.assert();
+
+    let m_create = server
+        .mock("POST", LIST_PATH)
+        .with_status(201)
+        .with_body(&created)
+        .create();
+    let r = run(&server, &["create", APP, "--title", "T", "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, printed(&created));
+    m_create.assert();
+
+    let m_report = get(&mut server, &report_path(), 200, &report);
+    let r = run(&server, &["report", APP, CHALLENGE, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, printed(&report));
+    m_report.assert();
+}
+
+#[test]
+fn json_keeps_a_body_that_ends_with_a_newline_as_it_is() {
+    let mut server = Server::new();
+    let m = get(&mut server, LIST_PATH, 200, "[]\n");
+    let r = run(&server, &["list", APP, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, "[]\n");
+    m.assert();
+}
+
+#[test]
+fn wait_json_prints_the_challenge_as_the_last_list_showed_it() {
+    let mut server = Server::new();
+    let pending = list_once(&mut server, json!([request_item("pending", None)]));
+    let scheduled = format!(
+        r#"[{}, {{"type":"challenge","challenge": {NEW_CHALLENGE} }}]"#,
+        request_item("scheduled", Some("ch_new"))
+    );
+    let m = get(&mut server, LIST_PATH, 200, &scheduled);
+    let r = run(
+        &server,
+        &["wait", APP, REQUEST, "--json", "--interval", "100ms"],
+    );
+    r.assert_ok();
+    assert_eq!(r.stdout, format!("{NEW_CHALLENGE}\n"));
+    pending.assert();
+    m.assert();
+}
+
+#[test]
+fn json_of_a_malformed_body_is_not_printed_and_exits_4() {
+    let mut server = Server::new();
+    let m = get(
+        &mut server,
+        &report_path(),
+        200,
+        r#"{"challenge": {}, "newField": 1}"#,
+    );
+    run(&server, &["report", APP, CHALLENGE, "--json"])
+        .assert_error(4, "malformed production test report response");
+    m.assert();
 }
 
 // ---------------------------------------------------------------------------------------
