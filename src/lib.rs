@@ -98,6 +98,9 @@ mod decode;
 mod error;
 mod http;
 mod mapping;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 pub mod production_tests;
 mod retry;
 pub mod webhooks;
