@@ -126,7 +126,7 @@ fn every_read_decodes_against_the_seeded_workspace() {
     let page = client.apps().list(&ListApps::new()).unwrap();
     assert_eq!((page.total, page.limit, page.offset), (1, 20, 0));
     let app = client.app(SEED_APP).get().unwrap();
-    assert_eq!(page.data, [app.clone()]);
+    assert_eq!(page.data, std::slice::from_ref(&app));
     assert_eq!(app.organization_id.as_deref(), Some(ws.id.as_str()));
     assert!(app.providers["mitid"].enabled);
     assert_eq!(app.default_workflow_id.as_deref(), Some("default"));

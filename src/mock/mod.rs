@@ -170,7 +170,8 @@ impl Server {
         state.fail_next = state.fail_next.saturating_add(n);
     }
 
-    /// Every call answered so far, oldest first (the last 10,000).
+    /// The calls answered so far, oldest first: at least the last 9,000 (requests too
+    /// malformed to be read are not logged).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.lock().log.clone()
     }
@@ -239,7 +240,7 @@ impl Default for Builder {
             seeded: true,
             schedule_after: 2,
             fail_rate: 0.0,
-            seed: 0x686f_7061_65,
+            seed: 0x0068_6f70_6165,
             latency: Duration::ZERO,
             production: false,
             port: 0,

@@ -324,9 +324,7 @@ impl Shared {
                     ));
                 }
                 None => {
-                    state
-                        .idempotency
-                        .insert(key.to_owned(), Idempotent::InProgress);
+                    state.remember(key, Idempotent::InProgress);
                 }
             }
         }
@@ -357,9 +355,7 @@ impl Shared {
                 headers: response.headers.clone(),
                 body: response.body.clone(),
             };
-            state
-                .idempotency
-                .insert(key.to_owned(), Idempotent::Done(fingerprint, stored));
+            state.remember(key, Idempotent::Done(fingerprint, stored));
         }
         Ok(response)
     }
@@ -528,7 +524,7 @@ fn string(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<St
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(&joined(&prefix, key), "must be a string")),
+        Some(_) => Err(invalid(&joined(prefix, key), "must be a string")),
     }
 }
 
@@ -536,14 +532,14 @@ fn string(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<St
 fn required(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<String, Fail> {
     string(obj, key, prefix)?
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| missing(&joined(&prefix, key)))
+        .ok_or_else(|| missing(&joined(prefix, key)))
 }
 
 fn boolean(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<bool>, Fail> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid(&joined(&prefix, key), "must be a boolean")),
+        Some(_) => Err(invalid(&joined(prefix, key), "must be a boolean")),
     }
 }
 
@@ -558,7 +554,7 @@ fn integer(
         Some(v) => match v.as_u64() {
             Some(n) if n >= min && n <= u64::from(u32::MAX) => Ok(Some(n)),
             _ => Err(invalid(
-                &joined(&prefix, key),
+                &joined(prefix, key),
                 format!("must be a whole number of at least {min}"),
             )),
         },
@@ -566,7 +562,7 @@ fn integer(
 }
 
 fn strings(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<Vec<String>>, Fail> {
-    let param = joined(&prefix, key);
+    let param = joined(prefix, key);
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => items
@@ -673,7 +669,7 @@ fn merge_webhook(
     };
     if obj.contains_key("secret") {
         return Err(invalid(
-            &joined(&prefix, "secret"),
+            &joined(prefix, "secret"),
             "cannot be set: rotate it with POST /apps/{client_id}/webhook-config/rotate-secret",
         ));
     }
@@ -681,8 +677,8 @@ fn merge_webhook(
     match obj.get("url") {
         None => {}
         Some(Value::Null) => next.url = None,
-        Some(Value::String(url)) => next.url = Some(check_uri(url, &joined(&prefix, "url"))?),
-        Some(_) => return Err(invalid(&joined(&prefix, "url"), "must be a string")),
+        Some(Value::String(url)) => next.url = Some(check_uri(url, &joined(prefix, "url"))?),
+        Some(_) => return Err(invalid(&joined(prefix, "url"), "must be a string")),
     }
     if let Some(enabled) = boolean(obj, "enabled", prefix)? {
         next.enabled = enabled;

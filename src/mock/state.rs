@@ -2,7 +2,7 @@
 //! idempotency store, the request log and the fault switches; the JSON each resource is
 //! answered as; the seed data of the API reference.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -12,6 +12,8 @@ use super::LoggedRequest;
 
 /// The most requests the log keeps (the oldest go first).
 const LOG_CAPACITY: usize = 10_000;
+/// The most idempotency keys remembered (the oldest are forgotten first).
+const KEYS_CAPACITY: usize = 10_000;
 
 /// The seeded App of the API reference.
 pub const SEED_APP: &str = "FK5b0KSM";
@@ -93,8 +95,10 @@ pub(super) struct State {
     pub(super) created_at: OffsetDateTime,
     /// In creation order, which is also the list order.
     pub(super) apps: Vec<App>,
-    /// Idempotency keys of POSTs.
+    /// Idempotency keys of POSTs: see [`State::remember`].
     pub(super) idempotency: HashMap<String, Idempotent>,
+    /// The keys of `idempotency`, oldest first.
+    key_order: VecDeque<String>,
     /// Per-item keys of batch creates: the item as sent and the App it created.
     pub(super) batch_keys: HashMap<String, (Value, String)>,
     pub(super) log: Vec<LoggedRequest>,
@@ -218,6 +222,7 @@ impl State {
             created_at: at("2026-01-05T08:00:00.000Z"),
             apps: Vec::new(),
             idempotency: HashMap::new(),
+            key_order: VecDeque::new(),
             batch_keys: HashMap::new(),
             log: Vec::new(),
             rng: Rng(seed ^ 0x6d6f_636b_2d69_6473),
@@ -364,9 +369,22 @@ impl State {
         format!("whsec_{}", self.alnum(32))
     }
 
+    /// Stores what an idempotency key stands for, forgetting the oldest key past
+    /// 10,000 (the API remembers keys for 24 hours; the mock, by count).
+    pub(super) fn remember(&mut self, key: &str, value: Idempotent) {
+        if self.idempotency.insert(key.to_owned(), value).is_none() {
+            self.key_order.push_back(key.to_owned());
+            if self.key_order.len() > KEYS_CAPACITY
+                && let Some(oldest) = self.key_order.pop_front()
+            {
+                self.idempotency.remove(&oldest);
+            }
+        }
+    }
+
     pub(super) fn log(&mut self, entry: LoggedRequest) {
         if self.log.len() == LOG_CAPACITY {
-            self.log.remove(0);
+            self.log.drain(..LOG_CAPACITY / 10);
         }
         self.log.push(entry);
     }
