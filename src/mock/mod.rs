@@ -49,8 +49,14 @@
 //! - **Request ids**: every answer has an `X-Request-Id` (UUID-like), also in the error
 //!   envelope.
 //! - **Faults**, to test a caller's resilience: a seeded failure rate of 503s with
-//!   `Retry-After` ([`Builder::fail_rate`], [`Builder::seed`]), added latency, and
+//!   `Retry-After` ([`Builder::fail_rate`], [`Builder::seed`],
+//!   [`Builder::retry_after`]), added latency ([`Builder::latency`]), and
 //!   [`Server::fail_next`]. [`Server::requests`] logs every call.
+//!
+//! The server speaks plain HTTP/1.1 on 127.0.0.1 with keep-alive and `Content-Length`
+//! bodies (chunked uploads are refused with 411), one thread per connection (at most
+//! 64), request heads up to 16 KiB and bodies up to 32 MiB, and a 10-second read
+//! timeout. Any HTTP client can use it, not only [`HopaeClient`](crate::HopaeClient).
 //!
 //! Unless [`Builder::empty`] is used, the workspace starts with the API reference's
 //! example App [`SEED_APP`] (`bankidse`, `mitid` and `smartid` enabled), its BankID SE

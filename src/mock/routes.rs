@@ -117,65 +117,42 @@ type Handler = fn(&mut State, &Ctx<'_>) -> Result<Reply, Fail>;
 
 /// Every operation: method, path under [`BASE_PATH`] (`{}` is a parameter), handler.
 /// The first match wins, so literal segments come before parameters.
+#[rustfmt::skip]
 const ROUTES: &[(&str, &str, Handler)] = &[
-    ("GET", "/workspace", get_workspace),
-    ("GET", "/apps", list_apps),
-    ("POST", "/apps", create_app),
-    ("POST", "/apps/batch", batch_create),
-    ("GET", "/apps/{}", get_app),
-    ("PATCH", "/apps/{}", update_app),
-    ("DELETE", "/apps/{}", delete_app),
-    (
-        "POST",
-        "/apps/{}/rotate-client-secret",
-        rotate_client_secret,
-    ),
-    ("GET", "/apps/{}/redirect-uris", get_redirect_uris),
-    ("PUT", "/apps/{}/redirect-uris", put_redirect_uris),
-    ("GET", "/apps/{}/webhook-config", get_webhook_config),
-    ("PATCH", "/apps/{}/webhook-config", patch_webhook_config),
-    (
-        "POST",
-        "/apps/{}/webhook-config/rotate-secret",
-        rotate_webhook_secret,
-    ),
-    ("GET", "/apps/{}/production-tests", list_tests),
-    ("POST", "/apps/{}/production-tests", create_test),
-    ("GET", "/apps/{}/production-tests/{}/report", report),
-    ("GET", "/apps/{}/workflows/node-types", node_types),
-    ("GET", "/apps/{}/workflows", list_workflows),
-    ("POST", "/apps/{}/workflows", create_workflow),
-    ("GET", "/apps/{}/workflows/{}", get_workflow),
-    ("PATCH", "/apps/{}/workflows/{}", update_workflow),
-    ("DELETE", "/apps/{}/workflows/{}", delete_workflow),
-    (
-        "POST",
-        "/apps/{}/workflows/{}/set-default",
-        set_default_workflow,
-    ),
-    ("GET", "/apps/{}/providers", list_providers),
-    (
-        "GET",
-        "/apps/{}/providers/{}/activation/steps",
-        activation_steps,
-    ),
-    ("PATCH", "/apps/{}/providers/{}/activation", set_activation),
-    ("POST", "/apps/{}/providers/{}/activation/form", submit_form),
-    (
-        "POST",
-        "/apps/{}/providers/{}/activation/documents",
-        upload_documents,
-    ),
-    (
-        "DELETE",
-        "/apps/{}/providers/{}/activation/documents/{}",
-        delete_document,
-    ),
-    ("POST", "/apps/{}/activation", bulk_activation),
-    ("GET", "/apps/{}/custom-domain", get_domain),
-    ("PUT", "/apps/{}/custom-domain", put_domain),
-    ("DELETE", "/apps/{}/custom-domain", delete_domain),
-    ("POST", "/apps/{}/custom-domain/verify", verify_domain),
+    ("GET",     "/workspace",                                      get_workspace),
+    ("GET",     "/apps",                                           list_apps),
+    ("POST",    "/apps",                                           create_app),
+    ("POST",    "/apps/batch",                                     batch_create),
+    ("GET",     "/apps/{}",                                        get_app),
+    ("PATCH",   "/apps/{}",                                        update_app),
+    ("DELETE",  "/apps/{}",                                        delete_app),
+    ("POST",    "/apps/{}/rotate-client-secret",                   rotate_client_secret),
+    ("GET",     "/apps/{}/redirect-uris",                          get_redirect_uris),
+    ("PUT",     "/apps/{}/redirect-uris",                          put_redirect_uris),
+    ("GET",     "/apps/{}/webhook-config",                         get_webhook_config),
+    ("PATCH",   "/apps/{}/webhook-config",                         patch_webhook_config),
+    ("POST",    "/apps/{}/webhook-config/rotate-secret",           rotate_webhook_secret),
+    ("GET",     "/apps/{}/production-tests",                       list_tests),
+    ("POST",    "/apps/{}/production-tests",                       create_test),
+    ("GET",     "/apps/{}/production-tests/{}/report",             report),
+    ("GET",     "/apps/{}/workflows/node-types",                   node_types),
+    ("GET",     "/apps/{}/workflows",                              list_workflows),
+    ("POST",    "/apps/{}/workflows",                              create_workflow),
+    ("GET",     "/apps/{}/workflows/{}",                           get_workflow),
+    ("PATCH",   "/apps/{}/workflows/{}",                           update_workflow),
+    ("DELETE",  "/apps/{}/workflows/{}",                           delete_workflow),
+    ("POST",    "/apps/{}/workflows/{}/set-default",               set_default_workflow),
+    ("GET",     "/apps/{}/providers",                              list_providers),
+    ("GET",     "/apps/{}/providers/{}/activation/steps",          activation_steps),
+    ("PATCH",   "/apps/{}/providers/{}/activation",                set_activation),
+    ("POST",    "/apps/{}/providers/{}/activation/form",           submit_form),
+    ("POST",    "/apps/{}/providers/{}/activation/documents",      upload_documents),
+    ("DELETE",  "/apps/{}/providers/{}/activation/documents/{}",   delete_document),
+    ("POST",    "/apps/{}/activation",                             bulk_activation),
+    ("GET",     "/apps/{}/custom-domain",                          get_domain),
+    ("PUT",     "/apps/{}/custom-domain",                          put_domain),
+    ("DELETE",  "/apps/{}/custom-domain",                          delete_domain),
+    ("POST",    "/apps/{}/custom-domain/verify",                   verify_domain),
 ];
 
 impl http::Service for Shared {
@@ -188,7 +165,6 @@ impl http::Service for Shared {
             let mut state = self.lock();
             (state.uuid(), state.take_fault())
         };
-        let mut replayed = false;
         let mut response = if fault {
             std::thread::sleep(self.latency);
             let fail = Fail::new(
@@ -205,13 +181,10 @@ impl http::Service for Shared {
             self.respond(&request, &path, query.as_deref(), &request_id)
                 .unwrap_or_else(|fail| envelope(&fail, &request_id))
         };
-        if response
+        let replayed = response
             .headers
             .iter()
-            .any(|(n, _)| *n == "Idempotency-Replayed")
-        {
-            replayed = true;
-        }
+            .any(|(n, _)| *n == "Idempotency-Replayed");
         response.headers.push(("X-Request-Id", request_id.clone()));
         let logged_path = path
             .strip_prefix(BASE_PATH)

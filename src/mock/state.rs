@@ -436,15 +436,7 @@ impl State {
 impl Webhook {
     /// As read: the secret only as a preview.
     pub(super) fn json(&self) -> Value {
-        let tail: String = self
-            .secret
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let tail = &self.secret[self.secret.len().saturating_sub(4)..];
         json!({
             "url": self.url,
             "enabled": self.enabled,
