@@ -613,6 +613,22 @@ fn idempotency_replays_the_same_body_and_refuses_another() {
     let e = tests.create_with_key(&other, "order-42").unwrap_err();
     assert_eq!((api(&e).0, api(&e).1), (409, "IDEMPOTENCY_KEY_CONFLICT"));
 
+    let app = client
+        .apps()
+        .create_with_key(&NewApp::new("Keyed"), "app-1")
+        .unwrap();
+    let replayed = client
+        .apps()
+        .create_with_key(&NewApp::new("Keyed"), "app-1")
+        .unwrap();
+    assert_eq!(replayed.client_id, app.client_id);
+    assert_eq!(client.workspace().unwrap().apps_count, 2);
+    let e = client
+        .apps()
+        .create_with_key(&NewApp::new("Other"), "app-1")
+        .unwrap_err();
+    assert_eq!(api(&e).1, "IDEMPOTENCY_KEY_CONFLICT");
+
     // Raw: the replay says so in a header, and a rotation is replayed, not repeated.
     let rotate = format!("/apps/{SEED_APP}/rotate-client-secret");
     let auth = format!("Bearer {TEST_KEY}");
