@@ -1,26 +1,32 @@
 //! The whole production-test flow in one program: list, report, create, wait, report.
 //!
 //! ```text
-//! cargo run --example quickstart                  # offline, against a local mock server
-//! cargo run --example quickstart -- --serve       # only serve the mock API, for the CLI
+//! cargo run --example quickstart                  # offline, against hopae::mock
+//! cargo run --example quickstart -- --serve       # only serve the fake API, for the CLI
 //! HOPAE_API_KEY=sk_workspace_test_... \
 //!   cargo run --example quickstart -- <CLIENT_ID> \
 //!   [--create TITLE [--provider ID]... [--max-stamps N]]   # the real API
 //! ```
 //!
-//! Without `HOPAE_API_KEY` (or with `--offline`) the program starts a local mockito
-//! server holding the API reference's example data (one scheduled challenge, one pending
-//! request, a report) and runs against it: nothing leaves the machine. `--serve` starts
-//! the same server and waits, so that the `hopae` command-line tool can be tried against
-//! it. With a key and a client id the program runs the same calls against the real API;
-//! it requests a real production test (steps 3 to 5) only when `--create TITLE` is
-//! given, since that asks real users to take part. That test goes to every eligible
-//! provider with the API's default number of stamps, unless `--provider ID` (repeat for
-//! several) or `--max-stamps N` says otherwise. The offline demo requests a Smart-ID test
-//! with 5 stamps.
+//! Without `HOPAE_API_KEY` (or with `--offline`) the program starts `hopae::mock`, a
+//! stateful fake of the Workspace API holding the API reference's example data (App
+//! `FK5b0KSM` with one scheduled challenge, one pending request and a report), and runs
+//! against it: nothing leaves the machine. The fake behaves like the API: the new test
+//! starts pending and is scheduled on the second list after its creation, and the same
+//! arguments as a live run work offline too (`-- --offline FK5b0KSM --create "Any
+//! title"`; a wrong client id is a real 404). `--serve` starts the same fake and waits,
+//! so that the `hopae` command-line tool can be tried against it. With a key and a
+//! client id the program runs the same calls against the real API; it requests a real
+//! production test (steps 3 to 5) only when `--create TITLE` is given, since that asks
+//! real users to take part. That test goes to every eligible provider with the API's
+//! default number of stamps, unless `--provider ID` (repeat for several) or
+//! `--max-stamps N` says otherwise. The offline demo requests a Smart-ID test with 5
+//! stamps.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
+use hopae::mock::Server;
 use hopae::production_tests::{Challenge, NewProductionTest, WaitOptions};
 use hopae::{HopaeClient, ProductionTestItem};
 
@@ -34,34 +40,52 @@ use output::{list_table, report_text, request_fields};
 const DEMO_APP: &str = "FK5b0KSM";
 const DEMO_TITLE: &str = "Smart-ID Production Test";
 
-fn main() -> Result<(), hopae::Error> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let offline = args.iter().any(|a| a == "--offline")
         || std::env::var("HOPAE_API_KEY").map_or(true, |k| k.is_empty());
     if args.iter().any(|a| a == "--serve") {
-        let demo = demo::start();
-        println!("The demo API is listening. In another terminal:\n");
-        println!("  export HOPAE_API_KEY=sk_workspace_test_demo");
-        println!("  export HOPAE_BASE_URL={}", demo.server.url());
+        let server = Server::start()?;
+        println!("The fake Hopae API (hopae::mock) is listening. In another terminal:\n");
+        println!("  export HOPAE_API_KEY={}", server.api_key());
+        println!("  export HOPAE_BASE_URL={}", server.url());
         println!("  hopae production-tests list {DEMO_APP}\n");
-        println!("It answers the calls of the offline flow in order. Stop it with Ctrl-C.");
+        println!("It keeps state like the API: a created test is scheduled on the second list");
+        println!("after it. Stop it with Ctrl-C.");
         loop {
             std::thread::park();
         }
     }
-    if offline {
-        println!("Offline demo: a local mock server plays the Hopae API with its example data.");
-        println!("Set HOPAE_API_KEY and pass a client id to run the flow against the real API.");
-        let demo = demo::start();
-        return offline_flow(&demo).map(drop);
-    }
-    let live = match parse_live(&args) {
-        Ok(live) => live,
-        Err(why) => {
-            eprintln!("error: {why}\n{USAGE}");
-            std::process::exit(2);
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--offline").cloned().collect();
+    let live = if offline && rest.is_empty() {
+        None
+    } else {
+        match parse_live(&rest) {
+            Ok(live) => Some(live),
+            Err(why) => {
+                eprintln!("error: {why}\n{USAGE}");
+                std::process::exit(2);
+            }
         }
     };
+    if offline {
+        println!("Offline demo: hopae::mock plays the Hopae API, starting with its example data.");
+        println!("Set HOPAE_API_KEY and pass a client id to run the flow against the real API.");
+        let server = Server::start()?;
+        offline_flow(&server, live.as_ref(), Duration::from_millis(300))?;
+        return Ok(());
+    }
+    let live = live.expect("a live run has arguments");
     let client = HopaeClient::from_env()?;
     println!("Live run against {}", client.base_url());
     flow(
@@ -69,13 +93,13 @@ fn main() -> Result<(), hopae::Error> {
         &live.client_id,
         live.create.as_ref(),
         WaitOptions::new(),
-    )
-    .map(drop)
+    )?;
+    Ok(())
 }
 
 const USAGE: &str = "\
 usage: cargo run --example quickstart -- <CLIENT_ID> [--create TITLE [--provider ID]... [--max-stamps N]]
-  with HOPAE_API_KEY set; without it the demo runs offline
+  with HOPAE_API_KEY set; without it (or with --offline) the same runs against hopae::mock
   --create TITLE  also request a real production test (real users take part) and wait for it
   --provider ID   restrict it to this provider; repeat for several (default: every eligible one)
   --max-stamps N  stamp claims to collect (default: the API's, 3)";
@@ -122,7 +146,8 @@ impl Create {
     }
 }
 
-/// The offline demo's request: a Smart-ID test with 5 stamps, as the mock server expects.
+/// The offline demo's request: a Smart-ID test with 5 stamps (enabled on the fake's
+/// example App).
 fn demo_create() -> Create {
     Create {
         title: DEMO_TITLE.into(),
@@ -176,15 +201,23 @@ fn parse_live(args: &[String]) -> Result<Live, String> {
     Ok(Live { client_id, create })
 }
 
-/// The flow against the demo server, polling every 300 ms so that it ends at once.
-fn offline_flow(demo: &demo::Demo) -> Result<Option<Challenge>, hopae::Error> {
-    let client = HopaeClient::builder("sk_workspace_test_demo")
-        .base_url(demo.server.url())
+/// The flow against the fake: the demo (the example App, a Smart-ID test), or what the
+/// command line asked for.
+fn offline_flow(
+    server: &Server,
+    live: Option<&Live>,
+    interval: Duration,
+) -> Result<Option<Challenge>, hopae::Error> {
+    let client = HopaeClient::builder(server.api_key())
+        .base_url(server.url())
         .build()?;
     let wait = WaitOptions::new()
-        .interval(Duration::from_millis(300))
+        .interval(interval)
         .timeout(Duration::from_secs(10));
-    flow(&client, DEMO_APP, Some(&demo_create()), wait)
+    match live {
+        Some(live) => flow(&client, &live.client_id, live.create.as_ref(), wait),
+        None => flow(&client, DEMO_APP, Some(&demo_create()), wait),
+    }
 }
 
 /// The flow a user follows: see what exists, read a report, request a test, wait for it
@@ -254,103 +287,10 @@ fn section(title: &str, command: &str) {
     println!("\n== {title}\n$ hopae production-tests {command}\n");
 }
 
-/// The offline stand-in for the API: the reference's example data, and a request that
-/// is scheduled on the second poll.
-mod demo {
-    use mockito::{Matcher, Mock, Server, ServerGuard};
-    use serde_json::{Value, json};
-
-    const LIST: &str = include_str!("../tests/fixtures/list.json");
-    const REPORT: &str = include_str!("../tests/fixtures/report.json");
-    const APP_PATH: &str = "/apps/FK5b0KSM/production-tests";
-    const DOCUMENTED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
-    const NEW_REQUEST: &str = "req_2b6d4e8f-1a3c-4e5f-9b7d-8c6a4e2f0b1d";
-    const NEW_CHALLENGE: &str = "ch_5e7f9a1b-3c5d-4e6f-8a0b-2c4d6e8f0a1c";
-
-    fn new_request(status: &str, challenge_id: Option<&str>) -> Value {
-        json!({
-            "id": NEW_REQUEST, "clientId": "FK5b0KSM", "status": status,
-            "payload": {"title": super::DEMO_TITLE, "providerIds": ["smartid"],
-                        "maxStampClaims": 5, "targetPlatform": null},
-            "challengeId": challenge_id, "createdAt": "2026-04-08T10:30:00.000Z"
-        })
-    }
-
-    fn new_challenge() -> Value {
-        json!({
-            "id": NEW_CHALLENGE, "title": super::DEMO_TITLE, "description": null,
-            "expiresAt": "2026-04-15T23:59:59.000Z", "createdAt": "2026-04-08T10:31:00.000Z",
-            "completedAt": null, "isActive": true, "challengeMode": "stamp",
-            "sponsor": null, "sources": null
-        })
-    }
-
-    fn with_new(items: &Value, extra: &[Value]) -> String {
-        let mut items = items.as_array().cloned().unwrap_or_default();
-        items.extend_from_slice(extra);
-        Value::Array(items).to_string()
-    }
-
-    /// The running server and its mocks (dropping the server stops it).
-    pub(super) struct Demo {
-        pub(super) server: ServerGuard,
-        /// Read by the test, which asserts every call was made.
-        #[cfg_attr(not(test), allow(dead_code))]
-        pub(super) mocks: Vec<Mock>,
-    }
-
-    /// Starts the server. mockito answers with the list mocks in creation order, each
-    /// for its expected number of calls; the last one keeps answering after that.
-    pub(super) fn start() -> Demo {
-        let mut server = Server::new();
-        let mut mocks = Vec::new();
-        let documented: Value = serde_json::from_str(LIST).expect("valid fixture");
-        let mut get = |path: &str, body: String, hits: usize| {
-            let mock = server
-                .mock("GET", path)
-                .with_header("content-type", "application/json")
-                .with_body(body)
-                .expect(hits)
-                .create();
-            mocks.push(mock);
-        };
-        // Step 1 lists the documented data; the wait's first poll sees the new request
-        // pending, its second poll sees it scheduled next to its challenge.
-        get(APP_PATH, documented.to_string(), 1);
-        let pending = json!({"type": "request", "challenge": null,
-                             "request": new_request("pending", None)});
-        get(APP_PATH, with_new(&documented, &[pending]), 1);
-        let scheduled = json!({"type": "request", "challenge": null,
-                               "request": new_request("scheduled", Some(NEW_CHALLENGE))});
-        let challenge = json!({"type": "challenge", "challenge": new_challenge(), "request": null});
-        get(APP_PATH, with_new(&documented, &[scheduled, challenge]), 1);
-        get(
-            &format!("{APP_PATH}/{DOCUMENTED_CHALLENGE}/report"),
-            REPORT.into(),
-            1,
-        );
-        let fresh = json!({"challenge": new_challenge(), "stats": {
-            "totalParticipations": 0, "totalClaims": 0, "providerBreakdown": []}});
-        get(
-            &format!("{APP_PATH}/{NEW_CHALLENGE}/report"),
-            fresh.to_string(),
-            1,
-        );
-
-        let create = server
-            .mock("POST", APP_PATH)
-            .match_body(Matcher::PartialJson(json!({"title": super::DEMO_TITLE})))
-            .with_status(201)
-            .with_header("content-type", "application/json")
-            .with_body(new_request("pending", None).to_string())
-            .create();
-        mocks.push(create);
-        Demo { server, mocks }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::{Create, Live, parse_live};
     use hopae::production_tests::NewProductionTest;
 
@@ -443,18 +383,58 @@ mod tests {
         );
     }
 
-    /// The offline run, as `cargo run --example quickstart` does it: every call is made
-    /// as many times as the demo server expects, and the wait ends with the new challenge.
+    /// The offline run, as `cargo run --example quickstart` does it: every step is a
+    /// real call to the fake, and the wait ends with the new challenge.
     #[test]
-    fn offline_flow_runs_every_step_against_the_demo_server() {
-        let demo = super::demo::start();
-        let challenge = super::offline_flow(&demo)
+    fn offline_flow_walks_the_lifecycle_on_the_fake() {
+        let server = hopae::mock::Server::start().unwrap();
+        let challenge = super::offline_flow(&server, None, Duration::from_millis(50))
             .unwrap()
             .expect("a new challenge");
-        assert_eq!(challenge.id, "ch_5e7f9a1b-3c5d-4e6f-8a0b-2c4d6e8f0a1c");
+        assert!(challenge.id.starts_with("ch_"), "{}", challenge.id);
         assert_eq!(challenge.title, super::DEMO_TITLE);
-        for mock in &demo.mocks {
-            mock.assert();
-        }
+        let list = "/apps/FK5b0KSM/production-tests".to_owned();
+        let calls: Vec<(String, String, u16)> = server
+            .requests()
+            .into_iter()
+            .map(|r| (r.method, r.path, r.status))
+            .collect();
+        let call = |m: &str, p: &str, s| (m.to_owned(), p.to_owned(), s);
+        assert_eq!(
+            calls,
+            [
+                call("GET", &list, 200),
+                call(
+                    "GET",
+                    &format!("{list}/{}/report", hopae::mock::SEED_CHALLENGE),
+                    200
+                ),
+                call("POST", &list, 201),
+                call("GET", &list, 200),
+                call("GET", &list, 200),
+                call("GET", &format!("{list}/{}/report", challenge.id), 200),
+            ]
+        );
+    }
+
+    #[test]
+    fn offline_flow_takes_any_title_and_a_wrong_id_is_a_real_404() {
+        let server = hopae::mock::Server::start().unwrap();
+        let run = live(&[
+            "FK5b0KSM",
+            "--create",
+            "Any title",
+            "--provider",
+            "bankidse",
+        ])
+        .unwrap();
+        let challenge = super::offline_flow(&server, Some(&run), Duration::from_millis(50))
+            .unwrap()
+            .expect("a new challenge");
+        assert_eq!(challenge.title, "Any title");
+        let run = live(&["NoSuchAp"]).unwrap();
+        let e = super::offline_flow(&server, Some(&run), Duration::from_millis(50)).unwrap_err();
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.code(), Some("RESOURCE_NOT_FOUND"));
     }
 }

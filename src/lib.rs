@@ -102,6 +102,17 @@
 //! [`Error::attempts`] and [`Error::retry_after`]. No error, `Debug` output or log line
 //! ever contains the API key.
 //!
+//! # Testing
+//!
+//! The `mock` cargo feature (off by default) adds `hopae::mock`: a stateful fake of the
+//! whole Workspace API that a test starts in-process on 127.0.0.1
+//! (`let server = hopae::mock::Server::start()?;`) and points a client at with
+//! `HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url())`. It keeps what
+//! calls create, schedules production tests after a few polls, answers with the
+//! documented errors, replays idempotency keys, and can inject 503s and latency. Enable
+//! it for tests only: `hopae = { version = "0.1", features = ["mock"] }` under
+//! `[dev-dependencies]`.
+//!
 //! # Resilience
 //!
 //! Each attempt has a deadline covering connect to last body byte; failures before a
@@ -122,6 +133,9 @@ pub mod domains;
 mod error;
 mod http;
 mod mapping;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 pub mod production_tests;
 pub mod providers;
 mod retry;

@@ -1,0 +1,344 @@
+//! A stateful fake of the whole Workspace API, served in-process on 127.0.0.1, for
+//! testing code built on this crate (or on any HTTP client) without calling Hopae.
+//!
+//! Enabled by the `mock` cargo feature (off by default: builds without it compile none
+//! of this). It uses only the standard library and this crate's own dependencies. A
+//! crate that tests against it enables the feature for its tests only:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! hopae = { version = "0.1", features = ["mock"] }
+//! ```
+//!
+//! # What it models
+//!
+//! [`Server::start`] serves one workspace, held in memory, on a loopback port. Every
+//! Workspace API operation is answered with the documented shapes, status codes and
+//! error envelope (`{"error": {"code", "message", "details"}, "request_id"}`), and what
+//! one call changes, the next one sees:
+//!
+//! - **Apps**: create (an 8-character client id, a client secret, a default workflow
+//!   with the `passport` provider), list (paged, `limit` at most 100), get, update
+//!   (`redirectUris` replaced, `webhookConfig` merged, `logo: ""` removes the logo;
+//!   sending `clientId` or `clientSecret` is a 400), delete (then 404), batch create
+//!   (at most 100 items, `continueOnError`), client-secret rotation, redirect URIs
+//!   (duplicates removed, hosts lowercased; https only, except for localhost; no
+//!   fragment; at most 2,048 characters and 20 URIs).
+//! - **Webhook settings**: read (the secret only as a preview such as `whsec_****abc1`),
+//!   merge, secret rotation.
+//! - **Production tests**: a created request is `pending`; the n-th list call after its
+//!   creation (see [`Builder::schedule_after`], default 2) schedules it: it gets a
+//!   `challengeId` and the status `scheduled`, and a stamp-mode `challenge` item appears
+//!   (expiring a week later) whose report starts at zero claims. `providerIds` must
+//!   name providers enabled on the App and not chip readers (`passport`); omitted, the
+//!   App needs at least one such provider.
+//! - **Workflows** (list, get, create with 409 on an existing id, update, delete with a
+//!   400 for the default, set-default, node types), **providers** (the list in the
+//!   OpenAPI shape `{providers, total}`, activation steps, enable/disable, the activation
+//!   form once per provider, multipart document uploads for `ftn`, `spid-ig` and `idin`
+//!   only, document deletion, bulk activation), **custom domains** (each verify call
+//!   moves the status `awaiting_dns` -> `verifying` -> `active`), and `GET /workspace`.
+//! - **Checks**: a Bearer key with a workspace prefix (a test key on the default
+//!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
+//!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
+//!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
+//! - **Idempotency**: every POST's `Idempotency-Key` is remembered; the same key and
+//!   body replay the first answer with `Idempotency-Replayed: true`, the same key with
+//!   another body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a key whose first request is
+//!   still running (see [`Builder::latency`]) a 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **Request ids**: every answer has an `X-Request-Id` (UUID-like), also in the error
+//!   envelope.
+//! - **Faults**, to test a caller's resilience: a seeded failure rate of 503s with
+//!   `Retry-After` ([`Builder::fail_rate`], [`Builder::seed`],
+//!   [`Builder::retry_after`]), added latency ([`Builder::latency`]), and
+//!   [`Server::fail_next`]. [`Server::requests`] logs every call.
+//!
+//! The server speaks plain HTTP/1.1 on 127.0.0.1 with keep-alive and `Content-Length`
+//! bodies (chunked uploads are refused with 411), one thread per connection (at most
+//! 64), request heads up to 16 KiB and bodies up to 32 MiB, and a 10-second read
+//! timeout. Any HTTP client can use it, not only [`HopaeClient`](crate::HopaeClient).
+//!
+//! Unless [`Builder::empty`] is used, the workspace starts with the API reference's
+//! example App [`SEED_APP`] (`bankidse`, `mitid` and `smartid` enabled), its BankID SE
+//! challenge [`SEED_CHALLENGE`] with a report of 2 claims, and its MitID request
+//! [`SEED_REQUEST`], which stays pending (so a list always shows both kinds of item).
+//!
+//! # What it does not model
+//!
+//! No real verifications (claims never grow, challenges never complete), no e-mail,
+//! no webhook deliveries, no DNS lookups (verify just advances the status), no TLS
+//! (plain `http://127.0.0.1`), no real secrets (ids and secrets come from a seeded
+//! generator and mean nothing to Hopae), no rate limiting, no 24-hour expiry of
+//! idempotency keys, no persistence: the state lives as long as the [`Server`]. Facts
+//! the API documents loosely are filled in by the mock's own choices (the provider
+//! catalog, the activation form's fields, the DNS record values); do not test for them.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use hopae::HopaeClient;
+//! use hopae::production_tests::{NewProductionTest, WaitOptions};
+//!
+//! let server = hopae::mock::Server::builder().schedule_after(1).start()?;
+//! let client = HopaeClient::builder(hopae::mock::TEST_KEY)
+//!     .base_url(server.url())
+//!     .build()?;
+//!
+//! // Request a production test and wait until the fake schedules it.
+//! let tests = client.app(hopae::mock::SEED_APP).production_tests();
+//! let request = tests.create(&NewProductionTest::new("MitID test").provider_ids(["mitid"]))?;
+//! let options = WaitOptions::new()
+//!     .interval(Duration::from_millis(50))
+//!     .timeout(Duration::from_secs(5));
+//! let challenge = tests.wait_for_challenge(&request.id, &options)?;
+//! assert_eq!(tests.report(&challenge.id)?.stats.total_claims, 0);
+//!
+//! // Errors are the API's.
+//! let err = client.app("NoSuchAp").get().unwrap_err();
+//! assert_eq!(err.status(), Some(404));
+//! assert_eq!(err.code(), Some("RESOURCE_NOT_FOUND"));
+//!
+//! // Every call was logged.
+//! assert_eq!(server.requests().last().map(|r| r.status), Some(404));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod http;
+mod routes;
+mod state;
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+pub use state::{SEED_APP, SEED_CHALLENGE, SEED_REQUEST};
+
+/// A sandbox key the default fake accepts (any `sk_workspace_test_` key does).
+pub const TEST_KEY: &str = "sk_workspace_test_mock";
+/// A production key a [`Builder::production`] fake accepts (any `sk_workspace_prod_`
+/// key does).
+pub const PROD_KEY: &str = "sk_workspace_prod_mock";
+/// The path every route is under, as on the real hosts; [`Server::url`] ends with it.
+pub const BASE_PATH: &str = "/connect/v1";
+
+/// A running fake of the Workspace API. It stops, and frees its port, when dropped.
+///
+/// See the [module documentation](self) for what it models.
+pub struct Server {
+    url: String,
+    shared: Arc<routes::Shared>,
+    running: http::Running,
+}
+
+impl Server {
+    /// Starts a sandbox fake with the seed data on a free loopback port.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error when no port can be bound or no thread started.
+    pub fn start() -> io::Result<Server> {
+        Server::builder().start()
+    }
+
+    /// A builder for a fake with other settings.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The base URL to give [`ClientBuilder::base_url`](crate::ClientBuilder::base_url):
+    /// `http://127.0.0.1:<port>/connect/v1`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr()
+    }
+
+    /// A key this fake accepts: [`TEST_KEY`], or [`PROD_KEY`] for a production fake.
+    pub fn api_key(&self) -> &'static str {
+        if self.shared.production {
+            PROD_KEY
+        } else {
+            TEST_KEY
+        }
+    }
+
+    /// Makes the next `n` calls fail with a 503 (`Retry-After` as configured), whatever
+    /// they ask; added to any count not used up yet.
+    pub fn fail_next(&self, n: u64) {
+        let mut state = self.shared.lock();
+        state.fail_next = state.fail_next.saturating_add(n);
+    }
+
+    /// The calls answered so far, oldest first: at least the last 9,000 (requests too
+    /// malformed to be read are not logged).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.lock().log.clone()
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("url", &self.url)
+            .field("production", &self.shared.production)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call the fake answered, from [`Server::requests`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// The method, e.g. `GET`.
+    pub method: String,
+    /// The path after [`BASE_PATH`] (e.g. `/apps/FK5b0KSM`), without the query; the
+    /// whole target when it is not under it.
+    pub path: String,
+    /// The query string, without `?`, when there is one.
+    pub query: Option<String>,
+    /// The status answered.
+    pub status: u16,
+    /// The `X-Request-Id` answered.
+    pub request_id: String,
+    /// Whether the answer was an idempotent replay.
+    pub replayed: bool,
+}
+
+/// Settings of a [`Server`], from [`Server::builder`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let server = hopae::mock::Server::builder()
+///     .empty()
+///     .schedule_after(1)
+///     .fail_rate(0.1)
+///     .seed(42)
+///     .latency(Duration::from_millis(5))
+///     .start()?;
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    seeded: bool,
+    schedule_after: u32,
+    fail_rate: f64,
+    seed: u64,
+    latency: Duration,
+    production: bool,
+    port: u16,
+    retry_after: u64,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            seeded: true,
+            schedule_after: 2,
+            fail_rate: 0.0,
+            seed: 0x0068_6f70_6165,
+            latency: Duration::ZERO,
+            production: false,
+            port: 0,
+            retry_after: 0,
+        }
+    }
+}
+
+impl Builder {
+    /// Starts without the seed data: a workspace with no Apps.
+    pub fn empty(mut self) -> Builder {
+        self.seeded = false;
+        self
+    }
+
+    /// Schedules a production-test request on the `n`-th list call of its App after
+    /// its creation (0 and 1 both mean the first). The default is 2.
+    pub fn schedule_after(mut self, n: u32) -> Builder {
+        self.schedule_after = n;
+        self
+    }
+
+    /// Fails this share of calls (0.0 to 1.0; clamped, NaN means 0) with a 503, drawn
+    /// from a generator seeded by [`Builder::seed`]: the same seed fails the same calls.
+    pub fn fail_rate(mut self, rate: f64) -> Builder {
+        self.fail_rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// Seeds the generator of failures, ids and secrets (a fixed seed by default).
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.seed = seed;
+        self
+    }
+
+    /// The `Retry-After` of injected 503s, in seconds. The default, 0, lets a client
+    /// retry at once, which keeps tests fast.
+    pub fn retry_after(mut self, seconds: u64) -> Builder {
+        self.retry_after = seconds;
+        self
+    }
+
+    /// Delays every answer by `latency`.
+    pub fn latency(mut self, latency: Duration) -> Builder {
+        self.latency = latency;
+        self
+    }
+
+    /// Plays the production API: `sk_workspace_prod_` keys are accepted and
+    /// `sk_workspace_test_` keys refused (the default is the reverse).
+    pub fn production(mut self) -> Builder {
+        self.production = true;
+        self
+    }
+
+    /// Listens on this port of 127.0.0.1 (the default, 0, picks a free one).
+    pub fn bind(mut self, port: u16) -> Builder {
+        self.port = port;
+        self
+    }
+
+    /// Starts the server.
+    ///
+    /// # Errors
+    ///
+    /// An I/O error when the port cannot be bound (for instance it is taken) or no
+    /// thread can be started.
+    pub fn start(self) -> io::Result<Server> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
+        state.fail_rate = self.fail_rate;
+        let shared = Arc::new(routes::Shared {
+            state: Mutex::new(state),
+            latency: self.latency,
+            production: self.production,
+            retry_after: self.retry_after,
+        });
+        let running = http::serve(listener, Arc::clone(&shared))?;
+        Ok(Server {
+            url: format!("http://{}{BASE_PATH}", running.addr()),
+            shared,
+            running,
+        })
+    }
+}
+
+impl routes::Shared {
+    fn lock(&self) -> MutexGuard<'_, state::State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,626 @@
+//! The one workspace the mock holds: its Apps and everything under them, the
+//! idempotency store, the request log and the fault switches; the JSON each resource is
+//! answered as; the seed data of the API reference.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::LoggedRequest;
+
+/// The most requests the log keeps (the oldest go first).
+const LOG_CAPACITY: usize = 10_000;
+/// The most idempotency keys remembered (the oldest are forgotten first).
+const KEYS_CAPACITY: usize = 10_000;
+
+/// The seeded App of the API reference.
+pub const SEED_APP: &str = "FK5b0KSM";
+/// Its scheduled BankID SE challenge.
+pub const SEED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
+/// Its pending MitID request.
+pub const SEED_REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
+
+/// A provider the mock knows.
+pub(super) struct CatalogEntry {
+    pub(super) id: &'static str,
+    pub(super) name: &'static str,
+    /// Read from an identity document's chip: not allowed in production tests.
+    pub(super) chip_reader: bool,
+    /// Has an `upload` activation step (documents).
+    pub(super) upload: bool,
+    /// Bulk activation answers `contract_activation_required`.
+    pub(super) contract: bool,
+}
+
+const fn entry(id: &'static str, name: &'static str) -> CatalogEntry {
+    CatalogEntry {
+        id,
+        name,
+        chip_reader: false,
+        upload: false,
+        contract: false,
+    }
+}
+
+/// The providers of the mock. The documented facts: `ftn`, `spid-ig` and `idin` have an
+/// upload step. The rest (which is a chip reader, which needs a contract) is the
+/// mock's own choice.
+pub(super) const CATALOG: &[CatalogEntry] = &[
+    CatalogEntry {
+        chip_reader: true,
+        ..entry("passport", "Passport (NFC)")
+    },
+    entry("bankidse", "BankID SE"),
+    entry("bankidno", "BankID NO"),
+    entry("mitid", "MitID"),
+    entry("smartid", "Smart-ID"),
+    entry("itsme", "itsme"),
+    entry("freja", "Freja eID"),
+    CatalogEntry {
+        upload: true,
+        ..entry("ftn", "Finnish Trust Network")
+    },
+    CatalogEntry {
+        upload: true,
+        ..entry("spid-ig", "SPID")
+    },
+    CatalogEntry {
+        upload: true,
+        contract: true,
+        ..entry("idin", "iDIN")
+    },
+];
+
+pub(super) fn catalog(id: &str) -> Option<&'static CatalogEntry> {
+    CATALOG.iter().find(|e| e.id == id)
+}
+
+/// The fields of every provider's activation form: `(name, label, example)`.
+pub(super) const FORM_FIELDS: &[(&str, &str, &str)] = &[
+    ("companyName", "Company name", "Example AB"),
+    (
+        "registrationNumber",
+        "Company registration number",
+        "556000-0000",
+    ),
+    ("contactEmail", "Contact email", "ops@example.com"),
+];
+
+/// The whole mutable state, behind the server's one mutex.
+pub(super) struct State {
+    pub(super) schedule_after: u32,
+    pub(super) org_id: String,
+    pub(super) created_at: OffsetDateTime,
+    /// In creation order, which is also the list order.
+    pub(super) apps: Vec<App>,
+    /// Idempotency keys of POSTs: see [`State::remember`].
+    pub(super) idempotency: HashMap<String, Idempotent>,
+    /// The keys of `idempotency`, oldest first.
+    key_order: VecDeque<String>,
+    /// Per-item keys of batch creates: the item as sent and the App it created.
+    pub(super) batch_keys: HashMap<String, (Value, String)>,
+    pub(super) log: Vec<LoggedRequest>,
+    rng: Rng,
+    pub(super) fault_rng: Rng,
+    pub(super) fail_rate: f64,
+    pub(super) fail_next: u64,
+}
+
+/// What an idempotency key stands for.
+pub(super) enum Idempotent {
+    /// The first request with the key is still running.
+    InProgress,
+    /// The first request's fingerprint and answer.
+    Done(u64, Stored),
+}
+
+/// A response kept for replay.
+#[derive(Clone)]
+pub(super) struct Stored {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Vec<u8>,
+}
+
+pub(super) struct App {
+    pub(super) client_id: String,
+    pub(super) client_secret: String,
+    pub(super) name: String,
+    pub(super) logo: Option<String>,
+    pub(super) redirect_uris: Vec<String>,
+    pub(super) success_uri: Option<String>,
+    pub(super) failure_uri: Option<String>,
+    pub(super) webhook: Webhook,
+    pub(super) default_workflow_id: String,
+    pub(super) workflows: Vec<Workflow>,
+    /// Providers ever enabled on the App.
+    pub(super) providers: BTreeMap<String, Provider>,
+    pub(super) domain: Option<Domain>,
+    pub(super) requests: Vec<TestRequest>,
+    pub(super) challenges: Vec<Challenge>,
+    pub(super) created_at: OffsetDateTime,
+    pub(super) updated_at: OffsetDateTime,
+}
+
+#[derive(Clone)]
+pub(super) struct Webhook {
+    pub(super) url: Option<String>,
+    pub(super) enabled: bool,
+    pub(super) retry_attempts: u64,
+    pub(super) timeout_seconds: u64,
+    pub(super) secret: String,
+    pub(super) events: Vec<String>,
+}
+
+#[derive(Clone)]
+pub(super) struct Workflow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) entry_node_id: String,
+    pub(super) nodes: Vec<Value>,
+    pub(super) created_at: OffsetDateTime,
+    pub(super) updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Default)]
+pub(super) struct Provider {
+    pub(super) enabled: bool,
+    /// Activated without going through the steps (seeded, or by a bulk activation).
+    pub(super) activated: bool,
+    /// The submitted activation form (the whole answer of the form call).
+    pub(super) form: Option<Value>,
+    pub(super) documents: Vec<Document>,
+    /// The last bulk activation of the provider.
+    pub(super) activation: Option<Value>,
+}
+
+#[derive(Clone)]
+pub(super) struct Document {
+    pub(super) id: String,
+    pub(super) file_name: String,
+    pub(super) size: usize,
+    pub(super) content_type: String,
+    pub(super) uploaded_at: OffsetDateTime,
+    /// `pending` until a bulk activation sends it for review (`processed`).
+    pub(super) state: &'static str,
+}
+
+#[derive(Clone)]
+pub(super) struct Domain {
+    pub(super) web: String,
+    pub(super) oidc: String,
+    /// `awaiting_dns`, `verifying` or `active`.
+    pub(super) status: &'static str,
+    pub(super) last_checked: Option<OffsetDateTime>,
+}
+
+pub(super) struct TestRequest {
+    pub(super) id: String,
+    pub(super) payload: Value,
+    pub(super) status: &'static str,
+    pub(super) challenge_id: Option<String>,
+    pub(super) created_at: OffsetDateTime,
+    /// List calls that saw it pending.
+    pub(super) polls: u32,
+    /// The seeded request stays pending.
+    pub(super) schedulable: bool,
+}
+
+pub(super) struct Challenge {
+    /// The Challenge object, as listed.
+    pub(super) json: Value,
+    pub(super) stats: Value,
+}
+
+impl State {
+    pub(super) fn new(seeded: bool, schedule_after: u32, seed: u64) -> State {
+        let mut state = State {
+            schedule_after,
+            org_id: String::new(),
+            created_at: at("2026-01-05T08:00:00.000Z"),
+            apps: Vec::new(),
+            idempotency: HashMap::new(),
+            key_order: VecDeque::new(),
+            batch_keys: HashMap::new(),
+            log: Vec::new(),
+            rng: Rng(seed ^ 0x6d6f_636b_2d69_6473),
+            fault_rng: Rng(seed),
+            fail_rate: 0.0,
+            fail_next: 0,
+        };
+        state.org_id = format!("org_{}", state.alnum(24));
+        if seeded {
+            state.seed();
+        }
+        state
+    }
+
+    /// The reference's example App, challenge (with its report) and pending request.
+    fn seed(&mut self) {
+        let created = at("2026-03-02T12:00:00.000Z");
+        let mut app = self.new_app("Demo Shop".into(), created);
+        app.client_id = SEED_APP.into();
+        app.redirect_uris = vec!["https://shop.example/callback".into()];
+        for id in ["bankidse", "mitid", "smartid"] {
+            app.providers.insert(
+                id.into(),
+                Provider {
+                    enabled: true,
+                    activated: true,
+                    ..Provider::default()
+                },
+            );
+        }
+        app.challenges.push(Challenge {
+            json: json!({
+                "id": SEED_CHALLENGE,
+                "title": "BankID SE Production Test",
+                "description": "Testing BankID SE integration in production",
+                "expiresAt": "2026-04-15T23:59:59.000Z",
+                "createdAt": "2026-04-08T09:00:00.000Z",
+                "completedAt": null, "isActive": true, "challengeMode": "stamp",
+                "sponsor": null, "sources": null
+            }),
+            stats: json!({
+                "totalParticipations": 4, "totalClaims": 2,
+                "providerBreakdown": [
+                    {"providerId": "bankidse", "providerName": "BankID SE", "claimCount": 2}
+                ]
+            }),
+        });
+        app.requests.push(TestRequest {
+            id: SEED_REQUEST.into(),
+            payload: json!({"title": "MitID Production Test", "providerIds": ["mitid"],
+                            "maxStampClaims": 3, "targetPlatform": null}),
+            status: "pending",
+            challenge_id: None,
+            created_at: at("2026-04-08T10:00:00.000Z"),
+            polls: 0,
+            schedulable: false,
+        });
+        self.apps.push(app);
+    }
+
+    /// A new App as `POST /apps` makes it: fresh id and secrets, the default workflow
+    /// with the `passport` provider.
+    pub(super) fn new_app(&mut self, name: String, now: OffsetDateTime) -> App {
+        let client_id = loop {
+            let id = self.alnum(8);
+            if !self.apps.iter().any(|a| a.client_id == id) {
+                break id;
+            }
+        };
+        let mut providers = BTreeMap::new();
+        providers.insert(
+            "passport".to_owned(),
+            Provider {
+                enabled: true,
+                activated: true,
+                ..Provider::default()
+            },
+        );
+        App {
+            client_id,
+            client_secret: self.alnum(40),
+            name,
+            logo: None,
+            redirect_uris: Vec::new(),
+            success_uri: None,
+            failure_uri: None,
+            webhook: Webhook {
+                url: None,
+                enabled: true,
+                retry_attempts: 3,
+                timeout_seconds: 10,
+                secret: self.webhook_secret(),
+                events: Vec::new(),
+            },
+            default_workflow_id: "default".into(),
+            workflows: vec![Workflow {
+                id: "default".into(),
+                name: "Default".into(),
+                entry_node_id: "request".into(),
+                nodes: vec![
+                    json!({"id": "request", "type": "request", "next": "verify"}),
+                    json!({"id": "verify", "type": "verification", "next": "response",
+                           "config": {"providers": ["passport"]}}),
+                    json!({"id": "response", "type": "response"}),
+                ],
+                created_at: now,
+                updated_at: now,
+            }],
+            providers,
+            domain: None,
+            requests: Vec::new(),
+            challenges: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    pub(super) fn app(&self, client_id: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.client_id == client_id)
+    }
+
+    /// `n` random ASCII letters and digits.
+    pub(super) fn alnum(&mut self, n: usize) -> String {
+        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..n)
+            .map(|_| char::from(CHARS[(self.rng.next() % CHARS.len() as u64) as usize]))
+            .collect()
+    }
+
+    /// A random UUID (version 4 layout).
+    pub(super) fn uuid(&mut self) -> String {
+        let (a, b) = (self.rng.next(), self.rng.next());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    pub(super) fn webhook_secret(&mut self) -> String {
+        format!("whsec_{}", self.alnum(32))
+    }
+
+    /// Stores what an idempotency key stands for, forgetting the oldest key past
+    /// 10,000 (the API remembers keys for 24 hours; the mock, by count).
+    pub(super) fn remember(&mut self, key: &str, value: Idempotent) {
+        if self.idempotency.insert(key.to_owned(), value).is_none() {
+            self.key_order.push_back(key.to_owned());
+            if self.key_order.len() > KEYS_CAPACITY
+                && let Some(oldest) = self.key_order.pop_front()
+            {
+                self.idempotency.remove(&oldest);
+            }
+        }
+    }
+
+    pub(super) fn log(&mut self, entry: LoggedRequest) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.drain(..LOG_CAPACITY / 10);
+        }
+        self.log.push(entry);
+    }
+
+    /// Whether this call fails with an injected 503: the `fail_next` count first, then
+    /// the seeded failure rate.
+    pub(super) fn take_fault(&mut self) -> bool {
+        if self.fail_next > 0 {
+            self.fail_next -= 1;
+            return true;
+        }
+        self.fail_rate > 0.0 && self.fault_rng.unit() < self.fail_rate
+    }
+
+    pub(super) fn workspace_json(&self) -> Value {
+        json!({
+            "id": self.org_id,
+            "apps_count": self.apps.len(),
+            "createdAt": ts(self.created_at),
+            "created_at": self.created_at.unix_timestamp(),
+        })
+    }
+
+    pub(super) fn app_json(&self, app: &App) -> Value {
+        let providers: Map<String, Value> = app
+            .providers
+            .iter()
+            .map(|(id, p)| (id.clone(), json!({"enabled": p.enabled})))
+            .collect();
+        json!({
+            "clientId": app.client_id,
+            "clientSecret": app.client_secret,
+            "name": app.name,
+            "logo": app.logo,
+            "redirectUris": app.redirect_uris,
+            "providers": providers,
+            "defaultWorkflowId": app.default_workflow_id,
+            "workflows": app.workflows.iter().map(Workflow::json).collect::<Vec<_>>(),
+            "organizationId": self.org_id,
+            "webhookConfig": app.webhook.json(),
+            "defaultSuccessRedirectUri": app.success_uri,
+            "defaultFailureRedirectUri": app.failure_uri,
+            "createdAt": ts(app.created_at),
+            "updatedAt": ts(app.updated_at),
+        })
+    }
+}
+
+impl Webhook {
+    /// As read: the secret only as a preview.
+    pub(super) fn json(&self) -> Value {
+        let tail = &self.secret[self.secret.len().saturating_sub(4)..];
+        json!({
+            "url": self.url,
+            "enabled": self.enabled,
+            "retryAttempts": self.retry_attempts,
+            "timeoutSeconds": self.timeout_seconds,
+            "secret": format!("whsec_****{tail}"),
+            "events": self.events,
+        })
+    }
+}
+
+impl Workflow {
+    pub(super) fn json(&self) -> Value {
+        json!({
+            "workflowId": self.id,
+            "name": self.name,
+            "entryNodeId": self.entry_node_id,
+            "nodes": self.nodes,
+            "createdAt": ts(self.created_at),
+            "updatedAt": ts(self.updated_at),
+        })
+    }
+}
+
+impl Document {
+    pub(super) fn json(&self) -> Value {
+        json!({
+            "documentId": self.id,
+            "fileName": self.file_name,
+            "fileSize": self.size,
+            "contentType": self.content_type,
+            "uploadedAt": ts(self.uploaded_at),
+            "state": self.state,
+        })
+    }
+}
+
+impl Domain {
+    pub(super) fn json(domain: Option<&Domain>, client_id: &str) -> Value {
+        let Some(d) = domain else {
+            return json!({
+                "webDomain": null, "oidcDomain": null, "status": "unconfigured",
+                "requiredAction": "none", "statusMessage": "No custom domain is configured",
+                "dnsRecords": [], "lastCheckedAt": null,
+            });
+        };
+        let (action, message) = match d.status {
+            "awaiting_dns" => (
+                "add_cname",
+                "Create the DNS records below, then call verify",
+            ),
+            "verifying" => (
+                "waiting",
+                "DNS records found; the certificates are being issued",
+            ),
+            _ => ("none", "The custom domain is active"),
+        };
+        let base = base_domain(&d.web);
+        let record = |id: &str, host: &str, kind: &str| {
+            let name = match host.strip_suffix(base).map(|n| n.trim_end_matches('.')) {
+                Some("") => "@",
+                Some(label) => label,
+                None => host,
+            };
+            json!({
+                "id": id, "type": "CNAME", "host": host, "name": name,
+                "value": format!("{}.{kind}.custom-domains.mock.invalid", client_id.to_ascii_lowercase()),
+                "required": true,
+                "description": format!("Points the {kind} domain at Hopae"),
+            })
+        };
+        json!({
+            "webDomain": d.web, "oidcDomain": d.oidc, "status": d.status,
+            "requiredAction": action, "statusMessage": message,
+            "dnsRecords": [record("web-cname", &d.web, "web"), record("oidc-cname", &d.oidc, "oidc")],
+            "lastCheckedAt": d.last_checked.map(ts),
+        })
+    }
+}
+
+impl TestRequest {
+    pub(super) fn json(&self, client_id: &str) -> Value {
+        json!({
+            "id": self.id,
+            "clientId": client_id,
+            "status": self.status,
+            "payload": self.payload,
+            "challengeId": self.challenge_id,
+            "createdAt": ts(self.created_at),
+        })
+    }
+}
+
+/// The last two labels of a host: `shop.example` of `login.shop.example`.
+pub(super) fn base_domain(host: &str) -> &str {
+    let mut dots = host.rmatch_indices('.');
+    match (dots.next(), dots.next()) {
+        (Some(_), Some((i, _))) => &host[i + 1..],
+        _ => host,
+    }
+}
+
+/// A timestamp as the API writes them: RFC 3339, UTC, milliseconds.
+pub(super) fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// A seed timestamp.
+fn at(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// splitmix64: small, seedable, good enough for ids and fault decisions.
+pub(super) struct Rng(u64);
+
+impl Rng {
+    pub(super) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `[0, 1)`.
+    pub(super) fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        assert_eq!(
+            ts(at("2026-04-08T10:00:00.123456Z")),
+            "2026-04-08T10:00:00.123Z"
+        );
+    }
+
+    #[test]
+    fn ids_have_the_documented_shapes() {
+        let mut s = State::new(true, 2, 7);
+        let id = s.uuid();
+        let parts: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12], "{id}");
+        assert_eq!(&id[14..15], "4");
+        assert_eq!(s.alnum(8).len(), 8);
+        assert!(s.webhook_secret().starts_with("whsec_"));
+        assert_eq!(s.apps[0].client_id, SEED_APP);
+        let preview = s.apps[0].webhook.json()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            preview.starts_with("whsec_****") && preview.len() == 14,
+            "{preview}"
+        );
+        assert_eq!(base_domain("login.shop.example"), "shop.example");
+        assert_eq!(base_domain("example"), "example");
+    }
+
+    #[test]
+    fn fault_rate_is_deterministic_per_seed() {
+        let draws = |seed| {
+            let mut s = State::new(false, 2, seed);
+            s.fail_rate = 0.5;
+            (0..64).map(|_| s.take_fault()).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(1), draws(1));
+        assert_ne!(draws(1), draws(2));
+        let hits = draws(3).iter().filter(|f| **f).count();
+        assert!((16..48).contains(&hits), "{hits}");
+    }
+}
