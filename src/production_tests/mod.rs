@@ -406,6 +406,25 @@ impl ProductionTestReport {
     /// The report has no "complete" flag. A test also counts as done when
     /// [`ReportStats::total_claims`] reaches the request's
     /// [`RequestPayload::max_stamp_claims`], which the report does not carry.
+    ///
+    /// # Example
+    ///
+    /// `hopae::time` is the `time` crate the models use: no dependency of your own needed.
+    ///
+    /// ```
+    /// use hopae::production_tests::ProductionTestReport;
+    /// use hopae::time::{Duration, OffsetDateTime};
+    ///
+    /// let report: ProductionTestReport = serde_json::from_str(r#"{
+    ///   "challenge": {"id": "ch_1", "title": "MitID test", "expiresAt": "2026-04-15T23:59:59.000Z",
+    ///                 "createdAt": "2026-04-08T09:00:00.000Z", "isActive": true, "challengeMode": "stamp"},
+    ///   "stats": {"totalParticipations": 1, "totalClaims": 1, "providerBreakdown": []}}"#)?;
+    /// let expires = report.challenge.expires_at;
+    /// assert!(!report.is_finished_at(expires - Duration::hours(1)));
+    /// assert!(report.is_finished_at(expires));
+    /// assert!(!report.is_finished_at(OffsetDateTime::UNIX_EPOCH));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn is_finished_at(&self, now: OffsetDateTime) -> bool {
         let c = &self.challenge;
         !c.is_active || c.completed_at.is_some() || now >= c.expires_at
