@@ -9,6 +9,7 @@ mod confirm;
 mod options;
 mod output;
 mod production_tests;
+mod progress;
 mod raw;
 mod webhooks;
 mod workspace;
