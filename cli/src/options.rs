@@ -235,7 +235,7 @@ pub(crate) fn io_message(e: &io::Error) -> String {
 /// `1 MiB`, `10 MiB`, `512 bytes`.
 pub(crate) fn size_text(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
