@@ -650,6 +650,38 @@ mod tests {
                 "--title given more than once (see `hopae production-tests create --help`)",
             ),
             (
+                "hopae workflows create A",
+                "missing --file <FILE> (see `hopae workflows create --help`)",
+            ),
+            (
+                "hopae workflows",
+                "missing command: list, get, create, update, delete, set-default, node-types or help (see `hopae workflows --help`)",
+            ),
+            (
+                "hopae providers activate A --field mitid",
+                "invalid value `mitid` for --field: expected PROVIDER.NAME=VALUE, like mitid.companyName=Shop (see `hopae providers activate --help`)",
+            ),
+            (
+                "hopae providers upload A ftn",
+                "missing <FILE>... (see `hopae providers upload --help`)",
+            ),
+            (
+                "hopae domains set A --web a.example",
+                "missing --oidc <HOST> (see `hopae domains set --help`)",
+            ),
+            (
+                "hopae domains wait A --timeout 1d",
+                "invalid value `1d` for --timeout: unknown unit `d`: use ms, s, m or h (see `hopae domains wait --help`)",
+            ),
+            (
+                "hopae mock --fail-rate 2",
+                "invalid value `2` for --fail-rate: expected a number from 0.0 to 1.0 (see `hopae mock --help`)",
+            ),
+            (
+                "hopae mock --port -1",
+                "invalid value `-1` for --port: expected a port number from 0 to 65535 (see `hopae mock --help`)",
+            ),
+            (
                 "hopae completions tcsh",
                 "invalid value `tcsh` for <SHELL>: expected bash, elvish, fish, powershell or zsh; did you mean `zsh`? (see `hopae completions --help`)",
             ),
@@ -692,6 +724,9 @@ mod tests {
             &["webhooks", "config"],
             &["webhooks", "listen"],
             &["workspace"],
+            &["workflows", "create"],
+            &["providers", "activate"],
+            &["domains", "wait"],
         ] {
             let mut sub = &mut cmd;
             for name in path {

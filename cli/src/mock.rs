@@ -17,7 +17,7 @@ use crate::{Failure, emit};
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
     /// The port on 127.0.0.1; 0 picks a free one
-    #[arg(long, value_name = "PORT", default_value_t = 0, value_parser = port)]
+    #[arg(long, value_name = "PORT", default_value_t = 0, value_parser = port, allow_negative_numbers = true)]
     port: u16,
 
     /// Start with no apps (by default the workspace holds the example app FK5b0KSM)

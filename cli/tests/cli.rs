@@ -52,7 +52,15 @@ fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
             "{args:?}"
         );
         assert!(r.stdout.contains("\n  HOPAE_WEBHOOK_SECRET "), "{args:?}");
-        for command in ["workspace ", "apps ", "webhooks "] {
+        for command in [
+            "workspace ",
+            "apps ",
+            "workflows ",
+            "providers ",
+            "domains ",
+            "webhooks ",
+            "mock ",
+        ] {
             assert!(r.stdout.contains(&format!("\n  {command}")), "{command}");
         }
         assert!(r.stdout.contains("\n  HOPAE_API_KEY "), "{args:?}");
