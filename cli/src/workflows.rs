@@ -492,11 +492,9 @@ mod tests {
     }
 
     fn update(text: &str) -> Result<WorkflowUpdate, Failure> {
-        let dir = std::env::temp_dir().join(format!(
-            "hopae-cli-wf-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("hopae-cli-wf-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("wf.json");
         std::fs::write(&file, text).unwrap();
