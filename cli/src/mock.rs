@@ -47,8 +47,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) const NOTES: &str = "\
-Prints two lines for a shell on stdout, then serves until Ctrl-C, logging one line per
-request on stderr (time, method, path, status):
+Prints two lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
+code 0), logging one line per request on stderr (time, method, path, status):
 
   export HOPAE_BASE_URL=http://127.0.0.1:PORT/connect/v1
   export HOPAE_API_KEY=sk_workspace_test_mock
