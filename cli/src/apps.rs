@@ -3,7 +3,7 @@
 use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
-use crate::confirm::confirm;
+use crate::confirm::{Typed, confirm};
 use crate::options::{Global, check_id, check_idempotency_key, check_redirect_uris, count, whole};
 use crate::output::{app_text, apps_table, clean, created_app_text, rotated_text};
 use crate::raw::{self, Keep};
@@ -179,7 +179,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 a.yes,
                 &format!("delete app {}", clean(&a.app)),
                 "its client id and secret stop working",
-                &a.app,
+                Typed::app(&a.app),
             )?;
             api.client.app(&a.app).delete()?;
             if json {
@@ -194,7 +194,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 a.yes,
                 &format!("rotate the client secret of app {}", clean(&a.app)),
                 "the current secret stops working at once",
-                &a.app,
+                Typed::app(&a.app),
             )?;
             let secret = api.client.app(&a.app).rotate_client_secret()?;
             let what = "client secret";

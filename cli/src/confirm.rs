@@ -1,10 +1,11 @@
 //! Confirmation before a change that cannot be undone (`apps delete`, the two
-//! `rotate-secret` commands).
+//! `rotate-secret` commands, the deletes of workflows, documents and custom domains).
 //!
 //! `--yes` confirms up front. Without it, on a terminal (stdin and stderr both), the
-//! command asks on stderr for the app's id to be typed back; anywhere else (a script, a
-//! CI job) there is nobody to ask, and the command refuses with a usage error that names
-//! `--yes`. Nothing is sent before the confirmation.
+//! command asks on stderr for the id of what it changes (the app's, the workflow's, the
+//! document's) to be typed back; anywhere else (a script, a CI job) there is nobody to
+//! ask, and the command refuses with a usage error that names `--yes`. Nothing is sent
+//! before the confirmation.
 
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 
@@ -14,13 +15,27 @@ use crate::output::clean;
 /// The longest answer read from the terminal.
 const MAX_ANSWER: u64 = 1024;
 
-/// Confirms `action` (`delete app FK5b0KSM`) on the app `app`: `--yes`, or the app's id
-/// typed on the terminal.
+/// What the user types to confirm: `noun` names it in the prompt (`app id`), `id` is the
+/// text to type (`FK5b0KSM`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Typed<'a> {
+    pub(crate) noun: &'a str,
+    pub(crate) id: &'a str,
+}
+
+impl<'a> Typed<'a> {
+    /// The app's id.
+    pub(crate) fn app(id: &'a str) -> Typed<'a> {
+        Typed { noun: "app id", id }
+    }
+}
+
+/// Confirms `action` (`delete app FK5b0KSM`): `--yes`, or `typed` typed on the terminal.
 pub(crate) fn confirm(
     yes: bool,
     action: &str,
     consequence: &str,
-    app: &str,
+    typed: Typed<'_>,
 ) -> Result<(), Failure> {
     if yes {
         return Ok(());
@@ -36,23 +51,23 @@ pub(crate) fn confirm(
         &mut io::stderr().lock(),
         action,
         consequence,
-        app,
+        typed,
     )
 }
 
-/// Asks on `output` for the app's id and reads the answer from `input`.
+/// Asks on `output` for the id and reads the answer from `input`.
 fn ask(
     input: &mut impl BufRead,
     output: &mut impl Write,
     action: &str,
     consequence: &str,
-    app: &str,
+    typed: Typed<'_>,
 ) -> Result<(), Failure> {
-    let app = clean(app);
+    let (noun, id) = (typed.noun, clean(typed.id));
     let declined = || Failure::usage(format!("{action} not confirmed: nothing was changed"));
     write!(
         output,
-        "{action}: {consequence}. This cannot be undone.\nType the app id ({app}) to confirm: "
+        "{action}: {consequence}. This cannot be undone.\nType the {noun} ({id}) to confirm: "
     )
     .and_then(|()| output.flush())
     .map_err(|_| declined())?;
@@ -63,7 +78,7 @@ fn ask(
         let _ = writeln!(output);
         return Err(declined());
     }
-    if answer.trim() == app {
+    if answer.trim() == id {
         Ok(())
     } else {
         Err(declined())
@@ -81,7 +96,7 @@ mod tests {
             &mut out,
             "delete app FK5b0KSM",
             "its client id stops working",
-            "FK5b0KSM",
+            Typed::app("FK5b0KSM"),
         );
         (result, String::from_utf8(out).unwrap())
     }
@@ -114,6 +129,28 @@ mod tests {
 
     #[test]
     fn yes_confirms_without_asking() {
-        assert_eq!(confirm(true, "delete app A", "x", "A"), Ok(()));
+        assert_eq!(confirm(true, "delete app A", "x", Typed::app("A")), Ok(()));
+    }
+
+    #[test]
+    fn the_prompt_names_what_to_type() {
+        let mut out = Vec::new();
+        let typed = Typed {
+            noun: "workflow id",
+            id: "kyc",
+        };
+        let result = ask(
+            &mut &b"kyc\n"[..],
+            &mut out,
+            "delete workflow kyc",
+            "gone",
+            typed,
+        );
+        assert_eq!(result, Ok(()));
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .ends_with("Type the workflow id (kyc) to confirm: ")
+        );
     }
 }

@@ -1,16 +1,21 @@
-//! `hopae`: manage Hopae Connect apps, webhooks and production tests from a terminal, a CI
-//! job or a script.
+//! `hopae`: manage Hopae Connect apps, workflows, providers, domains, webhooks and
+//! production tests from a terminal, a CI job or a script.
 //!
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
 
 mod apps;
 mod confirm;
+mod domains;
+mod mock;
 mod options;
 mod output;
 mod production_tests;
+mod progress;
+mod providers;
 mod raw;
 mod webhooks;
+mod workflows;
 mod workspace;
 
 use std::ffi::OsString;
@@ -34,7 +39,7 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_NETWORK: u8 = 3;
 /// The answer was not what the API documents: malformed, inconsistent, too large.
 const EXIT_RESPONSE: u8 = 4;
-/// `wait` ended without a challenge.
+/// A wait ended without success: no challenge, the domains invalid, or its timeout.
 const EXIT_WAIT: u8 = 5;
 /// A webhook signature did not verify.
 const EXIT_SIGNATURE: u8 = 6;
@@ -60,15 +65,16 @@ Exit codes:
      or invalid, invalid input, --yes missing without a terminal, a confirmation not given
   3  a request failed on the network or timed out
   4  the response was not what the API documents (malformed, inconsistent, too large)
-  5  wait ended without a challenge (request failed, unknown, ambiguous, or --timeout)
+  5  a wait ended without success: production-tests wait without a challenge (request
+     failed, unknown, ambiguous), domains wait with the domains invalid, or --timeout
   6  a webhook signature did not verify";
 
-/// Manage Hopae Connect apps, webhooks and production tests.
+/// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
 #[command(
     name = "hopae",
     version,
-    about = "manage Hopae Connect apps, webhooks and production tests",
+    about = "manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests",
     help_template = "{name} {version}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}",
     after_help = AFTER_HELP
 )]
@@ -87,12 +93,24 @@ enum Command {
     /// List, show, create, change and delete apps
     #[command(arg_required_else_help = false)]
     Apps(apps::Group),
+    /// An app's workflows: the graphs of nodes a verification runs
+    #[command(arg_required_else_help = false)]
+    Workflows(workflows::Group),
+    /// The providers on an app and their activation
+    #[command(arg_required_else_help = false)]
+    Providers(providers::Group),
+    /// An app's custom domains: set them, verify their DNS records, wait until active
+    #[command(arg_required_else_help = false)]
+    Domains(domains::Group),
     /// An app's webhook settings; check, send and receive signed deliveries locally
     #[command(arg_required_else_help = false)]
     Webhooks(webhooks::Group),
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
+    /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
+    #[command(after_help = mock::NOTES)]
+    Mock(mock::Args),
     /// Print a shell completion script to stdout
     ///
     /// For example: hopae completions bash > ~/.local/share/bash-completion/completions/hopae
@@ -203,6 +221,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apps(group) => apps::run(group, &cli.global),
         Command::Webhooks(group) => webhooks::run(group, &cli.global),
         Command::ProductionTests(group) => production_tests::run(group, &cli.global),
+        Command::Workflows(group) => workflows::run(group, &cli.global),
+        Command::Providers(group) => providers::run(group, &cli.global),
+        Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Mock(args) => mock::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
@@ -628,6 +650,38 @@ mod tests {
                 "--title given more than once (see `hopae production-tests create --help`)",
             ),
             (
+                "hopae workflows create A",
+                "missing --file <FILE> (see `hopae workflows create --help`)",
+            ),
+            (
+                "hopae workflows",
+                "missing command: list, get, create, update, delete, set-default, node-types or help (see `hopae workflows --help`)",
+            ),
+            (
+                "hopae providers activate A --field mitid",
+                "invalid value `mitid` for --field: expected PROVIDER.NAME=VALUE, like mitid.companyName=Shop (see `hopae providers activate --help`)",
+            ),
+            (
+                "hopae providers upload A ftn",
+                "missing <FILE>... (see `hopae providers upload --help`)",
+            ),
+            (
+                "hopae domains set A --web a.example",
+                "missing --oidc <HOST> (see `hopae domains set --help`)",
+            ),
+            (
+                "hopae domains wait A --timeout 1d",
+                "invalid value `1d` for --timeout: unknown unit `d`: use ms, s, m or h (see `hopae domains wait --help`)",
+            ),
+            (
+                "hopae mock --fail-rate 2",
+                "invalid value `2` for --fail-rate: expected a number from 0.0 to 1.0 (see `hopae mock --help`)",
+            ),
+            (
+                "hopae mock --port -1",
+                "invalid value `-1` for --port: expected a port number from 0 to 65535 (see `hopae mock --help`)",
+            ),
+            (
                 "hopae completions tcsh",
                 "invalid value `tcsh` for <SHELL>: expected bash, elvish, fish, powershell or zsh; did you mean `zsh`? (see `hopae completions --help`)",
             ),
@@ -655,7 +709,7 @@ mod tests {
         assert!(top.starts_with(concat!(
             "hopae ",
             env!("CARGO_PKG_VERSION"),
-            ": manage Hopae Connect apps, webhooks and production tests\n"
+            ": manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests\n"
         )));
         assert!(top.contains("Exit codes:\n  0  success\n"), "{top}");
         assert!(top.contains("HOPAE_API_KEY"), "{top}");
@@ -670,6 +724,9 @@ mod tests {
             &["webhooks", "config"],
             &["webhooks", "listen"],
             &["workspace"],
+            &["workflows", "create"],
+            &["providers", "activate"],
+            &["domains", "wait"],
         ] {
             let mut sub = &mut cmd;
             for name in path {

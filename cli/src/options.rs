@@ -1,6 +1,7 @@
 //! Options every command takes, and the option types and checks the command groups share.
 
 use std::fmt;
+use std::io::{self, Read};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -219,6 +220,59 @@ pub(crate) fn check_redirect_uris(option: &str, uris: &[String]) -> Result<(), F
     Ok(())
 }
 
+/// An I/O error as the rest of a sentence: `no such file or directory (os error 2)`.
+pub(crate) fn io_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text,
+    }
+}
+
+/// `1 MiB`, `10 MiB`, `512 bytes`.
+pub(crate) fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Reads the file `path` (`-` for stdin), refusing more than `limit` bytes; errors name
+/// it as `label` (`--file`, `file`) and the path as typed.
+pub(crate) fn read_input(label: &str, path: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    let shown = crate::output::clean(path);
+    let could_not = |e: io::Error| {
+        Failure::usage(format!(
+            "could not read {label} {shown}: {}",
+            io_message(&e)
+        ))
+    };
+    let mut bytes = Vec::new();
+    if path == "-" {
+        io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(could_not)?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(could_not)?;
+    }
+    if bytes.len() as u64 > limit {
+        return Err(Failure::usage(format!(
+            "{label} {shown} is larger than {}",
+            size_text(limit)
+        )));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +396,34 @@ mod tests {
             let f = check_redirect_uris("--set", &bad).unwrap_err();
             assert_eq!((f.code, f.message), (2, message));
         }
+    }
+
+    #[test]
+    fn read_input_names_the_option_and_the_file() {
+        let dir = std::env::temp_dir().join(format!("hopae-cli-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wf.json");
+        std::fs::write(&file, b"12345").unwrap();
+        let path = file.to_str().unwrap();
+        assert_eq!(read_input("--file", path, 5).unwrap(), b"12345");
+        let f = read_input("--file", path, 4).unwrap_err();
+        assert_eq!(
+            (f.code, f.message),
+            (2, format!("--file {path} is larger than 4 bytes"))
+        );
+        let missing = dir.join("nope.json");
+        let f = read_input("--file", missing.to_str().unwrap(), 5).unwrap_err();
+        assert!(
+            f.message.starts_with(&format!(
+                "could not read --file {}: no such file",
+                missing.display()
+            )),
+            "{}",
+            f.message
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(size_text(1024 * 1024), "1 MiB");
+        assert_eq!(size_text(1000), "1000 bytes");
     }
 
     #[test]

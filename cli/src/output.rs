@@ -19,7 +19,7 @@ pub(crate) fn clean(s: &str) -> String {
 }
 
 /// Shortens text to `max` characters, marking the cut with `…`.
-fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_owned();
     }
@@ -43,7 +43,7 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// `2026-04-08 10:00`, in UTC.
-fn timestamp(t: OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
@@ -65,7 +65,7 @@ pub(crate) fn format_duration(d: Duration) -> String {
 }
 
 /// Left-aligned columns separated by two spaces, without trailing whitespace.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -137,7 +137,7 @@ pub(crate) fn list_table(client_id: &str, items: &[ProductionTestItem]) -> Strin
 
 /// Key-value lines with the values aligned; a value of several lines continues under
 /// its first.
-fn fields(pairs: &[(&str, String)]) -> String {
+pub(crate) fn fields(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in pairs {
@@ -385,6 +385,27 @@ pub(crate) fn rotated_text(app: &str, label: &str, secret: &str, note: &str) -> 
     )
 }
 
+/// A JSON value as one line of text: a string as itself, anything else as compact JSON,
+/// `-` for null or an empty string; control characters replaced.
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".to_owned(),
+        serde_json::Value::String(s) if s.is_empty() => "-".to_owned(),
+        serde_json::Value::String(s) => clean(s),
+        other => clean(&other.to_string()),
+    }
+}
+
+/// An optional timestamp as `2026-04-08 10:00 UTC`, or `fallback`.
+pub(crate) fn timestamp_or(t: Option<OffsetDateTime>, fallback: &str) -> String {
+    t.map_or(fallback.to_owned(), |t| format!("{} UTC", timestamp(t)))
+}
+
+/// `1 workflow`, `2 workflows`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,6 +439,17 @@ mod tests {
     fn rfc3339_is_utc_to_the_second() {
         let t = OffsetDateTime::from_unix_timestamp(1_765_000_000).unwrap();
         assert_eq!(rfc3339(t), "2025-12-06T05:46:40Z");
+    }
+
+    #[test]
+    fn json_text_is_one_clean_line() {
+        use serde_json::json;
+        assert_eq!(json_text(&json!(null)), "-");
+        assert_eq!(json_text(&json!("")), "-");
+        assert_eq!(json_text(&json!("a\nb")), "a?b");
+        assert_eq!(json_text(&json!({"a": [1, true]})), r#"{"a":[1,true]}"#);
+        assert_eq!(plural(1, "node", "nodes"), "1 node");
+        assert_eq!(plural(0, "node", "nodes"), "0 nodes");
     }
 
     #[test]

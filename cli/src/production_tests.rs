@@ -1,16 +1,16 @@
 //! `hopae production-tests` (alias `pt`): list, create, report and wait.
 
-use std::io::{self, IsTerminal, Write};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hopae::production_tests::{
     Challenge, ChallengeRequest, NewProductionTest, Platform, ProductionTestReport, WaitOptions,
+    WaitProgress,
 };
 use hopae::{Error, HopaeClient, ProductionTestItem};
 
 use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
+use crate::progress::{wait_options, with_progress};
 use crate::raw::{self, Keep};
 use crate::{Failure, connect, emit, emit_bytes};
 
@@ -268,28 +268,15 @@ impl Create {
     }
 }
 
-/// The shortest `--interval` of `wait`: a typo such as `1ms` must not poll the API a
-/// thousand times a second.
-const MIN_INTERVAL: Duration = Duration::from_millis(100);
-
 impl Wait {
     fn check(&self) -> Result<WaitOptions, Failure> {
         check_id("<CLIENT_ID>", &self.client_id)?;
         check_id("<REQUEST_ID>", &self.request_id)?;
-        let mut options = WaitOptions::new();
-        if let Some(interval) = &self.interval {
-            if interval.value < MIN_INTERVAL {
-                return Err(Failure::usage(format!(
-                    "--interval must be at least {}ms, got `{interval}`",
-                    MIN_INTERVAL.as_millis()
-                )));
-            }
-            options = options.interval(interval.value);
-        }
-        if let Some(timeout) = &self.timeout {
-            options = options.timeout(timeout.value);
-        }
-        Ok(options)
+        wait_options(
+            WaitOptions::new(),
+            self.interval.as_ref(),
+            self.timeout.as_ref(),
+        )
     }
 }
 
@@ -297,74 +284,21 @@ fn wait(
     client: &HopaeClient,
     client_id: &str,
     request_id: &str,
-    mut options: WaitOptions,
+    options: WaitOptions,
 ) -> Result<Challenge, Failure> {
-    let progress = io::stderr()
-        .is_terminal()
-        .then(|| Arc::new(Mutex::new(ProgressLine::default())));
-    if let Some(shown) = &progress {
-        let on_poll = Arc::clone(shown);
-        let id = request_id.to_owned();
-        options = options.on_poll(move |p| {
-            let line = progress_line(
-                &id,
-                p.polls,
-                p.elapsed,
-                p.status.as_deref(),
-                p.challenge_id.as_deref(),
-            );
-            let mut shown = on_poll.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = shown.draw(&mut io::stderr().lock(), &line);
-        });
-        // Ctrl-C while a progress line is drawn: end the line first, so that the shell's
-        // prompt starts on a fresh one. If a handler cannot be installed, Ctrl-C keeps
-        // its default (the line stays open); nothing else changes.
-        let on_interrupt = Arc::clone(shown);
-        let _ = ctrlc::set_handler(move || {
-            let mut shown = on_interrupt.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = shown.end(&mut io::stderr().lock());
-            std::process::exit(EXIT_INTERRUPTED);
-        });
-    }
-    let result = wait_for_challenge(client, client_id, request_id, &options);
-    if let Some(shown) = &progress {
-        // End the progress line so that what follows (the result, or an error) starts on
-        // a fresh one.
-        let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = shown.end(&mut io::stderr().lock());
-    }
-    Ok(result?)
-}
-
-/// The exit status of a wait interrupted by Ctrl-C: 128 + SIGINT, as a shell reports it.
-const EXIT_INTERRUPTED: i32 = 130;
-
-/// The progress line of `wait` on a terminal, redrawn in place after every poll.
-#[derive(Debug, Default)]
-struct ProgressLine {
-    /// Characters of the line on screen; 0 when none is (progress lines are never empty).
-    width: usize,
-}
-
-impl ProgressLine {
-    /// Redraws the line: back to its start, the new text, then spaces over the rest of
-    /// the old one.
-    fn draw(&mut self, out: &mut impl Write, line: &str) -> io::Result<()> {
-        let width = line.chars().count();
-        let pad = self.width.saturating_sub(width);
-        self.width = width;
-        write!(out, "\r{line}{:pad$}", "")?;
-        out.flush()
-    }
-
-    /// Ends the line, so that the next output starts on a fresh one. Writes nothing when
-    /// no line is on screen (an error on the first poll gets no empty line before it).
-    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
-        if std::mem::take(&mut self.width) == 0 {
-            return Ok(());
-        }
-        writeln!(out)
-    }
+    let id = request_id.to_owned();
+    let line = move |p: &WaitProgress| {
+        progress_line(
+            &id,
+            p.polls,
+            p.elapsed,
+            p.status.as_deref(),
+            p.challenge_id.as_deref(),
+        )
+    };
+    Ok(with_progress(options, line, |options| {
+        wait_for_challenge(client, client_id, request_id, options)
+    })?)
 }
 
 fn progress_line(
@@ -513,15 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn wait_interval_below_100ms_is_a_usage_error() {
-        for interval in ["0", "0s", "1ms", "99ms"] {
-            let f = wait_args(Some(interval), None).check().unwrap_err();
-            assert_eq!(f.code, 2, "{interval}");
-            assert_eq!(
-                f.message,
-                format!("--interval must be at least 100ms, got `{interval}`")
-            );
-        }
+    fn wait_check_names_an_empty_request_id() {
         let mut a = wait_args(None, None);
         a.request_id = String::new();
         assert_eq!(
@@ -546,29 +472,6 @@ mod tests {
             progress_line("req_1", 1, elapsed, None, None),
             "waiting for req_1: no longer listed, looking for its challenge (1m 05s elapsed, 1 poll)"
         );
-    }
-
-    fn drawn(f: impl FnOnce(&mut ProgressLine, &mut Vec<u8>)) -> String {
-        let mut out = Vec::new();
-        f(&mut ProgressLine::default(), &mut out);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn progress_line_redraws_in_place_and_ends_with_one_newline() {
-        let out = drawn(|p, out| {
-            p.draw(out, "pending (3 polls)").unwrap();
-            p.draw(out, "gone").unwrap();
-            p.end(out).unwrap();
-            p.end(out).unwrap();
-        });
-        assert_eq!(out, "\rpending (3 polls)\rgone             \n");
-    }
-
-    #[test]
-    fn progress_line_never_drawn_ends_with_nothing() {
-        // An error on the first poll (or Ctrl-C before it): no empty line.
-        assert_eq!(drawn(|p, out| p.end(out).unwrap()), "");
     }
 
     #[test]

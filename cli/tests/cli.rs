@@ -28,8 +28,7 @@ fn run(server: &ServerGuard, args: &[&str]) -> Run {
 // ---------------------------------------------------------------------------------------
 // help, version, usage errors
 
-const TOP_HELP_FIRST_LINE: &str =
-    "hopae 0.1.0: manage Hopae Connect apps, webhooks and production tests\n";
+const TOP_HELP_FIRST_LINE: &str = "hopae 0.1.0: manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests\n";
 
 #[test]
 fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
@@ -43,7 +42,8 @@ fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
         );
         assert!(r.stdout.contains("Exit codes:\n  0  success\n"), "{args:?}");
         assert!(
-            r.stdout.contains("  5  wait ended without a challenge"),
+            r.stdout
+                .contains("  5  a wait ended without success: production-tests wait"),
             "{args:?}"
         );
         assert!(
@@ -52,7 +52,15 @@ fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
             "{args:?}"
         );
         assert!(r.stdout.contains("\n  HOPAE_WEBHOOK_SECRET "), "{args:?}");
-        for command in ["workspace ", "apps ", "webhooks "] {
+        for command in [
+            "workspace ",
+            "apps ",
+            "workflows ",
+            "providers ",
+            "domains ",
+            "webhooks ",
+            "mock ",
+        ] {
             assert!(r.stdout.contains(&format!("\n  {command}")), "{command}");
         }
         assert!(r.stdout.contains("\n  HOPAE_API_KEY "), "{args:?}");

@@ -7,7 +7,7 @@ mod local;
 use hopae::webhooks::WebhookConfigUpdate;
 
 use crate::apps::{CONFIRM_NOTES, Confirmed};
-use crate::confirm::confirm;
+use crate::confirm::{Typed, confirm};
 use crate::options::{Global, check_id, count};
 use crate::output::{clean, rotated_text, webhook_config_text};
 use crate::raw::{self, Keep};
@@ -137,7 +137,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 a.yes,
                 &format!("rotate the webhook secret of app {}", clean(&a.app)),
                 "signatures made with the current secret stop verifying at once",
-                &a.app,
+                Typed::app(&a.app),
             )?;
             let secret = api.client.app(&a.app).rotate_webhook_secret()?;
             let what = "webhook secret";

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mockito::{Matcher, Mock, ServerGuard};
 use serde_json::Value;
@@ -156,6 +158,85 @@ impl NoCalls {
 pub fn no_calls(server: &mut ServerGuard) -> NoCalls {
     NoCalls(
         ["GET", "POST"]
+            .into_iter()
+            .map(|method| server.mock(method, Matcher::Any).expect(0).create())
+            .collect(),
+    )
+}
+
+/// A directory of files for one test, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "hopae-cli-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        TempDir(dir)
+    }
+
+    /// Writes `name` in the directory and returns its path as a string.
+    pub fn file(&self, name: &str, contents: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("a temporary file");
+        path.to_str().expect("a UTF-8 path").to_owned()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `hopae <args> --base-url <server>` with a sandbox key.
+pub fn run(server: &ServerGuard, args: &[&str]) -> Run {
+    let url = server.url();
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--base-url", &url]);
+    run_with(Some(KEY), &[], &all)
+}
+
+/// [`run`] with `stdin` as the input.
+pub fn run_stdin(server: &ServerGuard, args: &[&str], stdin: &[u8]) -> Run {
+    let url = server.url();
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--base-url", &url]);
+    run_with_stdin(&[("HOPAE_API_KEY", KEY)], &all, stdin)
+}
+
+/// A mock of `method path` answering `status` with `body`, expecting `hits` calls with
+/// the sandbox key.
+pub fn answer(
+    server: &mut ServerGuard,
+    method: &str,
+    path: &str,
+    status: usize,
+    body: &str,
+    hits: usize,
+) -> Mock {
+    server
+        .mock(method, path)
+        .match_header("authorization", format!("Bearer {KEY}").as_str())
+        .with_status(status)
+        .with_header("content-type", "application/json")
+        .with_body(body)
+        .expect(hits)
+        .create()
+}
+
+/// Mocks that fail their `assert` if any request of any method reaches the server.
+pub fn no_requests(server: &mut ServerGuard) -> NoCalls {
+    NoCalls(
+        ["GET", "POST", "PUT", "PATCH", "DELETE"]
             .into_iter()
             .map(|method| server.mock(method, Matcher::Any).expect(0).create())
             .collect(),

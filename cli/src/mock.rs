@@ -1,0 +1,235 @@
+//! `hopae mock`: the library's fake of the Workspace API (`hopae::mock`) on 127.0.0.1,
+//! for trying the other commands, demos and tests of scripts, until Ctrl-C.
+
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use hopae::mock::{LoggedRequest, Server};
+
+use crate::options::{DurationArg, count, io_message};
+use crate::output::{clean, rfc3339};
+use crate::{Failure, emit};
+
+/// The arguments of `hopae mock`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The port on 127.0.0.1; 0 picks a free one
+    #[arg(long, value_name = "PORT", default_value_t = 0, value_parser = port, allow_negative_numbers = true)]
+    port: u16,
+
+    /// Start with no apps (by default the workspace holds the example app FK5b0KSM)
+    #[arg(long)]
+    empty: bool,
+
+    /// Schedule a production-test request on the N-th list call after its creation
+    /// [default: 2]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
+    schedule_after: Option<u32>,
+
+    /// Answer this share of calls with a 503, from 0.0 to 1.0 [default: 0]
+    #[arg(long, value_name = "R", value_parser = rate, allow_negative_numbers = true)]
+    fail_rate: Option<f64>,
+
+    /// Seed of the failures, ids and secrets (the same seed fails the same calls)
+    #[arg(long, value_name = "N", value_parser = seed)]
+    seed: Option<u64>,
+
+    /// Delay every answer by DURATION [default: 0]
+    #[arg(long, value_name = "DURATION")]
+    latency: Option<DurationArg>,
+
+    /// Play the production API: accept sk_workspace_prod_ keys, refuse test keys
+    #[arg(long)]
+    production: bool,
+}
+
+pub(crate) const NOTES: &str = "\
+Prints two lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
+code 0), logging one line per request on stderr (time, method, path, status):
+
+  export HOPAE_BASE_URL=http://127.0.0.1:PORT/connect/v1
+  export HOPAE_API_KEY=sk_workspace_test_mock
+
+The fake keeps its state in memory: what one command changes, the next one sees. It
+models every Workspace API operation with the documented shapes, status codes, errors
+and idempotency, plus some choices of its own (the provider catalog, the activation form
+fields, DNS record values): do not test for those. A production-test request is
+scheduled on a later list call (--schedule-after); each domain verify advances the status
+awaiting_dns -> verifying -> active. Nothing reaches Hopae.";
+
+fn port(s: &str) -> Result<u16, String> {
+    s.parse()
+        .map_err(|_| "expected a port number from 0 to 65535".to_owned())
+}
+
+fn rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err("expected a number from 0.0 to 1.0".to_owned()),
+    }
+}
+
+fn seed(s: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
+}
+
+/// How often the request log is read.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Runs `hopae mock` until Ctrl-C.
+pub(crate) fn run(a: &Args) -> Result<(), Failure> {
+    let mut builder = Server::builder().bind(a.port);
+    if a.empty {
+        builder = builder.empty();
+    }
+    if let Some(n) = a.schedule_after {
+        builder = builder.schedule_after(n);
+    }
+    if let Some(r) = a.fail_rate {
+        builder = builder.fail_rate(r);
+    }
+    if let Some(s) = a.seed {
+        builder = builder.seed(s);
+    }
+    if let Some(l) = &a.latency {
+        builder = builder.latency(l.value);
+    }
+    if a.production {
+        builder = builder.production();
+    }
+    let server = builder.start().map_err(|e| {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, a.port));
+        Failure::usage(format!(
+            "could not listen on {address}: {}; pick another --port (0 picks a free one)",
+            io_message(&e)
+        ))
+    })?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_interrupt = Arc::clone(&stop);
+    // Without a handler, Ctrl-C still ends the process (with the signal's status).
+    let _ = ctrlc::set_handler(move || on_interrupt.store(true, Ordering::SeqCst));
+    emit(&format!(
+        "export HOPAE_BASE_URL={}\nexport HOPAE_API_KEY={}\n",
+        server.url(),
+        server.api_key()
+    ))?;
+    let seeded = if a.empty {
+        "an empty workspace".to_owned()
+    } else {
+        format!("the example app {}", hopae::mock::SEED_APP)
+    };
+    log(&format!(
+        "serving a fake Workspace API on {} with {seeded}; Ctrl-C stops it",
+        server.url()
+    ));
+    let mut seen = Seen::default();
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        for request in seen.new_requests(&server.requests()) {
+            log(&request_line(request));
+        }
+        if stopping {
+            break;
+        }
+        std::thread::sleep(POLL);
+    }
+    drop(server);
+    log("stopped");
+    Ok(())
+}
+
+/// One line on stderr; nobody to tell if stderr is gone.
+fn log(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// `2026-04-08T10:00:00Z  GET /apps/FK5b0KSM?x=1  200`, with `(replayed)` for an
+/// idempotent replay.
+fn request_line(r: &LoggedRequest) -> String {
+    let query = r
+        .query
+        .as_deref()
+        .map_or(String::new(), |q| format!("?{}", clean(q)));
+    format!(
+        "{}  {} {}{query}  {}{}",
+        rfc3339(time::OffsetDateTime::now_utc()),
+        clean(&r.method),
+        clean(&r.path),
+        r.status,
+        if r.replayed { " (replayed)" } else { "" }
+    )
+}
+
+/// Which logged requests were printed: the log is read whole every time and drops its
+/// oldest entries when full, so the last printed one is found again by its request id.
+#[derive(Debug, Default)]
+struct Seen {
+    last: Option<String>,
+}
+
+impl Seen {
+    fn new_requests<'a>(&mut self, log: &'a [LoggedRequest]) -> &'a [LoggedRequest] {
+        let start = match &self.last {
+            None => 0,
+            Some(id) => log
+                .iter()
+                .rposition(|r| &r.request_id == id)
+                .map_or(0, |i| i + 1),
+        };
+        if let Some(last) = log.last() {
+            self.last = Some(last.request_id.clone());
+        }
+        &log[start..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_with_their_ranges() {
+        assert_eq!(rate("0"), Ok(0.0));
+        assert_eq!(rate("0.25"), Ok(0.25));
+        assert_eq!(rate("1.0"), Ok(1.0));
+        for bad in ["-0.1", "1.01", "NaN", "x", "inf"] {
+            assert_eq!(
+                rate(bad),
+                Err("expected a number from 0.0 to 1.0".into()),
+                "{bad}"
+            );
+        }
+        assert_eq!(port("0"), Ok(0));
+        assert!(port("65536").is_err());
+    }
+
+    #[test]
+    fn each_logged_request_is_printed_once() {
+        let server = Server::builder().empty().start().unwrap();
+        let client = hopae::HopaeClient::builder(server.api_key())
+            .base_url(server.url())
+            .max_retries(0)
+            .build()
+            .unwrap();
+        let mut seen = Seen::default();
+        assert!(seen.new_requests(&server.requests()).is_empty());
+        client.workspace().unwrap();
+        let _ = client.app("NoSuchAp").get();
+        let log = server.requests();
+        let lines: Vec<String> = seen.new_requests(&log).iter().map(request_line).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].ends_with("  GET /workspace  200"), "{}", lines[0]);
+        assert!(
+            lines[1].ends_with("  GET /apps/NoSuchAp  404"),
+            "{}",
+            lines[1]
+        );
+        assert!(seen.new_requests(&server.requests()).is_empty());
+        client.workspace().unwrap();
+        assert_eq!(seen.new_requests(&server.requests()).len(), 1);
+    }
+}
