@@ -156,6 +156,10 @@ impl From<Error> for Failure {
 /// refused (os error 111)`.
 fn chain(e: &Error) -> String {
     let mut message = e.to_string();
+    // `error: api error: status 404 ...` says "error" twice: the CLI's own prefix is enough.
+    if let Some(rest) = message.strip_prefix("api error: ") {
+        message = format!("the api answered {rest}");
+    }
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
         let text = cause.to_string();

@@ -479,7 +479,7 @@ fn verbose_error_adds_attempts_and_request_id_but_never_the_key() {
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
     assert!(
-        lines[0].starts_with("error: api error: status 503"),
+        lines[0].starts_with("error: the api answered status 503"),
         "{}",
         r.stderr
     );
@@ -746,7 +746,7 @@ fn create_api_validation_error_exits_1_with_code_and_request_id() {
     );
     r.assert_error(
         1,
-        r#"api error: status 400 VALIDATION_INVALID_PARAMETER: "Provider not enabled" (request id 9f1c)"#,
+        r#"the api answered status 400 VALIDATION_INVALID_PARAMETER: "Provider not enabled" (request id 9f1c)"#,
     );
     m.assert();
 }
@@ -805,7 +805,7 @@ fn report_of_unknown_challenge_exits_1_with_the_request_id() {
     r.assert_error(1, "");
     assert_eq!(
         r.stderr,
-        "error: api error: status 404 RESOURCE_NOT_FOUND: \"Challenge not found\" \
+        "error: the api answered status 404 RESOURCE_NOT_FOUND: \"Challenge not found\" \
          (request id 228aaefb-3ce2-4dd0-a73b-b96f71c5779f)\n"
     );
     m.assert();
@@ -822,7 +822,7 @@ fn redirect_exits_1() {
         .with_status(302)
         .with_header("location", "https://elsewhere.example/")
         .create();
-    run(&server, &["list", APP]).assert_error(1, "api error: status 302: redirect not followed");
+    run(&server, &["list", APP]).assert_error(1, "error: the api answered status 302: redirect not followed");
     m.assert();
 }
 
