@@ -9,7 +9,8 @@ pub(super) fn get_domain(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     ok(Domain::json(app.domain.as_ref(), &app.client_id))
 }
 
-/// A bare host name: letters, digits, `-` and `.`, at least two labels.
+/// A bare host name: letters, digits, `-` and `.`, at least two labels, not an IPv4
+/// address.
 fn check_host(host: &str, parameter: &str) -> Result<(), Fail> {
     let labels: Vec<&str> = host.split('.').collect();
     let valid = host.len() <= 253
@@ -21,6 +22,12 @@ fn check_host(host: &str, parameter: &str) -> Result<(), Fail> {
                 && !l.ends_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
+    if labels
+        .last()
+        .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(invalid(parameter, "must be a host name, not an IP address"));
+    }
     if valid {
         Ok(())
     } else {

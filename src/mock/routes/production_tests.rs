@@ -55,6 +55,12 @@ fn schedule(app: &mut App, j: usize, challenge_id: String, now: OffsetDateTime) 
             "sponsor": null, "sources": null,
         }),
         stats: json!({"totalParticipations": 0, "totalClaims": 0, "providerBreakdown": []}),
+        max_claims: payload["maxStampClaims"].as_u64().unwrap_or(3),
+        providers: payload["providerIds"].as_array().map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        }),
     });
 }
 

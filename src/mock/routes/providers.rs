@@ -52,6 +52,7 @@ pub(super) fn list_providers(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail
     let providers: Vec<Value> = s.apps[i]
         .providers
         .iter()
+        .filter(|(_, p)| p.listed)
         .filter_map(|(id, p)| {
             let entry = catalog(id)?;
             let (state, index) = progress(entry, Some(p));
@@ -111,7 +112,7 @@ pub(super) fn set_activation(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail
     let enabled = boolean(&obj, "enabled", "")?.ok_or_else(|| missing("enabled"))?;
     let app = &mut s.apps[i];
     let provider = app.providers.entry(entry.id.to_owned()).or_default();
-    provider.enabled = enabled;
+    provider.set_enabled(enabled);
     let (_, index) = progress(entry, Some(provider));
     app.updated_at = ctx.now;
     ok(json!({"providerId": entry.id, "enabled": enabled, "currentStep": step_types(entry)[index]}))
@@ -253,7 +254,7 @@ pub(super) fn bulk_activation(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fai
             Some(entry) => {
                 let activation_id = format!("act_{}", s.alnum(20));
                 let provider = s.apps[i].providers.entry(id.clone()).or_default();
-                provider.enabled = true;
+                provider.set_enabled(true);
                 let status = if entry.upload {
                     for document in &mut provider.documents {
                         document.state = "processed";

@@ -28,7 +28,7 @@ pub(super) fn get_workflow(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> 
 
 /// The nodes of a workflow, checked: objects with a unique `id` and a `type`; `config`
 /// an object of depth at most 5 with at most 50 keys per level; verification nodes name
-/// only providers of the App; `entry` names one of them.
+/// only providers of the App; `entry` and every `next` name one of them.
 fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail> {
     let Value::Array(nodes) = nodes else {
         return Err(invalid("nodes", "must be an array of nodes"));
@@ -57,7 +57,7 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
                 check_config(config, 1, &joined(&prefix, "config"))?;
                 if kind == "verification" {
                     for provider in named_providers(config) {
-                        if !app.providers.contains_key(provider) {
+                        if !app.providers.get(provider).is_some_and(|p| p.listed) {
                             return Err(invalid(
                                 &joined(&prefix, "config"),
                                 format!(
@@ -77,7 +77,36 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
             format!("names no node of `nodes` (`{entry}`)"),
         ));
     }
+    for (i, node) in nodes.iter().enumerate() {
+        check_next(&node["next"], &ids, &format!("nodes[{i}].next"))?;
+    }
     Ok(nodes.clone())
+}
+
+/// A node's `next`: absent, a node id, or (for `if`) an array of routes whose own
+/// `next` is a node id.
+fn check_next(next: &Value, ids: &[String], parameter: &str) -> Result<(), Fail> {
+    let target = |value: &Value, parameter: &str| match value {
+        Value::String(id) if ids.contains(id) => Ok(()),
+        Value::String(id) => Err(invalid(
+            parameter,
+            format!("names `{id}`, which is not a node of the workflow"),
+        )),
+        _ => Err(invalid(parameter, "must be a node id")),
+    };
+    match next {
+        Value::Null => Ok(()),
+        Value::String(_) => target(next, parameter),
+        Value::Array(routes) => routes
+            .iter()
+            .enumerate()
+            .filter(|(_, route)| !route["next"].is_null())
+            .try_for_each(|(j, route)| target(&route["next"], &format!("{parameter}[{j}].next"))),
+        _ => Err(invalid(
+            parameter,
+            "must be a node id, or for an `if` node an array of routes",
+        )),
+    }
 }
 
 fn check_config(value: &Value, depth: usize, parameter: &str) -> Result<(), Fail> {
