@@ -656,6 +656,9 @@ fn app_limits_are_refused_alike_by_the_sdk_and_the_fake() {
         uris(20),
         "nothing above changed them"
     );
+    let longest = format!("https://a.example/{}", "x".repeat(2030));
+    assert_eq!(longest.chars().count(), 2048);
+    assert_eq!(app.set_redirect_uris([longest.clone()]).unwrap(), [longest]);
 
     // More than 100 batch items, none.
     let items = |n: usize| (0..n).map(|i| BatchItem::new(format!("App {i}")));
@@ -844,6 +847,21 @@ fn workflow_graph_rules_are_refused_alike_by_the_sdk_and_the_fake() {
         INVALID,
         "nodes[0].config",
     );
+    // A config nested deeper than 5 levels, or with more than 50 keys on one.
+    let deep = json!({"a": {"b": {"c": {"d": {"e": {}}}}}});
+    let wide: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+    for config in [deep, Value::Object(wide)] {
+        api_refuses(
+            flows.create(&NewWorkflow::new(
+                "F",
+                "a",
+                [Node::new("a", "evaluate").config(config)],
+            )),
+            INVALID,
+            "nodes[0].config",
+        );
+    }
     // And what both accept.
     let routes = json!([{"condition": {"field": "input.age", "operator": "gte", "value": 18}, "next": "done"},
                         {"default": true, "next": "a"}]);
