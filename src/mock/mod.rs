@@ -46,10 +46,11 @@
 //!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
 //!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
 //!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
-//! - **Idempotency**: every POST's `Idempotency-Key` is remembered; the same key and
-//!   body replay the first answer with `Idempotency-Replayed: true`, the same key with
-//!   another body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a key whose first request is
-//!   still running (see [`Builder::latency`]) a 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **Idempotency**: every POST's `Idempotency-Key` is remembered, workspace-wide; the
+//!   same key, path and body replay the first answer with `Idempotency-Replayed: true`,
+//!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
+//!   key whose first request is still running (see [`Builder::latency`]) a 409
+//!   `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
 //! - **Request ids**: every answer has an `X-Request-Id` (UUID-like), also in the error
 //!   envelope.
 //! - **Faults**, to test a caller's resilience: a seeded failure rate of 503s with
@@ -78,8 +79,8 @@
 //! - **Webhook deliveries**: the webhook settings are stored and the secret rotates,
 //!   but no event is ever POSTed to the URL, so nothing is ever signed with the secret.
 //! - **DNS and TLS**: a custom domain's verify call advances the status without looking
-//!   anything up or issuing a certificate, and the fake itself speaks plain
-//!   `http://127.0.0.1`.
+//!   anything up or issuing a certificate (so a domain never turns `invalid`), and the
+//!   fake itself speaks plain `http://127.0.0.1`.
 //! - **Real ids and secrets**: they come from a seeded generator and mean nothing to
 //!   Hopae; the App API (which the client secret is for) is not faked.
 //! - **The rest**: rate limiting (429), the 24-hour expiry of idempotency keys, and
