@@ -108,8 +108,9 @@
 //! whole Workspace API that a test starts in-process on 127.0.0.1
 //! (`let server = hopae::mock::Server::start()?;`) and points a client at with
 //! `HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url())`. It keeps what
-//! calls create, schedules production tests after a few polls, answers with the
-//! documented errors, replays idempotency keys, and can inject 503s and latency. Enable
+//! calls create, schedules production tests after a few polls, takes the stamp claims a
+//! test adds (`server.claim(..)`), answers with the documented errors, replays
+//! idempotency keys, and can inject 503s and latency. Enable
 //! it for tests only: `hopae = { version = "0.1", features = ["mock"] }` under
 //! `[dev-dependencies]`.
 //!

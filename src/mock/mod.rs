@@ -29,23 +29,28 @@
 //! - **Production tests**: a created request is `pending`; the n-th list call after its
 //!   creation (see [`Builder::schedule_after`], default 2) schedules it: it gets a
 //!   `challengeId` and the status `scheduled`, and a stamp-mode `challenge` item appears
-//!   (expiring a week later) whose report starts at zero claims. `providerIds` must
-//!   name providers enabled on the App and not chip readers (`passport`); omitted, the
-//!   App needs at least one such provider.
-//! - **Workflows** (list, get, create with 409 on an existing id, update, delete with a
-//!   400 for the default, set-default, node types), **providers** (the list in the
-//!   OpenAPI shape `{providers, total}`, activation steps, enable/disable, the activation
-//!   form once per provider, multipart document uploads for `ftn`, `spid-ig` and `idin`
-//!   only, document deletion, bulk activation), **custom domains** (each verify call
-//!   moves the status `awaiting_dns` -> `verifying` -> `active`), and `GET /workspace`.
+//!   (expiring a week later) whose report starts at zero claims and grows with
+//!   [`Server::claim`], until the claims reach `maxStamps` and the challenge completes.
+//!   `providerIds` must name providers enabled on the App and not chip readers
+//!   (`passport`); omitted, the App needs at least one such provider.
+//! - **Workflows** (list, get, create with 409 on an existing id and a 400 past 100,
+//!   update, delete with a 400 for the default, set-default, node types; node ids are
+//!   unique, and `entryNodeId` and every `next` name a node), **providers** (the list,
+//!   in the OpenAPI shape `{providers, total}`, of the providers ever enabled on the
+//!   App; activation steps, enable/disable, the activation form once per provider,
+//!   multipart uploads of at most 10 documents for `ftn`, `spid-ig` and `idin` only,
+//!   document deletion, bulk activation), **custom domains** (two different bare host
+//!   names under one base domain; each verify call moves the status `awaiting_dns` ->
+//!   `verifying` -> `active`), and `GET /workspace`.
 //! - **Checks**: a Bearer key with a workspace prefix (a test key on the default
 //!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
 //!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
 //!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
-//! - **Idempotency**: every POST's `Idempotency-Key` is remembered; the same key and
-//!   body replay the first answer with `Idempotency-Replayed: true`, the same key with
-//!   another body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a key whose first request is
-//!   still running (see [`Builder::latency`]) a 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **Idempotency**: every POST's `Idempotency-Key` is remembered, workspace-wide; the
+//!   same key, path and body replay the first answer with `Idempotency-Replayed: true`,
+//!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
+//!   key whose first request is still running (see [`Builder::latency`]) a 409
+//!   `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
 //! - **Request ids**: every answer has an `X-Request-Id` (UUID-like), also in the error
 //!   envelope.
 //! - **Faults**, to test a caller's resilience: a seeded failure rate of 503s with
@@ -60,17 +65,28 @@
 //!
 //! Unless [`Builder::empty`] is used, the workspace starts with the API reference's
 //! example App [`SEED_APP`] (`bankidse`, `mitid` and `smartid` enabled), its BankID SE
-//! challenge [`SEED_CHALLENGE`] with a report of 2 claims, and its MitID request
-//! [`SEED_REQUEST`], which stays pending (so a list always shows both kinds of item).
+//! challenge [`SEED_CHALLENGE`] with a report of 2 claims (of 3: one more `bankidse`
+//! claim completes it), and its MitID request [`SEED_REQUEST`], which stays pending (so
+//! a list always shows both kinds of item).
 //!
 //! # What it does not model
 //!
-//! No real verifications (claims never grow, challenges never complete), no e-mail,
-//! no webhook deliveries, no DNS lookups (verify just advances the status), no TLS
-//! (plain `http://127.0.0.1`), no real secrets (ids and secrets come from a seeded
-//! generator and mean nothing to Hopae), no rate limiting, no 24-hour expiry of
-//! idempotency keys, no persistence: the state lives as long as the [`Server`]. Facts
-//! the API documents loosely are filled in by the mock's own choices (the provider
+//! - **Verifications and claims**: no user ever verifies, so no stamp claim arrives by
+//!   itself; a test adds them with [`Server::claim`]. A challenge completes only when
+//!   its claims reach the test's `maxStamps` (never by passing `expiresAt`), and a
+//!   request is never `failed`.
+//! - **E-mail**: none is sent.
+//! - **Webhook deliveries**: the webhook settings are stored and the secret rotates,
+//!   but no event is ever POSTed to the URL, so nothing is ever signed with the secret.
+//! - **DNS and TLS**: a custom domain's verify call advances the status without looking
+//!   anything up or issuing a certificate (so a domain never turns `invalid`), and the
+//!   fake itself speaks plain `http://127.0.0.1`.
+//! - **Real ids and secrets**: they come from a seeded generator and mean nothing to
+//!   Hopae; the App API (which the client secret is for) is not faked.
+//! - **The rest**: rate limiting (429), the 24-hour expiry of idempotency keys, and
+//!   persistence (the state lives as long as the [`Server`]).
+//!
+//! Facts the API documents loosely are filled in by the fake's own choices (the provider
 //! catalog, the activation form's fields, the DNS record values); do not test for them.
 //!
 //! # Example
@@ -174,6 +190,48 @@ impl Server {
     pub fn fail_next(&self, n: u64) {
         let mut state = self.shared.lock();
         state.fail_next = state.fail_next.saturating_add(n);
+    }
+
+    /// Adds one stamp claim, made through `provider_id`, to the challenge `challenge_id`
+    /// (of any App): what a real user who completes a verification does, which the fake
+    /// cannot do by itself.
+    ///
+    /// The claim counts in the challenge's report: `totalParticipations`, `totalClaims`
+    /// and the provider's `claimCount` each grow by one. The claim that brings
+    /// `totalClaims` to the `maxStamps` of the test completes the challenge, in the list
+    /// and in the report: `completedAt` is set and `isActive` turns false.
+    ///
+    /// Returns the challenge's claim count after the claim, or `None` (and nothing
+    /// changes) when no challenge has this id, the challenge has completed, or the test
+    /// was limited (`providerIds`) to other providers. A challenge exists once its
+    /// request was scheduled: see [`Builder::schedule_after`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use hopae::HopaeClient;
+    /// use hopae::production_tests::{NewProductionTest, WaitOptions};
+    ///
+    /// let server = hopae::mock::Server::builder().schedule_after(1).start()?;
+    /// let client = HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url()).build()?;
+    /// let tests = client.app(hopae::mock::SEED_APP).production_tests();
+    /// let request = tests.create(&NewProductionTest::new("MitID").provider_ids(["mitid"]).max_stamps(2))?;
+    /// let options = WaitOptions::new().interval(Duration::from_millis(10));
+    /// let challenge = tests.wait_for_challenge(&request.id, &options)?;
+    ///
+    /// assert_eq!(server.claim(&challenge.id, "mitid"), Some(1));
+    /// assert_eq!(server.claim(&challenge.id, "bankidse"), None); // not a provider of the test
+    /// assert_eq!(server.claim(&challenge.id, "mitid"), Some(2)); // the second of 2 completes it
+    /// let report = tests.report(&challenge.id)?;
+    /// assert!(!report.challenge.is_active && report.challenge.completed_at.is_some());
+    /// assert_eq!(server.claim(&challenge.id, "mitid"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn claim(&self, challenge_id: &str, provider_id: &str) -> Option<u64> {
+        let now = time::OffsetDateTime::now_utc();
+        self.shared.lock().claim(challenge_id, provider_id, now)
     }
 
     /// The calls answered so far, oldest first: at least the last 9,000 (requests too

@@ -17,7 +17,7 @@ const KEYS_CAPACITY: usize = 10_000;
 
 /// The seeded App of the API reference.
 pub const SEED_APP: &str = "FK5b0KSM";
-/// Its scheduled BankID SE challenge.
+/// Its scheduled BankID SE challenge: 2 claims of 3, through `bankidse` only.
 pub const SEED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 /// Its pending MitID request.
 pub const SEED_REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
@@ -167,6 +167,9 @@ pub(super) struct Workflow {
 #[derive(Clone, Default)]
 pub(super) struct Provider {
     pub(super) enabled: bool,
+    /// Enabled at least once: the App lists it from then on, enabled or not (an entry
+    /// made by a form or an upload alone is not listed).
+    pub(super) listed: bool,
     /// Activated without going through the steps (seeded, or by a bulk activation).
     pub(super) activated: bool,
     /// The submitted activation form (the whole answer of the form call).
@@ -212,6 +215,11 @@ pub(super) struct Challenge {
     /// The Challenge object, as listed.
     pub(super) json: Value,
     pub(super) stats: Value,
+    /// The claims that complete it: the request's `maxStampClaims`.
+    pub(super) max_claims: u64,
+    /// The providers a claim may come through: the request's `providerIds`, or `None`
+    /// for any.
+    pub(super) providers: Option<Vec<String>>,
 }
 
 impl State {
@@ -244,14 +252,7 @@ impl State {
         app.client_id = SEED_APP.into();
         app.redirect_uris = vec!["https://shop.example/callback".into()];
         for id in ["bankidse", "mitid", "smartid"] {
-            app.providers.insert(
-                id.into(),
-                Provider {
-                    enabled: true,
-                    activated: true,
-                    ..Provider::default()
-                },
-            );
+            app.providers.insert(id.into(), Provider::activated());
         }
         app.challenges.push(Challenge {
             json: json!({
@@ -269,6 +270,8 @@ impl State {
                     {"providerId": "bankidse", "providerName": "BankID SE", "claimCount": 2}
                 ]
             }),
+            max_claims: 3,
+            providers: Some(vec!["bankidse".into()]),
         });
         app.requests.push(TestRequest {
             id: SEED_REQUEST.into(),
@@ -293,14 +296,7 @@ impl State {
             }
         };
         let mut providers = BTreeMap::new();
-        providers.insert(
-            "passport".to_owned(),
-            Provider {
-                enabled: true,
-                activated: true,
-                ..Provider::default()
-            },
-        );
+        providers.insert("passport".to_owned(), Provider::activated());
         App {
             client_id,
             client_secret: self.alnum(40),
@@ -338,6 +334,53 @@ impl State {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// One stamp claim through `provider_id` on the challenge `challenge_id` of any App:
+    /// the claim count after it, or `None` (nothing changed) for an unknown or completed
+    /// challenge or a provider the test does not take. See `Server::claim`.
+    pub(super) fn claim(
+        &mut self,
+        challenge_id: &str,
+        provider_id: &str,
+        now: OffsetDateTime,
+    ) -> Option<u64> {
+        let challenge = self
+            .apps
+            .iter_mut()
+            .flat_map(|a| a.challenges.iter_mut())
+            .find(|c| c.json["id"] == challenge_id)?;
+        let open = challenge.json["isActive"] == true && challenge.json["completedAt"].is_null();
+        let allowed = challenge
+            .providers
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|id| id == provider_id));
+        if !open || !allowed {
+            return None;
+        }
+        let stats = &mut challenge.stats;
+        let bump = |n: &mut Value| *n = json!(n.as_u64().unwrap_or(0) + 1);
+        bump(&mut stats["totalParticipations"]);
+        bump(&mut stats["totalClaims"]);
+        let total = stats["totalClaims"].as_u64().unwrap_or(0);
+        if let Some(breakdown) = stats["providerBreakdown"].as_array_mut() {
+            match breakdown
+                .iter_mut()
+                .find(|p| p["providerId"] == provider_id)
+            {
+                Some(entry) => bump(&mut entry["claimCount"]),
+                None => breakdown.push(json!({
+                    "providerId": provider_id,
+                    "providerName": catalog(provider_id).map_or(provider_id, |e| e.name),
+                    "claimCount": 1,
+                })),
+            }
+        }
+        if total >= challenge.max_claims {
+            challenge.json["completedAt"] = json!(ts(now));
+            challenge.json["isActive"] = json!(false);
+        }
+        Some(total)
     }
 
     pub(super) fn app(&self, client_id: &str) -> Option<&App> {
@@ -412,6 +455,7 @@ impl State {
         let providers: Map<String, Value> = app
             .providers
             .iter()
+            .filter(|(_, p)| p.listed)
             .map(|(id, p)| (id.clone(), json!({"enabled": p.enabled})))
             .collect();
         json!({
@@ -430,6 +474,24 @@ impl State {
             "createdAt": ts(app.created_at),
             "updatedAt": ts(app.updated_at),
         })
+    }
+}
+
+impl Provider {
+    /// Enabled and activated, as seeded.
+    fn activated() -> Provider {
+        Provider {
+            enabled: true,
+            listed: true,
+            activated: true,
+            ..Provider::default()
+        }
+    }
+
+    /// Turns the provider on or off; once on, it is listed for good.
+    pub(super) fn set_enabled(&mut self, enabled: bool) {
+        self.enabled = enabled;
+        self.listed |= enabled;
     }
 }
 
