@@ -822,7 +822,10 @@ fn redirect_exits_1() {
         .with_status(302)
         .with_header("location", "https://elsewhere.example/")
         .create();
-    run(&server, &["list", APP]).assert_error(1, "error: the api answered status 302: redirect not followed");
+    run(&server, &["list", APP]).assert_error(
+        1,
+        "error: the api answered status 302: redirect not followed",
+    );
     m.assert();
 }
 
