@@ -24,13 +24,14 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
 use time::OffsetDateTime;
 
 use crate::client::HopaeClient;
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
-use crate::error::{DecodeError, Error, InputErrorKind};
+use crate::error::{DecodeError, Error, InputError, InputErrorKind};
 use crate::http::{Call, Method, segment};
+use crate::mapping;
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
 use crate::workflows::Workflow;
 
@@ -468,9 +469,11 @@ impl BatchCreate {
             }
             if let Some(key) = &item.idempotency_key {
                 crate::http::validate_idempotency_key(key).map_err(|e| match e {
-                    Error::InvalidInput(m) => {
-                        Error::input(m.kind(), format!("items[{i}]: {}", m.message()))
-                    }
+                    Error::InvalidInput(m) => Error::InvalidInput(Box::new(InputError {
+                        kind: m.kind(),
+                        field: Some(format!("items[{i}].idempotencyKey")),
+                        message: format!("items[{i}]: {}", m.message()),
+                    })),
                     other => other,
                 })?;
             }
@@ -707,45 +710,7 @@ impl TryFrom<RawBatchItemResult> for BatchItemResult {
 /// client or webhook secret into an error. Every call whose answer can hold a secret
 /// decodes through this.
 pub(crate) fn object_keeping_secrets<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
-    decode::object(body).map_err(|(index, message)| (index, scrub_secrets(body, message)))
-}
-
-/// The shortest string treated as a secret: shorter ones are no secrets, and replacing
-/// them would garble the message.
-const MIN_SECRET_CHARS: usize = 8;
-
-/// `message` without the secrets of `body`: the strings under a `clientSecret`,
-/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
-/// string (a bare secret). Runs on the error path only.
-#[cold]
-fn scrub_secrets(body: &[u8], mut message: String) -> String {
-    fn collect<'v>(value: &'v Value, secret: bool, out: &mut Vec<&'v str>) {
-        match value {
-            Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
-            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
-            Value::Object(map) => {
-                for (key, v) in map {
-                    let secret =
-                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
-                    collect(v, secret, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        // Syntax errors quote nothing from the body.
-        return message;
-    };
-    let mut secrets = Vec::new();
-    collect(&value, value.is_string(), &mut secrets);
-    for secret in secrets {
-        // serde quotes values as `{:?}` does: match the escaped form too.
-        for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
-            message = message.replace(&shown, "[redacted]");
-        }
-    }
-    message
+    decode::object(body).map_err(|(index, message)| (index, mapping::scrub_secrets(body, message)))
 }
 
 fn validate_name(field: &str, name: &str) -> Result<(), Error> {
@@ -1117,9 +1082,13 @@ impl<'a> AppHandle<'a> {
 
     /// Deletes the App. Its client id answers 404 from then on.
     ///
+    /// The answer's shape is undocumented ("App deleted successfully"): any 2xx body is
+    /// success, except a JSON object whose `deleted` or `success` is `false`.
+    ///
     /// # Errors
     ///
-    /// As [`AppHandle::get`].
+    /// As [`AppHandle::get`], plus [`Error::Api`] with the 2xx status when the answer
+    /// reports `{"deleted": false}` (or `{"success": false}`).
     ///
     /// # Example
     ///
@@ -1132,7 +1101,7 @@ impl<'a> AppHandle<'a> {
     /// ```
     pub fn delete(&self) -> Result<(), Error> {
         self.client
-            .send_ignoring_body(Call::new(Method::Delete, "delete app", self.path("")?))
+            .send_unless_refused(Call::new(Method::Delete, "delete app", self.path("")?))
     }
 
     /// Replaces the client secret and returns the new one; the old one stops working at
@@ -1275,7 +1244,7 @@ mod tests {
     fn scrub_secrets_replaces_the_secret_values_only() {
         let body = br#"{"clientSecret":"cs_live_abcdefgh","name":"short","x":{"secret":["whsec_12345678"]},"client_secret":"tiny"}"#;
         assert_eq!(
-            scrub_secrets(
+            mapping::scrub_secrets(
                 body,
                 "a cs_live_abcdefgh b whsec_12345678 c tiny d short".into()
             ),
@@ -1283,17 +1252,20 @@ mod tests {
         );
         let bare = br#""whsec_12345678""#;
         assert_eq!(
-            scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
+            mapping::scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
             r#"invalid type: string "[redacted]""#
         );
         // Quoted as `{:?}` quotes it.
         let odd = br#"{"secret":"ab\"cd\u0001efgh"}"#;
         assert_eq!(
-            scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
+            mapping::scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
             r#"string "[redacted]""#
         );
         // A body that is not JSON quotes nothing: the message stays.
-        assert_eq!(scrub_secrets(br#"{"secret": "#, "eof".into()), "eof");
+        assert_eq!(
+            mapping::scrub_secrets(br#"{"secret": "#, "eof".into()),
+            "eof"
+        );
     }
 
     #[test]

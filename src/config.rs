@@ -128,8 +128,9 @@ pub(crate) type ResponseHook = dyn Fn(&ResponseEvent<'_>) + Send + Sync;
 ///
 /// It carries no request header, so it never holds the API key; the body is the
 /// server's, as received (it may hold personal data or, for a create or rotate call,
-/// a secret: treat it accordingly).
-#[derive(Debug, Clone, Copy)]
+/// a secret: treat it accordingly). `Debug` shows the body's length only, so that
+/// logging the event with `{:?}` logs no secret.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct ResponseEvent<'a> {
     /// What the call does, e.g. `"list apps"`.
@@ -148,6 +149,21 @@ pub struct ResponseEvent<'a> {
     pub elapsed: Duration,
     /// The body as received (up to the size cap); empty when it could not be read.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for ResponseEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseEvent")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("attempt", &self.attempt)
+            .field("elapsed", &self.elapsed)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
+    }
 }
 
 impl fmt::Debug for ClientBuilder {

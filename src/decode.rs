@@ -43,6 +43,15 @@ pub(crate) fn confirmation(body: &[u8], field: &str) -> DecodeResult<bool> {
     }
 }
 
+/// Which of `deleted` / `success` a body reports as `false`, when it is a JSON object
+/// that does; `None` for any other body (an undocumented answer is not a failure).
+pub(crate) fn refusal(body: &[u8]) -> Option<&'static str> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    ["deleted", "success"]
+        .into_iter()
+        .find(|f| map.get(*f) == Some(&serde_json::Value::Bool(false)))
+}
+
 /// What kind of JSON value `v` is, for messages.
 fn kind(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;
@@ -92,6 +101,14 @@ pub(crate) fn with_path<T: DeserializeOwned>(
     } else {
         format!("at `{path}`: {inner}")
     }
+}
+
+/// An optional array where `null` means the same as absent: an empty `Vec`. Used as
+/// `#[serde(default, deserialize_with = "crate::decode::null_as_empty")]`.
+pub(crate) fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
@@ -285,6 +302,36 @@ mod tests {
             "{msg}"
         );
         assert!(msg.ends_with("column 84"), "{msg}");
+    }
+
+    #[test]
+    fn null_arrays_are_empty() {
+        #[derive(Deserialize)]
+        struct Steps {
+            #[serde(default, deserialize_with = "null_as_empty")]
+            documents: Vec<u32>,
+        }
+        for body in [r#"{"documents":null}"#, "{}", r#"{"documents":[]}"#] {
+            let steps: Steps = serde_json::from_str(body).unwrap();
+            assert!(steps.documents.is_empty(), "{body}");
+        }
+        let steps: Steps = serde_json::from_str(r#"{"documents":[1]}"#).unwrap();
+        assert_eq!(steps.documents, [1]);
+    }
+
+    #[test]
+    fn refusal_is_only_an_explicit_false() {
+        assert_eq!(refusal(br#"{"deleted":false}"#), Some("deleted"));
+        assert_eq!(refusal(br#"{"success":false,"x":1}"#), Some("success"));
+        for ok in [
+            &br#"{"deleted":true}"#[..],
+            b"App deleted successfully",
+            b"",
+            b"[]",
+            br#"{}"#,
+        ] {
+            assert_eq!(refusal(ok), None, "{}", String::from_utf8_lossy(ok));
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub struct CustomDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// The DNS records to create.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub dns_records: Vec<DnsRecord>,
     /// When Hopae last checked the records, if it has.
     #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]

@@ -600,6 +600,16 @@ impl Error {
         Error::input(InputErrorKind::Field, message)
     }
 
+    /// An [`Error::InvalidInput`] of kind [`InputErrorKind::Field`] naming `field`
+    /// explicitly, for messages that quote user data (a node or provider id) first.
+    pub(crate) fn input_at(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::InvalidInput(Box::new(InputError {
+            kind: InputErrorKind::Field,
+            field: Some(field.into()),
+            message: message.into(),
+        }))
+    }
+
     /// An [`Error::InvalidInput`] of `kind`; the field is the first `` `name` `` the
     /// message quotes.
     pub(crate) fn input(kind: InputErrorKind, message: impl Into<String>) -> Error {

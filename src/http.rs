@@ -214,11 +214,6 @@ impl HopaeClient {
         self.execute(call, decode::array)
     }
 
-    /// Sends `call` and ignores the body of a 2xx answer (whose shape is undocumented).
-    pub(crate) fn send_ignoring_body(&self, call: Call) -> Result<(), Error> {
-        self.execute(call, |_| Ok(()))
-    }
-
     /// Sends `call`, whose 2xx answer is a JSON object with the boolean `field`
     /// (`{"deleted": true}`, `{"success": true}`). A 2xx answer whose `field` is `false`
     /// did not do what was asked: it is an [`Error::Api`] with that 2xx status, no code,
@@ -228,7 +223,23 @@ impl HopaeClient {
         if answer.value {
             return Ok(());
         }
-        Err(Error::Api(Box::new(ApiError {
+        Err(self.refusal(answer, field))
+    }
+
+    /// Sends `call`, whose 2xx body is undocumented (deleting an App): `Ok` whatever it
+    /// holds, unless it is a JSON object whose `deleted` or `success` is `false`, which is
+    /// an [`Error::Api`] like [`HopaeClient::send_confirmed`]'s.
+    pub(crate) fn send_unless_refused(&self, call: Call) -> Result<(), Error> {
+        let answer = self.execute_answer(call, |body| Ok(decode::refusal(body)))?;
+        match answer.value {
+            None => Ok(()),
+            Some(field) => Err(self.refusal(answer, field)),
+        }
+    }
+
+    /// The error of a 2xx answer that reports failure in `field`.
+    fn refusal<T>(&self, answer: Answer<T>, field: &str) -> Error {
+        Error::Api(Box::new(ApiError {
             status: answer.status,
             code: None,
             message: None,
@@ -238,7 +249,7 @@ impl HopaeClient {
                 .or_else(|| Some(format!("{{\"{field}\":false}}"))),
             retry_after: None,
             attempts: answer.attempts,
-        })))
+        }))
     }
 
     /// The one funnel every call goes through: attempts, retries, status handling,

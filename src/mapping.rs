@@ -132,12 +132,53 @@ pub(crate) fn excerpt(body: &[u8], api_key: &str) -> Option<String> {
     }
     // Enough characters that a key starting within the first 120 is seen whole.
     let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
-    let flat = redact(&flat, api_key);
+    // A body that is not the error envelope may still carry a secret (an App echoed by
+    // an older API generation): scrub it like a decode error does.
+    let flat = scrub_secrets(body, redact(&flat, api_key));
     let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
     if more || out.len() < flat.len() {
         out.push('…');
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// The shortest string treated as a secret: shorter ones are no secrets, and replacing
+/// them would garble the message.
+const MIN_SECRET_CHARS: usize = 8;
+
+/// `message` without the secrets of `body`: the strings under a `clientSecret`,
+/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
+/// string (a bare secret). Runs on the error path only.
+#[cold]
+pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
+    fn collect<'v>(value: &'v serde_json::Value, secret: bool, out: &mut Vec<&'v str>) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Object(map) => {
+                for (key, v) in map {
+                    let secret =
+                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
+                    collect(v, secret, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        // Syntax errors quote nothing from the body.
+        return message;
+    };
+    let mut secrets = Vec::new();
+    collect(&value, value.is_string(), &mut secrets);
+    for secret in secrets {
+        // serde quotes values as `{:?}` does: match the escaped form too.
+        for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
+            message = message.replace(&shown, "[redacted]");
+        }
+    }
+    message
 }
 
 /// Whether a string (or key) anywhere in `value` contains `api_key`.
@@ -414,6 +455,17 @@ pub(crate) fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_scrub_secrets_of_a_non_envelope_body() {
+        let body = br#"{"clientId":"FK5b0KSM","clientSecret":"cs_live_abcdefgh12345"}"#;
+        let shown = excerpt(body, "sk_workspace_test_K").unwrap();
+        assert!(!shown.contains("cs_live"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("FK5b0KSM"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn excerpt_is_short_single_line_and_strips_html() {

@@ -214,13 +214,13 @@ pub struct ActivationStep {
     pub description: Option<String>,
     /// The fields an `activation-form` step asks for: the keys of
     /// [`ActivationForm::field`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub required_fields: Vec<RequiredField>,
     /// The documents an `upload` step asks for.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub documents: Vec<DocumentTemplate>,
     /// What has been uploaded for the step so far, as sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub uploaded: Vec<serde_json::Value>,
 }
 
@@ -606,14 +606,18 @@ impl BulkActivation {
             }
             for (field, value) in fields {
                 if field.trim().is_empty() {
-                    return Err(Error::invalid_input(format!(
-                        "provider `{provider}`: a field id must not be empty"
-                    )));
+                    return Err(Error::input_at(
+                        format!("providers.{provider}"),
+                        format!("provider `{provider}`: a field id must not be empty"),
+                    ));
                 }
                 if !(value.is_string() || value.is_boolean()) {
-                    return Err(Error::invalid_input(format!(
-                        "provider `{provider}`: field `{field}` must be a string or a boolean"
-                    )));
+                    return Err(Error::input_at(
+                        format!("providers.{provider}.{field}"),
+                        format!(
+                            "provider `{provider}`: field `{field}` must be a string or a boolean"
+                        ),
+                    ));
                 }
             }
         }

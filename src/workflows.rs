@@ -317,15 +317,16 @@ fn validate_graph(nodes: &[Node], entry: Option<&str>) -> Result<(), Error> {
     let mut ids = HashSet::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         if node.id.is_empty() {
-            return Err(Error::invalid_input(format!(
-                "`nodes[{i}]`: `id` must not be empty"
-            )));
+            return Err(Error::input_at(
+                format!("nodes[{i}].id"),
+                format!("`nodes[{i}]`: `id` must not be empty"),
+            ));
         }
         if !ids.insert(node.id.as_str()) {
-            return Err(Error::invalid_input(format!(
-                "node `{}`: two nodes have this id",
-                node.id
-            )));
+            return Err(Error::input_at(
+                format!("nodes[{i}].id"),
+                format!("node `{}`: two nodes have this id", node.id),
+            ));
         }
     }
     if let Some(entry) = entry
@@ -335,14 +336,17 @@ fn validate_graph(nodes: &[Node], entry: Option<&str>) -> Result<(), Error> {
             "`entryNodeId` `{entry}` names no node of the workflow"
         )));
     }
-    for node in nodes {
+    for (i, node) in nodes.iter().enumerate() {
         if let Some(serde_json::Value::String(next)) = &node.next
             && !ids.contains(next.as_str())
         {
-            return Err(Error::invalid_input(format!(
-                "node `{}`: `next` names `{next}`, which is not a node of the workflow",
-                node.id
-            )));
+            return Err(Error::input_at(
+                format!("nodes[{i}].next"),
+                format!(
+                    "node `{}`: `next` names `{next}`, which is not a node of the workflow",
+                    node.id
+                ),
+            ));
         }
     }
     Ok(())
@@ -363,7 +367,7 @@ pub struct NodeType {
     #[serde(default)]
     pub description: Option<String>,
     /// The fields of the node's `config`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub fields: Vec<NodeTypeField>,
 }
 
@@ -548,6 +552,23 @@ mod tests {
 
     fn msg(r: Result<(), Error>) -> String {
         r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn graph_errors_name_the_field_not_the_node_id() {
+        let field = |r: Result<(), Error>| match r {
+            Err(Error::InvalidInput(e)) => e.field().map(str::to_owned),
+            other => panic!("{other:?}"),
+        };
+        let dup = flow(vec![
+            Node::new("start", "request"),
+            Node::new("start", "response"),
+        ]);
+        assert_eq!(field(dup.validate()).as_deref(), Some("nodes[1].id"));
+        let next = flow(vec![Node::new("start", "request").next("nowhere")]);
+        assert_eq!(field(next.validate()).as_deref(), Some("nodes[0].next"));
+        let entry = NewWorkflow::new("KYC", "missing", [Node::new("start", "request")]);
+        assert_eq!(field(entry.validate()).as_deref(), Some("entryNodeId"));
     }
 
     #[test]

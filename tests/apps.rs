@@ -1018,6 +1018,28 @@ fn delete_accepts_a_message_body_and_an_empty_body() {
     }
 }
 
+#[test]
+fn delete_answered_deleted_false_is_an_api_error_never_ok() {
+    for (body, field) in [
+        (r#"{"deleted": false}"#, "deleted"),
+        (r#"{"success": false, "message": "in use"}"#, "success"),
+    ] {
+        let mut server = Server::new();
+        let mock = bodyless(&mut server, "DELETE", APP_PATH)
+            .with_status(200)
+            .with_body(body)
+            .expect(1)
+            .create();
+        let e = client(&server).app(CLIENT_ID).delete().unwrap_err();
+        mock.assert();
+        let Error::Api(api) = &e else {
+            panic!("expected Error::Api, got {e:?}")
+        };
+        assert_eq!(api.status(), 200);
+        assert!(e.to_string().contains(field), "{e}");
+    }
+}
+
 // ---------------------------------------------------------------- rotate client secret
 
 #[test]

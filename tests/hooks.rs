@@ -67,6 +67,28 @@ fn on_response_sees_every_attempt_with_its_body() {
 }
 
 #[test]
+fn on_response_event_debug_shows_the_body_length_not_the_body() {
+    let mut server = mockito::Server::new();
+    let mock = server
+        .mock("POST", "/apps/FK5b0KSM/rotate-client-secret")
+        .with_status(201)
+        .with_body(r#"{"clientSecret":"cs_TOPSECRET"}"#)
+        .create();
+    let shown = Arc::new(Mutex::new(String::new()));
+    let log = Arc::clone(&shown);
+    let client = HopaeClient::builder(KEY)
+        .base_url(server.url())
+        .on_response(move |r| *log.lock().unwrap() = format!("{r:?}"))
+        .build()
+        .unwrap();
+    client.app("FK5b0KSM").rotate_client_secret().unwrap();
+    mock.assert();
+    let shown = shown.lock().unwrap();
+    assert!(shown.contains("body: [31 bytes]"), "{shown}");
+    assert!(!shown.contains("TOPSECRET"), "{shown}");
+}
+
+#[test]
 fn on_response_path_carries_the_query() {
     let mut server = mockito::Server::new();
     let mock = server
