@@ -135,6 +135,16 @@ impl Error {
         }
     }
 
+    /// The `Idempotency-Key` of a POST that failed on the network
+    /// ([`TransportError::idempotency_key`]): send the call again with it (the
+    /// `create_with_key` calls) to learn its outcome without creating twice.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Error::Transport(e) => e.idempotency_key(),
+            _ => None,
+        }
+    }
+
     /// The wait the server asked for with `Retry-After`, when the call failed with a
     /// status that carried one (typically 429 or 503).
     ///
@@ -400,6 +410,7 @@ pub struct TransportError {
     pub(crate) message: String,
     pub(crate) attempts: u32,
     pub(crate) source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl PartialEq for TransportError {
@@ -426,6 +437,16 @@ impl TransportError {
     /// How many attempts the call made before giving up.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The `Idempotency-Key` the failed call sent (every POST sends one, generated when
+    /// the caller gave none); `None` for other methods.
+    ///
+    /// A POST whose connection broke after it may have been sent is not retried: its
+    /// outcome is unknown. Sending it again with this key (the `create_with_key` calls)
+    /// replays the first outcome instead of creating twice.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
     }
 }
 
@@ -893,6 +914,7 @@ mod tests {
             message: "no complete response within 5s".into(),
             attempts: 1,
             source: None,
+            idempotency_key: None,
         };
         let e = Error::Transport(Box::new(t));
         assert!(e.is_timeout());

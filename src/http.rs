@@ -337,7 +337,7 @@ impl HopaeClient {
                         class.retryable && (call.method != Method::Post || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
-                        return Err(Error::Transport(Box::new(mapping::transport_error(
+                        let mut t = mapping::transport_error(
                             &target,
                             e,
                             class.kind,
@@ -345,7 +345,9 @@ impl HopaeClient {
                             s,
                             attempt,
                             &inner.api_key,
-                        ))));
+                        );
+                        t.idempotency_key.clone_from(&call.idempotency_key);
+                        return Err(Error::Transport(Box::new(t)));
                     }
                     wait
                 }
@@ -461,17 +463,17 @@ impl HopaeClient {
                 }
                 Err(e) => {
                     let kind = mapping::classify(&e, target.https()).kind;
-                    return Err(Failure::Final(Error::Transport(Box::new(
-                        mapping::transport_error(
-                            target,
-                            e,
-                            kind,
-                            timeout,
-                            &inner.settings,
-                            attempts,
-                            &inner.api_key,
-                        ),
-                    ))));
+                    let mut t = mapping::transport_error(
+                        target,
+                        e,
+                        kind,
+                        timeout,
+                        &inner.settings,
+                        attempts,
+                        &inner.api_key,
+                    );
+                    t.idempotency_key.clone_from(&call.idempotency_key);
+                    return Err(Failure::Final(Error::Transport(Box::new(t))));
                 }
             };
             return match decode(&body) {

@@ -437,6 +437,7 @@ pub(crate) fn transport_error(
         message,
         attempts,
         source,
+        idempotency_key: None,
     }
 }
 

@@ -667,7 +667,24 @@ fn a_post_is_never_resent_once_its_request_may_have_been_written() {
                 .starts_with("connection closed: POST http://"),
             "{what}: {err}"
         );
+        // The key the POST carried, to send it again without creating twice.
+        let key = err.idempotency_key().expect("a POST has a key");
+        assert!(key.starts_with("hopae-"), "{what}: {key}");
+        let sent = String::from_utf8_lossy(&server.requests()[0]).to_lowercase();
+        assert!(
+            sent.contains(&format!("idempotency-key: {}", key.to_lowercase())),
+            "{what}: {sent}"
+        );
     }
+    // A GET carries none.
+    let server = FaultServer::start(vec![Action::Close]);
+    let client = builder(&server.url()).max_retries(0).build().unwrap();
+    let err = client
+        .app("FK5b0KSM")
+        .production_tests()
+        .list()
+        .unwrap_err();
+    assert_eq!(err.idempotency_key(), None);
 }
 
 // The other side of the rule above: a GET that met the same faults is retried.
