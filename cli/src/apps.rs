@@ -4,7 +4,9 @@ use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, check_idempotency_key, check_redirect_uris, count, whole};
+use crate::options::{
+    AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, whole,
+};
 use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
 use crate::show::{Rotation, show, show_deleted, show_rotated};
@@ -23,7 +25,7 @@ enum Command {
     #[command(after_help = LIST_NOTES)]
     List(List),
     /// Show an app
-    Get(Get),
+    Get(AppArg),
     /// Create an app (Hopae adds a default workflow with the passport provider)
     #[command(after_help = CREATE_NOTES)]
     Create(Create),
@@ -70,12 +72,6 @@ struct List {
     /// Every app, fetched page by page
     #[arg(long)]
     all: bool,
-}
-
-#[derive(clap::Args, Debug)]
-struct Get {
-    /// The app's client id
-    app: String,
 }
 
 #[derive(clap::Args, Debug)]

@@ -8,7 +8,7 @@ use hopae::production_tests::{WaitOptions, WaitProgress};
 
 use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{DurationArg, Global, check_id};
+use crate::options::{AppArg, DurationArg, Global, check_id};
 use crate::output::{clean, fields, format_duration, table, timestamp_or};
 use crate::progress::{wait_options, with_progress};
 use crate::raw;
@@ -60,12 +60,6 @@ The hosts stop serving the app; setting them again starts the DNS verification a
 
 This cannot be undone. On a terminal the command asks you to type the app id to
 confirm; elsewhere (a script, a CI job) it needs --yes.";
-
-#[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
 
 #[derive(clap::Args, Debug)]
 struct Set {

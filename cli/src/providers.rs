@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, read_input};
+use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp};
 use crate::raw;
 use crate::show::{show, show_deleted};
@@ -71,12 +71,6 @@ true and false are sent as booleans, anything else as a string. --provider adds 
 provider without fields. Each provider gets its own outcome: one that Hopae refuses
 (e.g. contract_activation_required) is listed with its reason, and the command still
 exits 0; --json prints every outcome as sent.";
-
-#[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
 
 #[derive(clap::Args, Debug)]
 struct ProviderArg {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, read_input};
+use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp, timestamp_or};
 use crate::raw;
 use crate::show::{show, show_deleted};
@@ -73,12 +73,6 @@ The app's default workflow cannot be deleted: make another one the default first
 
 This cannot be undone. On a terminal the command asks you to type the workflow id to
 confirm; elsewhere (a script, a CI job) it needs --yes.";
-
-#[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
 
 #[derive(clap::Args, Debug)]
 struct WorkflowArg {
