@@ -4,10 +4,13 @@ use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, check_idempotency_key, check_redirect_uris, count, whole};
-use crate::output::{app_text, apps_table, clean, created_app_text, rotated_text};
+use crate::options::{
+    AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, whole,
+};
+use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
-use crate::{Failure, connect, emit, emit_bytes, emit_secret};
+use crate::show::{Rotation, show, show_deleted, show_rotated};
+use crate::{Failure, connect, emit, emit_bytes};
 
 /// The arguments of `hopae apps`.
 #[derive(clap::Args, Debug)]
@@ -22,7 +25,7 @@ enum Command {
     #[command(after_help = LIST_NOTES)]
     List(List),
     /// Show an app
-    Get(Get),
+    Get(AppArg),
     /// Create an app (Hopae adds a default workflow with the passport provider)
     #[command(after_help = CREATE_NOTES)]
     Create(Create),
@@ -69,12 +72,6 @@ struct List {
     /// Every app, fetched page by page
     #[arg(long)]
     all: bool,
-}
-
-#[derive(clap::Args, Debug)]
-struct Get {
-    /// The app's client id
-    app: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,17 +134,11 @@ struct RedirectUris {
 
 /// Runs an `apps` command. With `--json`, the output is the API's body as sent.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::List(a) => list(&a, global),
         Command::Get(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let app = api.client.app(&a.app).get()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&app_text(&app))
+            show(global, |c| c.app(&a.app).get(), app_text)
         }
         Command::Create(a) => {
             if a.name.trim().is_empty() {
@@ -156,72 +147,48 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             if let Some(k) = &a.idempotency_key {
                 check_idempotency_key(k)?;
             }
-            let api = connect(global, Keep::Last)?;
-            let app = create(&api.client, &a)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&created_app_text(&app))
+            show(global, |c| create(c, &a), created_app_text)
         }
         Command::Update(a) => {
             let update = a.check()?;
-            let api = connect(global, Keep::Last)?;
-            let app = api.client.app(&a.app).update(&update)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&app_text(&app))
+            show(global, |c| c.app(&a.app).update(&update), app_text)
         }
         Command::Delete(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!("delete app {}", clean(&a.app)),
-                "its client id and secret stop working",
-                Typed::app(&a.app),
-            )?;
-            api.client.app(&a.app).delete()?;
-            if json {
-                return emit_bytes(&deleted_json(api.bodies.last()?));
-            }
-            emit(&format!("deleted app {}\n", clean(&a.app)))
+            let app = clean(&a.app);
+            let ask = || {
+                confirm(
+                    a.yes,
+                    &format!("delete app {app}"),
+                    "its client id and secret stop working",
+                    Typed::app(&a.app),
+                )
+            };
+            let done = format!("deleted app {app}\n");
+            show_deleted(global, ask, |c| c.app(&a.app).delete(), deleted_json, &done)
         }
         Command::RotateSecret(a) => {
-            check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!("rotate the client secret of app {}", clean(&a.app)),
-                "the current secret stops working at once",
-                Typed::app(&a.app),
-            )?;
-            let secret = api.client.app(&a.app).rotate_client_secret()?;
-            let what = "client secret";
-            if json {
-                return emit_secret(&raw::document(api.bodies.last()?), what);
-            }
-            let text = rotated_text(&a.app, what, &secret, "The old secret no longer works.");
-            emit_secret(text.as_bytes(), what)
+            let rotation = Rotation {
+                what: "client secret",
+                consequence: "the current secret stops working at once",
+                note: "The old secret no longer works.",
+            };
+            show_rotated(global, &a, rotation, |c| {
+                c.app(&a.app).rotate_client_secret()
+            })
         }
         Command::RedirectUris(a) => {
             check_id("<APP>", &a.app)?;
             check_redirect_uris("--set", &a.set)?;
-            let api = connect(global, Keep::Last)?;
-            let handle = api.client.app(&a.app);
-            let uris = if a.clear || !a.set.is_empty() {
-                handle.set_redirect_uris(&a.set)?
-            } else {
-                handle.redirect_uris()?
+            let call = |c: &HopaeClient| {
+                let handle = c.app(&a.app);
+                if a.clear || !a.set.is_empty() {
+                    handle.set_redirect_uris(&a.set)
+                } else {
+                    handle.redirect_uris()
+                }
             };
-            if json {
-                return api.print_last();
-            }
-            emit(&if uris.is_empty() {
-                format!("no redirect URIs for app {}\n", clean(&a.app))
-            } else {
-                uris.iter().map(|u| format!("{}\n", clean(u))).collect()
-            })
+            show(global, call, |uris| redirect_uris_text(&a.app, uris))
         }
     }
 }
@@ -252,12 +219,15 @@ fn list(a: &List, global: &Global) -> Result<(), Failure> {
     let query = ListApps::new()
         .limit(limit)
         .offset(a.offset.unwrap_or_default());
-    let api = connect(global, Keep::Last)?;
-    let page = api.client.apps().list(&query)?;
-    if global.json {
-        return api.print_last();
+    show(global, |c| c.apps().list(&query), page_text)
+}
+
+fn redirect_uris_text(app: &str, uris: &[String]) -> String {
+    if uris.is_empty() {
+        format!("no redirect URIs for app {}\n", clean(app))
+    } else {
+        uris.iter().map(|u| format!("{}\n", clean(u))).collect()
     }
-    emit(&page_text(&page))
 }
 
 /// A page of apps: the table, then which apps of how many, and the next page's offset.

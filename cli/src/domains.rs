@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
+use hopae::HopaeClient;
 use hopae::domains::CustomDomain;
 use hopae::production_tests::{WaitOptions, WaitProgress};
 
+use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{DurationArg, Global, check_id};
+use crate::options::{AppArg, DurationArg, Global, check_id};
 use crate::output::{clean, fields, format_duration, table, timestamp_or};
 use crate::progress::{wait_options, with_progress};
-use crate::raw::Keep;
-use crate::{Failure, connect, emit};
+use crate::raw;
+use crate::show::{show, show_deleted};
 
 /// The arguments of `hopae domains`.
 #[derive(clap::Args, Debug)]
@@ -60,12 +62,6 @@ This cannot be undone. On a terminal the command asks you to type the app id to
 confirm; elsewhere (a script, a CI job) it needs --yes.";
 
 #[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
-
-#[derive(clap::Args, Debug)]
 struct Set {
     /// The app's client id
     app: String,
@@ -109,16 +105,11 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// Runs a `domains` command. With `--json`, the output is the API's body as sent.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::Get(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let domain = api.client.app(&a.app).custom_domain()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&domain_text(&a.app, &domain))
+            let call = |c: &HopaeClient| c.app(&a.app).custom_domain();
+            show(global, call, |domain| domain_text(&a.app, domain))
         }
         Command::Set(a) => {
             check_id("<APP>", &a.app)?;
@@ -127,32 +118,17 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                     return Err(Failure::usage(format!("{option} must not be empty")));
                 }
             }
-            let api = connect(global, Keep::Last)?;
-            let domain = api
-                .client
-                .app(&a.app)
-                .set_custom_domain(&a.web, &a.oidc)
-                .map_err(name_the_options)?;
-            if json {
-                return api.print_last();
-            }
-            let mut out = domain_text(&a.app, &domain);
-            if !domain.dns_records.is_empty() {
-                out.push_str(&format!(
-                    "\nnext: create these records at your DNS provider, then run\n  hopae domains wait {}\n",
-                    clean(&a.app)
-                ));
-            }
-            emit(&out)
+            let call = |c: &HopaeClient| {
+                c.app(&a.app)
+                    .set_custom_domain(&a.web, &a.oidc)
+                    .map_err(name_the_options)
+            };
+            show(global, call, |domain| set_text(&a.app, domain))
         }
         Command::Verify(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let domain = api.client.app(&a.app).verify_custom_domain()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&domain_text(&a.app, &domain))
+            let call = |c: &HopaeClient| c.app(&a.app).verify_custom_domain();
+            show(global, call, |domain| domain_text(&a.app, domain))
         }
         Command::Wait(a) => {
             check_id("<APP>", &a.app)?;
@@ -160,37 +136,44 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 .interval(DEFAULT_INTERVAL)
                 .timeout(DEFAULT_TIMEOUT);
             let options = wait_options(defaults, a.interval.as_ref(), a.timeout.as_ref())?;
-            let api = connect(global, Keep::Last)?;
-            let app = a.app.clone();
-            let line = move |p: &WaitProgress| {
-                progress_line(&app, p.status.as_deref(), p.elapsed, p.polls)
+            let call = |c: &HopaeClient| {
+                let app = a.app.clone();
+                let line = move |p: &WaitProgress| {
+                    progress_line(&app, p.status.as_deref(), p.elapsed, p.polls)
+                };
+                let handle = c.app(&a.app);
+                with_progress(options, line, |o| handle.wait_for_custom_domain(o))
             };
-            let handle = api.client.app(&a.app);
-            let domain = with_progress(options, line, |o| handle.wait_for_custom_domain(o))?;
-            if json {
-                return api.print_last();
-            }
-            emit(&domain_text(&a.app, &domain))
+            show(global, call, |domain| domain_text(&a.app, domain))
         }
         Command::Delete(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!("delete the custom domains of app {}", clean(&a.app)),
-                "they stop serving the app and their DNS verification is lost",
-                Typed::app(&a.app),
-            )?;
-            api.client.app(&a.app).delete_custom_domain()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&format!(
-                "deleted the custom domains of app {}\n",
-                clean(&a.app)
-            ))
+            let what = format!("the custom domains of app {}", clean(&a.app));
+            let ask = || {
+                confirm(
+                    a.yes,
+                    &format!("delete {what}"),
+                    "they stop serving the app and their DNS verification is lost",
+                    Typed::app(&a.app),
+                )
+            };
+            let call = |c: &HopaeClient| c.app(&a.app).delete_custom_domain();
+            let done = format!("deleted {what}\n");
+            show_deleted(global, ask, call, raw::document, &done)
         }
     }
+}
+
+/// `set`: the domains, and what to do next while DNS records are missing.
+fn set_text(app: &str, domain: &CustomDomain) -> String {
+    let mut out = domain_text(app, domain);
+    if !domain.dns_records.is_empty() {
+        out.push_str(&format!(
+            "\nnext: create these records at your DNS provider, then run\n  hopae domains wait {}\n",
+            clean(app)
+        ));
+    }
+    out
 }
 
 /// The library names the body's fields (`webDomain`); the user typed options.

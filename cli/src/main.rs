@@ -14,6 +14,7 @@ mod production_tests;
 mod progress;
 mod providers;
 mod raw;
+mod show;
 mod webhooks;
 mod workflows;
 mod workspace;

@@ -156,6 +156,13 @@ pub(crate) fn count(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("expected a whole number from 0 to {}", u32::MAX))
 }
 
+/// The arguments of a command that takes only an app.
+#[derive(clap::Args, Debug)]
+pub(crate) struct AppArg {
+    /// The app's client id
+    pub(crate) app: String,
+}
+
 /// Checks a path parameter given as a positional argument, named as in the usage
 /// (`<CLIENT_ID>`). The library refuses the same values, naming its own parameter.
 pub(crate) fn check_id(name: &str, value: &str) -> Result<(), Failure> {

@@ -3,23 +3,18 @@
 use std::time::Duration;
 
 use hopae::production_tests::{
-    Challenge, ChallengeRequest, NewProductionTest, Platform, ProductionTestReport, WaitOptions,
-    WaitProgress,
+    Challenge, ChallengeRequest, NewProductionTest, Platform, WaitOptions, WaitProgress,
 };
-use hopae::{Error, HopaeClient, ProductionTestItem};
+use hopae::{Error, HopaeClient};
 
 use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
 use crate::progress::{wait_options, with_progress};
 use crate::raw::{self, Keep};
+use crate::show::show;
 use crate::{Failure, connect, emit, emit_bytes};
 
-// The library calls of this command group, one small function per command.
-
-fn list(client: &HopaeClient, app: &str) -> Result<Vec<ProductionTestItem>, Error> {
-    client.app(app).production_tests().list()
-}
-
+/// `create`, with the idempotency key when one was given.
 fn create(
     client: &HopaeClient,
     app: &str,
@@ -33,26 +28,6 @@ fn create(
             .create_with_key(test, key),
         None => client.app(app).production_tests().create(test),
     }
-}
-
-fn report(
-    client: &HopaeClient,
-    app: &str,
-    challenge_id: &str,
-) -> Result<ProductionTestReport, Error> {
-    client.app(app).production_tests().report(challenge_id)
-}
-
-fn wait_for_challenge(
-    client: &HopaeClient,
-    app: &str,
-    request_id: &str,
-    options: &WaitOptions,
-) -> Result<Challenge, Error> {
-    client
-        .app(app)
-        .production_tests()
-        .wait_for_challenge(request_id, options)
 }
 
 /// The arguments of `hopae production-tests`.
@@ -172,41 +147,31 @@ struct Wait {
 /// Runs a `production-tests` command. With `--json`, the output is the API's body as
 /// sent (for `wait`, the challenge object as the last list showed it).
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::List(a) => {
             check_id("<CLIENT_ID>", &a.client_id)?;
-            let api = connect(global, Keep::Last)?;
-            let items = list(&api.client, &a.client_id)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&list_table(&a.client_id, &items))
+            let call = |c: &HopaeClient| c.app(&a.client_id).production_tests().list();
+            show(global, call, |items| list_table(&a.client_id, items))
         }
         Command::Create(a) => {
             let (test, key) = a.check()?;
-            let api = connect(global, Keep::Last)?;
-            let request = create(&api.client, &a.client_id, &test, key)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&created_text(&a.client_id, &request))
+            let call = |c: &HopaeClient| create(c, &a.client_id, &test, key);
+            show(global, call, |request| created_text(&a.client_id, request))
         }
         Command::Report(a) => {
             check_id("<CLIENT_ID>", &a.client_id)?;
             check_id("<CHALLENGE_ID>", &a.challenge_id)?;
-            let api = connect(global, Keep::Last)?;
-            let report = report(&api.client, &a.client_id, &a.challenge_id)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&report_text(&report))
+            let call = |c: &HopaeClient| {
+                let tests = c.app(&a.client_id).production_tests();
+                tests.report(&a.challenge_id)
+            };
+            show(global, call, report_text)
         }
         Command::Wait(a) => {
             let options = a.check()?;
             let api = connect(global, Keep::Last)?;
             let challenge = wait(&api.client, &a.client_id, &a.request_id, options)?;
-            if json {
+            if global.json {
                 let body = api.bodies.last()?;
                 return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
             }
@@ -296,8 +261,9 @@ fn wait(
             p.challenge_id.as_deref(),
         )
     };
+    let tests = client.app(client_id).production_tests();
     Ok(with_progress(options, line, |options| {
-        wait_for_challenge(client, client_id, request_id, options)
+        tests.wait_for_challenge(request_id, options)
     })?)
 }
 

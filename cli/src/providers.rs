@@ -3,18 +3,20 @@
 
 use std::path::Path;
 
-use hopae::Error;
 use hopae::providers::{
-    ActivationForm, ActivationOutcome, ActivationSteps, AppProvider, BulkActivation,
-    BulkActivationResult, Document, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, UploadedDocument,
+    ActivationForm, ActivationFormReceipt, ActivationOutcome, ActivationSteps, AppProvider,
+    BulkActivation, BulkActivationResult, Document, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS,
+    UploadedDocument,
 };
+use hopae::{Error, HopaeClient};
 use serde_json::Value;
 
+use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, read_input};
+use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp};
-use crate::raw::Keep;
-use crate::{Failure, connect, emit};
+use crate::raw;
+use crate::show::{show, show_deleted};
 
 /// The arguments of `hopae providers`.
 #[derive(clap::Args, Debug)]
@@ -69,12 +71,6 @@ true and false are sent as booleans, anything else as a string. --provider adds 
 provider without fields. Each provider gets its own outcome: one that Hopae refuses
 (e.g. contract_activation_required) is listed with its reason, and the command still
 exits 0; --json prints every outcome as sent.";
-
-#[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
 
 #[derive(clap::Args, Debug)]
 struct ProviderArg {
@@ -170,112 +166,71 @@ fn provider_field(s: &str) -> Result<(String, String, Value), String> {
 
 /// Runs a `providers` command. With `--json`, the output is the API's body as sent.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::List(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let providers = api.client.app(&a.app).providers().list()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&list_text(&a.app, &providers))
+            let call = |c: &HopaeClient| c.app(&a.app).providers().list();
+            show(global, call, |providers| list_text(&a.app, providers))
         }
         Command::Steps(a) => {
             a.check()?;
-            let api = connect(global, Keep::Last)?;
-            let steps = api
-                .client
-                .app(&a.app)
-                .provider(&a.provider)
-                .activation_steps()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&steps_text(&a.app, &steps))
+            let call = |c: &HopaeClient| c.app(&a.app).provider(&a.provider).activation_steps();
+            show(global, call, |steps| steps_text(&a.app, steps))
         }
         Command::Enable(a) => toggle(&a, true, global),
         Command::Disable(a) => toggle(&a, false, global),
         Command::SubmitForm(a) => {
             let form = a.form()?;
-            let api = connect(global, Keep::Last)?;
-            let receipt = api
-                .client
-                .app(&a.app)
-                .provider(&a.provider)
-                .submit_activation_form(&form)?;
-            if json {
-                return api.print_last();
-            }
-            let mut names: Vec<&str> = form.data.keys().map(String::as_str).collect();
-            names.sort_unstable();
-            emit(&fields(&[
-                ("form", clean(&receipt.form_id)),
-                ("app", clean(&receipt.client_id)),
-                ("provider", clean(&receipt.provider_id)),
-                ("status", clean(receipt.status.as_str())),
-                ("fields", clean(&names.join(", "))),
-                (
-                    "submitted",
-                    format!("{} UTC", timestamp(receipt.created_at)),
-                ),
-            ]))
+            let call = |c: &HopaeClient| {
+                c.app(&a.app)
+                    .provider(&a.provider)
+                    .submit_activation_form(&form)
+            };
+            show(global, call, |receipt| receipt_text(&form, receipt))
         }
         Command::Upload(a) => {
             let documents = a.documents()?;
-            let api = connect(global, Keep::Last)?;
-            let uploaded = api
-                .client
-                .app(&a.app)
-                .provider(&a.provider)
-                .upload_documents(&documents)
-                .map_err(|e| name_the_file(e, &a.files))?;
-            if json {
-                return api.print_last();
-            }
-            emit(&uploaded_text(&uploaded))
+            let call = |c: &HopaeClient| {
+                c.app(&a.app)
+                    .provider(&a.provider)
+                    .upload_documents(&documents)
+                    .map_err(|e| name_the_file(e, &a.files))
+            };
+            show(global, call, |uploaded| uploaded_text(uploaded))
         }
         Command::DeleteDocument(a) => {
             check_id("<APP>", &a.app)?;
             check_id("<PROVIDER>", &a.provider)?;
             check_id("<DOCUMENT>", &a.document)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!(
-                    "delete document {} of provider {} on app {}",
-                    clean(&a.document),
-                    clean(&a.provider),
-                    clean(&a.app)
-                ),
-                "the file is removed from the activation",
-                Typed {
-                    noun: "document id",
-                    id: &a.document,
-                },
-            )?;
-            api.client
-                .app(&a.app)
-                .provider(&a.provider)
-                .delete_document(&a.document)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&format!(
-                "deleted document {} of provider {} on app {}\n",
+            let what = format!(
+                "document {} of provider {} on app {}",
                 clean(&a.document),
                 clean(&a.provider),
                 clean(&a.app)
-            ))
+            );
+            let ask = || {
+                confirm(
+                    a.yes,
+                    &format!("delete {what}"),
+                    "the file is removed from the activation",
+                    Typed {
+                        noun: "document id",
+                        id: &a.document,
+                    },
+                )
+            };
+            let call = |c: &HopaeClient| {
+                c.app(&a.app)
+                    .provider(&a.provider)
+                    .delete_document(&a.document)
+            };
+            let done = format!("deleted {what}\n");
+            show_deleted(global, ask, call, raw::document, &done)
         }
         Command::Activate(a) => {
             let activation = a.activation()?;
-            let api = connect(global, Keep::Last)?;
-            let result = api.client.app(&a.app).providers().activate(&activation)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&activation_text(&result))
+            let call = |c: &HopaeClient| c.app(&a.app).providers().activate(&activation);
+            show(global, call, activation_text)
         }
     }
 }
@@ -289,30 +244,41 @@ impl ProviderArg {
 
 fn toggle(a: &ProviderArg, enabled: bool, global: &Global) -> Result<(), Failure> {
     a.check()?;
-    let api = connect(global, Keep::Last)?;
-    let toggled = api
-        .client
-        .app(&a.app)
-        .provider(&a.provider)
-        .set_enabled(enabled)?;
-    if global.json {
-        return api.print_last();
-    }
-    let mut line = format!(
-        "{} provider {} on app {}",
-        if toggled.enabled {
-            "enabled"
-        } else {
-            "disabled"
-        },
-        clean(&toggled.provider_id),
-        clean(&a.app)
-    );
-    if let Some(step) = &toggled.current_step {
-        line.push_str(&format!("; current step: {}", json_text(step)));
-    }
-    line.push('\n');
-    emit(&line)
+    let call = |c: &HopaeClient| c.app(&a.app).provider(&a.provider).set_enabled(enabled);
+    show(global, call, |toggled| {
+        let mut line = format!(
+            "{} provider {} on app {}",
+            if toggled.enabled {
+                "enabled"
+            } else {
+                "disabled"
+            },
+            clean(&toggled.provider_id),
+            clean(&a.app)
+        );
+        if let Some(step) = &toggled.current_step {
+            line.push_str(&format!("; current step: {}", json_text(step)));
+        }
+        line.push('\n');
+        line
+    })
+}
+
+/// `submit-form`: the receipt, and the names of the fields sent.
+fn receipt_text(form: &ActivationForm, receipt: &ActivationFormReceipt) -> String {
+    let mut names: Vec<&str> = form.data.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    fields(&[
+        ("form", clean(&receipt.form_id)),
+        ("app", clean(&receipt.client_id)),
+        ("provider", clean(&receipt.provider_id)),
+        ("status", clean(receipt.status.as_str())),
+        ("fields", clean(&names.join(", "))),
+        (
+            "submitted",
+            format!("{} UTC", timestamp(receipt.created_at)),
+        ),
+    ])
 }
 
 impl SubmitForm {

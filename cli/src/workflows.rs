@@ -3,16 +3,17 @@
 //! `create` and `update` read the workflow as JSON from a file (or stdin), check it
 //! (valid JSON, known keys, the library's graph rules) and send it.
 
-use hopae::Error;
 use hopae::workflows::{NewWorkflow, NodeType, Workflow, WorkflowUpdate};
+use hopae::{Error, HopaeClient};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::Failure;
 use crate::confirm::{Typed, confirm};
-use crate::options::{Global, check_id, read_input};
+use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp, timestamp_or};
-use crate::raw::Keep;
-use crate::{Failure, connect, emit};
+use crate::raw;
+use crate::show::{show, show_deleted};
 
 /// The arguments of `hopae workflows`.
 #[derive(clap::Args, Debug)]
@@ -74,12 +75,6 @@ This cannot be undone. On a terminal the command asks you to type the workflow i
 confirm; elsewhere (a script, a CI job) it needs --yes.";
 
 #[derive(clap::Args, Debug)]
-struct AppArg {
-    /// The app's client id
-    app: String,
-}
-
-#[derive(clap::Args, Debug)]
 struct WorkflowArg {
     /// The app's client id
     app: String,
@@ -135,102 +130,64 @@ const NODE_KEYS: &[&str] = &["id", "type", "next", "config"];
 
 /// Runs a `workflows` command. With `--json`, the output is the API's body as sent.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::List(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let workflows = api.client.app(&a.app).workflows().list()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&list_text(&a.app, &workflows))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().list();
+            show(global, call, |workflows| list_text(&a.app, workflows))
         }
         Command::Get(a) => {
             a.check()?;
-            let api = connect(global, Keep::Last)?;
-            let workflow = api.client.app(&a.app).workflows().get(&a.workflow)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&workflow_text(&workflow))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().get(&a.workflow);
+            show(global, call, workflow_text)
         }
         Command::Create(a) => {
             check_id("<APP>", &a.app)?;
             let workflow = new_workflow(&a.file)?;
-            let api = connect(global, Keep::Last)?;
-            let created = api.client.app(&a.app).workflows().create(&workflow)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&workflow_text(&created))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().create(&workflow);
+            show(global, call, workflow_text)
         }
         Command::Update(a) => {
             check_id("<APP>", &a.app)?;
             check_id("<WORKFLOW>", &a.workflow)?;
             let update = workflow_update(&a.file, &a.workflow)?;
-            let api = connect(global, Keep::Last)?;
-            let updated = api
-                .client
-                .app(&a.app)
-                .workflows()
-                .update(&a.workflow, &update)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&workflow_text(&updated))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().update(&a.workflow, &update);
+            show(global, call, workflow_text)
         }
         Command::Delete(a) => {
             check_id("<APP>", &a.app)?;
             check_id("<WORKFLOW>", &a.workflow)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!(
-                    "delete workflow {} of app {}",
-                    clean(&a.workflow),
-                    clean(&a.app)
-                ),
-                "verifications can no longer run it",
-                Typed {
-                    noun: "workflow id",
-                    id: &a.workflow,
-                },
-            )?;
-            api.client.app(&a.app).workflows().delete(&a.workflow)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&format!(
-                "deleted workflow {} of app {}\n",
-                clean(&a.workflow),
-                clean(&a.app)
-            ))
+            let what = format!("workflow {} of app {}", clean(&a.workflow), clean(&a.app));
+            let ask = || {
+                confirm(
+                    a.yes,
+                    &format!("delete {what}"),
+                    "verifications can no longer run it",
+                    Typed {
+                        noun: "workflow id",
+                        id: &a.workflow,
+                    },
+                )
+            };
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().delete(&a.workflow);
+            let done = format!("deleted {what}\n");
+            show_deleted(global, ask, call, raw::document, &done)
         }
         Command::SetDefault(a) => {
             a.check()?;
-            let api = connect(global, Keep::Last)?;
-            api.client
-                .app(&a.app)
-                .workflows()
-                .set_default(&a.workflow)?;
-            if json {
-                return api.print_last();
-            }
-            emit(&format!(
-                "workflow {} is now the default of app {}\n",
-                clean(&a.workflow),
-                clean(&a.app)
-            ))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().set_default(&a.workflow);
+            show(global, call, |()| {
+                format!(
+                    "workflow {} is now the default of app {}\n",
+                    clean(&a.workflow),
+                    clean(&a.app)
+                )
+            })
         }
         Command::NodeTypes(a) => {
             check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            let types = api.client.app(&a.app).workflows().node_types()?;
-            if json {
-                return api.print_last();
-            }
-            emit(&node_types_text(&types))
+            let call = |c: &HopaeClient| c.app(&a.app).workflows().node_types();
+            show(global, call, |types| node_types_text(types))
         }
     }
 }

@@ -4,14 +4,14 @@
 
 mod local;
 
+use hopae::HopaeClient;
 use hopae::webhooks::WebhookConfigUpdate;
 
+use crate::Failure;
 use crate::apps::{CONFIRM_NOTES, Confirmed};
-use crate::confirm::{Typed, confirm};
 use crate::options::{Global, check_id, count};
-use crate::output::{clean, rotated_text, webhook_config_text};
-use crate::raw::{self, Keep};
-use crate::{Failure, connect, emit, emit_secret};
+use crate::output::webhook_config_text;
+use crate::show::{Rotation, show, show_rotated};
 
 /// The arguments of `hopae webhooks`.
 #[derive(clap::Args, Debug)]
@@ -114,44 +114,29 @@ impl Config {
 
 /// Runs a `webhooks` command.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
     match group.command {
         Command::Config(a) => {
             let update = a.update()?;
-            let api = connect(global, Keep::Last)?;
-            let handle = api.client.app(&a.app);
-            let config = if update.is_empty() {
-                handle.webhook_config()?
-            } else {
-                handle.update_webhook_config(&update)?
+            let call = |c: &HopaeClient| {
+                let handle = c.app(&a.app);
+                if update.is_empty() {
+                    handle.webhook_config()
+                } else {
+                    handle.update_webhook_config(&update)
+                }
             };
-            if json {
-                return api.print_last();
-            }
-            emit(&webhook_config_text(&a.app, &config))
+            show(global, call, |config| webhook_config_text(&a.app, config))
         }
         Command::RotateSecret(a) => {
-            check_id("<APP>", &a.app)?;
-            let api = connect(global, Keep::Last)?;
-            confirm(
-                a.yes,
-                &format!("rotate the webhook secret of app {}", clean(&a.app)),
-                "signatures made with the current secret stop verifying at once",
-                Typed::app(&a.app),
-            )?;
-            let secret = api.client.app(&a.app).rotate_webhook_secret()?;
-            let what = "webhook secret";
-            if json {
-                return emit_secret(&raw::document(api.bodies.last()?), what);
-            }
-            let text = rotated_text(
-                &a.app,
-                what,
-                &secret,
-                "Deliveries are signed with it from now on:\nset it as HOPAE_WEBHOOK_SECRET \
-                 where you verify them.",
-            );
-            emit_secret(text.as_bytes(), what)
+            let rotation = Rotation {
+                what: "webhook secret",
+                consequence: "signatures made with the current secret stop verifying at once",
+                note: "Deliveries are signed with it from now on:\nset it as HOPAE_WEBHOOK_SECRET \
+                       where you verify them.",
+            };
+            show_rotated(global, &a, rotation, |c| {
+                c.app(&a.app).rotate_webhook_secret()
+            })
         }
         Command::Verify(a) => local::verify(&a),
         Command::Trigger(a) => local::trigger(&a, global),

@@ -134,14 +134,7 @@ pub fn get(server: &mut ServerGuard, path: &str, status: usize, body: &str) -> M
 /// A GET mock expecting exactly `hits` calls. mockito answers with the mocks in creation
 /// order until each has its hits, so consecutive mocks for one path form a sequence.
 pub fn get_n(server: &mut ServerGuard, path: &str, status: usize, body: &str, hits: usize) -> Mock {
-    server
-        .mock("GET", path)
-        .match_header("authorization", format!("Bearer {KEY}").as_str())
-        .with_status(status)
-        .with_header("content-type", "application/json")
-        .with_body(body)
-        .expect(hits)
-        .create()
+    answer(server, "GET", path, status, body, hits)
 }
 
 /// Mocks that fail their `assert` if any GET or POST reaches the server.
