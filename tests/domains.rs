@@ -244,9 +244,10 @@ fn wait_times_out_with_the_last_status_and_a_last_verify_at_the_deadline() {
     let pending = verify(&mut server, &domain("verifying", "waiting", None), 0)
         .expect_at_least(2)
         .expect_at_most(4);
-    // Verifies at 0 and 200 ms, then the last one at the deadline (250 ms), not at 400.
+    // Verifies at 0, then the last one at the deadline (250 ms), not after the whole
+    // 1 s interval.
     let options = WaitOptions::new()
-        .interval(Duration::from_millis(200))
+        .interval(Duration::from_secs(1))
         .timeout(Duration::from_millis(250));
     let started = Instant::now();
     let result = client(&server)
@@ -267,8 +268,9 @@ fn wait_times_out_with_the_last_status_and_a_last_verify_at_the_deadline() {
         }
         other => panic!("{other:?}"),
     }
-    // The last pause is cut to the deadline: no sleep runs a whole interval past it.
-    assert!(took < Duration::from_millis(390), "{took:?}");
+    // The last pause is cut to the deadline: no sleep runs a whole interval past it (a
+    // wide margin below 1 s, for a loaded machine).
+    assert!(took < Duration::from_millis(900), "{took:?}");
     assert!(
         e.to_string()
             .starts_with("custom domain was not active within "),
