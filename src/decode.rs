@@ -221,21 +221,28 @@ pub(crate) mod ts {
     /// The API's own form when possible, else RFC 3339.
     pub(crate) fn format(t: &OffsetDateTime) -> String {
         if t.offset() == UtcOffset::UTC && t.nanosecond().is_multiple_of(1_000_000) {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.millisecond()
-            )
+            api_form(*t)
         } else {
             // Formatting an OffsetDateTime with RFC 3339 fails only for years outside
             // 0..=9999, which parsing never produces; fall back to Display all the same.
             t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
         }
+    }
+
+    /// `t` as the API writes timestamps: UTC, milliseconds (`2026-04-08T10:00:00.000Z`);
+    /// finer precision is cut.
+    pub(crate) fn api_form(t: OffsetDateTime) -> String {
+        let t = t.to_offset(UtcOffset::UTC);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        )
     }
 
     pub(crate) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {

@@ -603,17 +603,7 @@ pub(super) fn base_domain(host: &str) -> &str {
 
 /// A timestamp as the API writes them: RFC 3339, UTC, milliseconds.
 pub(super) fn ts(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    crate::decode::ts::api_form(t)
 }
 
 /// A seed timestamp.
