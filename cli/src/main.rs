@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser, Subcommand};
-use hopae::{Environment, Error, HopaeClient};
+use hopae::{ConfigErrorKind, Error, HopaeClient};
 
 use options::Global;
 use output::{clean, format_duration};
@@ -423,26 +423,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
             return Err(Failure::usage("HOPAE_API_KEY is not valid unicode"));
         }
     };
-    // The library's rule, named as the user set it.
-    if let Some(i) = key
-        .chars()
-        .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    {
-        return Err(Failure::usage(format!(
-            "HOPAE_API_KEY may only contain ASCII letters, digits, `_` and `-`; character {} is not one",
-            i + 1
-        )));
-    }
     let env_url = std::env::var("HOPAE_BASE_URL")
         .ok()
         .filter(|u| !u.is_empty());
     let base_url = global.base_url.clone().or(env_url);
-    if base_url.is_none() && Environment::from_api_key(&key).is_none() {
-        return Err(Failure::usage(
-            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
-        ));
-    }
     let mut builder = HopaeClient::builder(key)
         .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(url) = base_url {
@@ -459,10 +443,19 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         let hook = bodies.clone();
         builder = builder.on_response(move |r| hook.record(r.status, r.body));
     }
-    Ok(Api {
-        client: builder.build()?,
-        bodies,
-    })
+    // The library checks the key; its two key messages are reworded with the names the
+    // user set (the CLI has no environment flag).
+    let client = builder.build().map_err(|e| match &e {
+        Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => Failure::usage(
+            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
+             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
+        ),
+        _ => Failure::from(e),
+    })?;
+    Ok(Api { client, bodies })
 }
 
 /// Writes the output to stdout. A closed pipe (`| head`) ends the program quietly.
