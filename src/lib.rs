@@ -140,6 +140,7 @@ pub mod mock;
 pub mod production_tests;
 pub mod providers;
 mod retry;
+mod secret;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
@@ -152,6 +153,7 @@ pub use error::{
     TransportError, TransportErrorKind, WaitError,
 };
 pub use production_tests::ProductionTestItem;
+pub use secret::Secret;
 
 /// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in
 /// the models are its types.
