@@ -148,6 +148,7 @@ pub mod workspace;
 pub use apps::Page;
 pub use client::HopaeClient;
 pub use config::{ClientBuilder, Environment, ResponseEvent};
+pub use config::{MAX_JSON_BODY_BYTES, MAX_MULTIPART_BODY_BYTES};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,

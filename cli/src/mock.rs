@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use hopae::mock::{LoggedRequest, Server};
+use hopae::mock::{LogCursor, LoggedRequest, Server};
 
 use crate::options::{DurationArg, count, io_message};
 use crate::output::{clean, rfc3339};
@@ -126,11 +126,11 @@ pub(crate) fn run(a: &Args) -> Result<(), Failure> {
         "serving a fake Workspace API on {} with {seeded}; Ctrl-C stops it",
         server.url()
     ));
-    let mut seen = Seen::default();
+    let mut cursor = LogCursor::new();
     loop {
         let stopping = stop.load(Ordering::SeqCst);
-        for request in seen.new_requests(&server.requests()) {
-            log(&request_line(request));
+        for line in new_lines(&server, &mut cursor) {
+            log(&line);
         }
         if stopping {
             break;
@@ -164,27 +164,20 @@ fn request_line(r: &LoggedRequest) -> String {
     )
 }
 
-/// Which logged requests were printed: the log is read whole every time and drops its
-/// oldest entries when full, so the last printed one is found again by its request id.
-#[derive(Debug, Default)]
-struct Seen {
-    last: Option<String>,
-}
-
-impl Seen {
-    fn new_requests<'a>(&mut self, log: &'a [LoggedRequest]) -> &'a [LoggedRequest] {
-        let start = match &self.last {
-            None => 0,
-            Some(id) => log
-                .iter()
-                .rposition(|r| &r.request_id == id)
-                .map_or(0, |i| i + 1),
-        };
-        if let Some(last) = log.last() {
-            self.last = Some(last.request_id.clone());
-        }
-        &log[start..]
+/// The lines of the requests answered since the last call: only the new log entries
+/// are copied, and those the log dropped before they were read are counted.
+fn new_lines(server: &Server, cursor: &mut LogCursor) -> Vec<String> {
+    let before = cursor.position();
+    let new = server.requests_since(cursor);
+    let dropped = (cursor.position() - before).saturating_sub(new.len() as u64);
+    let mut lines = Vec::with_capacity(new.len() + 1);
+    if dropped > 0 {
+        lines.push(format!(
+            "({dropped} requests not shown: they left the log before they could be printed)"
+        ));
     }
+    lines.extend(new.iter().map(request_line));
+    lines
 }
 
 #[cfg(test)]
@@ -215,12 +208,11 @@ mod tests {
             .max_retries(0)
             .build()
             .unwrap();
-        let mut seen = Seen::default();
-        assert!(seen.new_requests(&server.requests()).is_empty());
+        let mut cursor = LogCursor::new();
+        assert!(new_lines(&server, &mut cursor).is_empty());
         client.workspace().unwrap();
         let _ = client.app("NoSuchAp").get();
-        let log = server.requests();
-        let lines: Vec<String> = seen.new_requests(&log).iter().map(request_line).collect();
+        let lines = new_lines(&server, &mut cursor);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].ends_with("  GET /workspace  200"), "{}", lines[0]);
         assert!(
@@ -228,8 +220,8 @@ mod tests {
             "{}",
             lines[1]
         );
-        assert!(seen.new_requests(&server.requests()).is_empty());
+        assert!(new_lines(&server, &mut cursor).is_empty());
         client.workspace().unwrap();
-        assert_eq!(seen.new_requests(&server.requests()).len(), 1);
+        assert_eq!(new_lines(&server, &mut cursor).len(), 1);
     }
 }

@@ -59,9 +59,29 @@
 //!   [`Server::fail_next`]. [`Server::requests`] logs every call.
 //!
 //! The server speaks plain HTTP/1.1 on 127.0.0.1 with keep-alive and `Content-Length`
-//! bodies (chunked uploads are refused with 411), one thread per connection (at most
-//! 64), request heads up to 16 KiB and bodies up to 32 MiB, and a 10-second read
-//! timeout. Any HTTP client can use it, not only [`HopaeClient`](crate::HopaeClient).
+//! bodies (chunked uploads are refused with 411). Any HTTP client can use it, not only
+//! [`HopaeClient`](crate::HopaeClient), and no local client can exhaust it:
+//!
+//! - request heads up to 16 KiB (431 beyond); bodies up to the API's own limits,
+//!   [`MAX_JSON_BODY_BYTES`](crate::MAX_JSON_BODY_BYTES) (1 MiB), or
+//!   [`MAX_MULTIPART_BODY_BYTES`](crate::MAX_MULTIPART_BODY_BYTES) (101 MiB) for
+//!   `multipart/form-data` (413 beyond), and at most 256 MiB of bodies buffered across
+//!   all connections (503 with `Retry-After: 1` beyond; uploads may use all but 16 MiB
+//!   of it, which stays for JSON calls);
+//! - a connection may stay silent 10 seconds between requests; a request must arrive
+//!   whole within 30 seconds of its first byte, however it trickles (408, then closed);
+//! - one thread per connection, at most 64 connections: when all are taken, the one
+//!   that has waited longest for or on its request is closed to make room, so slow or
+//!   idle connections cannot keep real requests out (a 503 only when all 64 are being
+//!   answered at that moment);
+//! - only requests whose `Host` names the fake on loopback (`127.0.0.1:PORT`,
+//!   `localhost:PORT` or `[::1]:PORT`) are answered, 421 otherwise: a web page cannot
+//!   drive it through DNS rebinding;
+//! - dropping the [`Server`] returns within about a second, even with a slow request in
+//!   flight;
+//! - what it remembers is bounded: the request log (see [`Server::requests`]),
+//!   idempotency keys (10,000 and 64 MiB of stored answers) and the keys of batch items
+//!   (10,000; a fingerprint of each item, not the item).
 //!
 //! Unless [`Builder::empty`] is used, the workspace starts with the API reference's
 //! example App [`SEED_APP`] (`bankidse`, `mitid` and `smartid` enabled), its BankID SE
@@ -234,10 +254,46 @@ impl Server {
         self.shared.lock().claim(challenge_id, provider_id, now)
     }
 
-    /// The calls answered so far, oldest first: at least the last 9,000 (requests too
-    /// malformed to be read are not logged).
+    /// The calls answered so far, oldest first: the last 10,000, or fewer when their
+    /// paths are long (the log keeps at most 8 MiB of methods, paths and queries).
+    /// Requests too malformed to be read are not logged.
+    ///
+    /// This copies the whole log; to follow it as it grows, use
+    /// [`Server::requests_since`], which copies only the new calls.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.iter().cloned().collect()
+    }
+
+    /// The calls answered since `cursor` last moved, oldest first, and moves it past
+    /// them: following the log this way copies only what is new. Calls the log dropped
+    /// before they were read (see [`Server::requests`]) are skipped; their number is
+    /// the cursor's move minus the calls returned.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::mock::{LogCursor, Server};
+    ///
+    /// let server = Server::start()?;
+    /// let client = hopae::HopaeClient::builder(server.api_key()).base_url(server.url()).build()?;
+    /// let mut cursor = LogCursor::new();
+    /// client.workspace()?;
+    /// let new = server.requests_since(&mut cursor);
+    /// assert_eq!((new.len(), new[0].path.as_str()), (1, "/workspace"));
+    /// assert!(server.requests_since(&mut cursor).is_empty());
+    /// assert_eq!(cursor.position(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn requests_since(&self, cursor: &mut LogCursor) -> Vec<LoggedRequest> {
+        let state = self.shared.lock();
+        let new = state.logged_since(cursor.next).cloned().collect();
+        cursor.next = state.logged;
+        new
+    }
+
+    /// How many calls the fake has answered, including those its log has dropped.
+    pub fn request_count(&self) -> u64 {
+        self.shared.lock().logged
     }
 }
 
@@ -247,6 +303,25 @@ impl fmt::Debug for Server {
             .field("url", &self.url)
             .field("production", &self.shared.production)
             .finish_non_exhaustive()
+    }
+}
+
+/// A place in the request log of a [`Server`]: see [`Server::requests_since`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogCursor {
+    /// The number of the next call to return (the first call answered is number 0).
+    next: u64,
+}
+
+impl LogCursor {
+    /// A cursor at the start: its first read returns every call still logged.
+    pub fn new() -> LogCursor {
+        LogCursor::default()
+    }
+
+    /// How many calls the fake had answered when the cursor last moved.
+    pub fn position(&self) -> u64 {
+        self.next
     }
 }
 

@@ -188,7 +188,7 @@ fn batch_item(s: &mut State, ctx: &Ctx<'_>, i: usize, item: &Value) -> Result<Va
             ));
         }
         if let Some((sent, client_id)) = s.batch_keys.get(key) {
-            if sent != item {
+            if *sent != fingerprint(item) {
                 return Err(Fail::new(
                     409,
                     "IDEMPOTENCY_KEY_CONFLICT",
@@ -210,11 +210,19 @@ fn batch_item(s: &mut State, ctx: &Ctx<'_>, i: usize, item: &Value) -> Result<Va
     }
     let json = s.app_json(&app);
     if let Some(key) = &key {
-        s.batch_keys
-            .insert(key.clone(), (item.clone(), app.client_id.clone()));
+        let client_id = app.client_id.clone();
+        s.remember_batch_key(key, fingerprint(item), &client_id);
     }
     s.apps.push(app);
     Ok(json!({"app": json, "idempotencyKey": key}))
+}
+
+/// A fingerprint of a batch item as sent: kept for its key instead of the whole item.
+fn fingerprint(item: &Value) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    serde_json::to_vec(item).unwrap_or_default().hash(&mut h);
+    h.finish()
 }
 
 pub(super) fn get_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
