@@ -252,9 +252,16 @@ fn accept_loop<S: Service>(
         });
         let spawned = {
             let (core, activity) = (Arc::clone(core), Arc::clone(&activity));
+            let connections = Arc::clone(connections);
             std::thread::Builder::new()
                 .name("hopae-mock-conn".into())
-                .spawn(move || connection(&stream, &core, &activity))
+                .spawn(move || {
+                    connection(&stream, &core, &activity);
+                    // Drop the accept loop's handle too, so that the socket is closed
+                    // now: a peer still sending into it is reset instead of blocked.
+                    let mut live = connections.lock().unwrap_or_else(PoisonError::into_inner);
+                    live.retain(|c| !Arc::ptr_eq(&c.activity, &activity));
+                })
         };
         if let Ok(thread) = spawned {
             live.push(Conn {
@@ -390,10 +397,14 @@ fn connection<S: Service>(stream: &TcpStream, core: &Core<S>, activity: &Activit
         stream,
         deadline: Instant::now() + LINGER,
     };
-    let _ = io::copy(
-        &mut (&mut drain).take(MAX_MULTIPART_BODY_BYTES as u64),
-        &mut io::sink(),
-    );
+    let mut buf = vec![0; 64 * 1024];
+    let mut left = MAX_MULTIPART_BODY_BYTES;
+    while left > 0 {
+        match drain.read(&mut buf) {
+            Ok(n) if n > 0 => left = left.saturating_sub(n),
+            _ => break,
+        }
+    }
     let _ = stream.shutdown(Shutdown::Both);
 }
 
