@@ -502,8 +502,9 @@ impl State {
     /// The logged requests numbered `from` and later that the log still holds.
     pub(super) fn logged_since(&self, from: u64) -> impl Iterator<Item = &LoggedRequest> {
         let first = self.logged - self.log.len() as u64;
-        let skip = usize::try_from(from.saturating_sub(first)).unwrap_or(usize::MAX);
-        self.log.iter().skip(skip)
+        let skip = usize::try_from(from.saturating_sub(first))
+            .map_or(self.log.len(), |n| n.min(self.log.len()));
+        self.log.range(skip..)
     }
 
     /// Whether this call fails with an injected 503: the `fail_next` count first, then
