@@ -224,7 +224,7 @@ fn a_list_that_keeps_moving_without_new_apps_ends_with_an_error_not_a_loop() {
         .with_body_from_request(move |request| {
             let mut n = counter.lock().unwrap();
             *n += 1;
-            let total = if *n % 2 == 0 { 900 } else { 1000 };
+            let total = if n.is_multiple_of(2) { 900 } else { 1000 };
             let data: Vec<Value> = (0..100).map(|i| app_value(&format!("app{i:05}"))).collect();
             let offset = query_value(request.path_and_query(), "offset");
             json!({"data": data, "total": total, "limit": 100, "offset": offset})
