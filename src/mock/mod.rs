@@ -3,11 +3,12 @@
 //!
 //! Enabled by the `mock` cargo feature (off by default: builds without it compile none
 //! of this). It uses only the standard library and this crate's own dependencies. A
-//! crate that tests against it enables the feature for its tests only:
+//! crate that tests against it enables the feature for its tests only (the crate is not
+//! on crates.io: depend on a checkout, as here, or on a git repository):
 //!
 //! ```toml
 //! [dev-dependencies]
-//! hopae = { version = "0.1", features = ["mock"] }
+//! hopae = { path = "../hopae", features = ["mock"] }
 //! ```
 //!
 //! # What it models
