@@ -7,6 +7,7 @@
 mod apps;
 mod confirm;
 mod domains;
+mod list_edit;
 mod mock;
 mod options;
 mod output;
@@ -109,8 +110,8 @@ enum Command {
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
-    /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
-    #[command(after_help = mock::NOTES)]
+    /// Serve a fake Workspace API on 127.0.0.1, or drive a running one's test controls
+    #[command(after_help = mock::NOTES, arg_required_else_help = false)]
     Mock(mock::Args),
     /// Print a shell completion script to stdout
     ///
@@ -229,8 +230,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
-        Command::Mock(args) => mock::run(&args),
+        Command::Mock(args) => mock::run(&args, &cli.global),
         Command::Completions { shell } => {
+            mock::refuse_globals("completions", &cli.global)?;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
             emit(&String::from_utf8_lossy(&script))
@@ -573,7 +575,7 @@ mod tests {
             ),
             (
                 "hopae apps",
-                "missing command: list, get, create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
+                "missing command: list, get, create, batch-create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
             ),
             (
                 "hopae apps get",

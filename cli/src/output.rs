@@ -357,7 +357,7 @@ pub(crate) fn secret_hint(secret: &str) -> String {
 
 pub(crate) fn webhook_config_text(app: &str, c: &WebhookConfig) -> String {
     let events = if c.events.is_empty() {
-        "none listed".to_owned()
+        "none listed: no delivery is sent until events are added".to_owned()
     } else {
         clean(&c.events.join(", "))
     };

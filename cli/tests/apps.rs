@@ -191,21 +191,30 @@ fn apps_list_all_walks_every_page() {
 
     let r = run(&server, &["apps", "list", "--all", "--json"]);
     r.assert_ok();
-    // Every app object exactly as sent, in order, in one array.
-    assert_eq!(r.stdout, format!("[\n  {}\n]\n", apps.join(",\n  ")));
+    // The page shape of `apps list --json`: every app object exactly as sent, in order.
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{{\"data\":[\n  {}\n],\"total\":101,\"limit\":101,\"offset\":0}}\n",
+            apps.join(",\n  ")
+        )
+    );
     let value: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(value[100]["n"], 100);
+    assert_eq!(value["data"][100]["n"], 100);
     first.assert();
     second.assert();
 }
 
 #[test]
-fn apps_list_all_of_no_apps_is_an_empty_array() {
+fn apps_list_all_of_no_apps_is_an_empty_page() {
     let mut server = Server::new();
     let m = list_mock(&mut server, "100", "0", &page(&[], 0, 100, 0));
     let r = run(&server, &["apps", "list", "--all", "--json"]);
     r.assert_ok();
-    assert_eq!(r.json(), json!([]));
+    assert_eq!(
+        r.json(),
+        json!({"data": [], "total": 0, "limit": 0, "offset": 0})
+    );
     m.assert();
 }
 
@@ -254,7 +263,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "update", APP][..],
-            "nothing to change: give --name, --redirect-uri, --success-redirect or --failure-redirect",
+            "nothing to change: give --name, --logo, a redirect-uri option, --success-redirect, --failure-redirect or a --clear-... option",
         ),
         (
             &["apps", "update", APP, "--redirect-uri", "https://a/#f"][..],
