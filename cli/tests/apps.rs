@@ -274,15 +274,16 @@ fn apps_usage_errors_exit_2_before_any_request() {
                 "apps",
                 "redirect-uris",
                 APP,
-                "--set",
+                "--redirect-uri",
                 "https://a/cb",
-                "--clear",
+                "--clear-redirect-uris",
             ][..],
-            "the argument '--set <URI>' cannot be used with '--clear'",
+            "the argument '--redirect-uri <URI>' cannot be used with '--clear-redirect-uris'",
         ),
         (
+            // `--set` is an alias: messages use the one name.
             &["apps", "redirect-uris", APP, "--set", ""][..],
-            "--set must not be empty",
+            "--redirect-uri must not be empty",
         ),
     ] {
         run(&server, args).assert_error(2, needle);
