@@ -474,6 +474,25 @@ fn validate_api_key(key: &str) -> Result<(), Error> {
             format!("the API key is longer than {MAX_KEY_LEN} characters"),
         ));
     }
+    for (at, whitespace) in [
+        ("starts", key.starts_with(char::is_whitespace)),
+        ("ends", key.ends_with(char::is_whitespace)),
+    ] {
+        if whitespace {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key {at} with whitespace: copy it again without it"),
+            ));
+        }
+    }
+    for prefix in [TEST_KEY_PREFIX, PROD_KEY_PREFIX] {
+        if key == prefix {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key is only its prefix {prefix}, with nothing after it"),
+            ));
+        }
+    }
     if let Some(i) = key
         .chars()
         .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
@@ -739,7 +758,6 @@ mod tests {
             ("sk_workspace_test_a b", 20),
             ("sk_workspace_test_a\r\nX: y", 20),
             ("sk_workspace_test_é", 19),
-            ("sk_workspace_test_\t", 19),
             ("sk_workspace_test_a\"b", 20),
             ("sk_workspace_test_a\\b", 20),
             ("sk_workspace_test_a<b", 20),
@@ -753,6 +771,22 @@ mod tests {
                 shown.ends_with(&format!("character {position} is not one")),
                 "{shown}"
             );
+        }
+        for (bad, message) in [
+            (" sk_workspace_test_a", "the API key starts with whitespace"),
+            ("sk_workspace_test_a\n", "the API key ends with whitespace"),
+            ("sk_workspace_test_\t", "the API key ends with whitespace"),
+            (
+                "sk_workspace_test_",
+                "the API key is only its prefix sk_workspace_test_",
+            ),
+            (
+                "sk_workspace_prod_",
+                "the API key is only its prefix sk_workspace_prod_",
+            ),
+        ] {
+            let shown = HopaeClient::new(bad).unwrap_err().to_string();
+            assert!(shown.contains(message), "{bad:?}: {shown}");
         }
         assert!(HopaeClient::new("").is_err());
         assert!(HopaeClient::new("sk_workspace_test_".to_owned() + &"a".repeat(600)).is_err());

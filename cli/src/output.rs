@@ -115,7 +115,11 @@ pub(crate) fn list_table(client_id: &str, items: &[ProductionTestItem]) -> Strin
             ProductionTestItem::Request(r) => vec![
                 "request".to_owned(),
                 clean(&r.id),
-                clean(r.status.as_str()),
+                // A scheduled request names the challenge it became.
+                match &r.challenge_id {
+                    Some(ch) => format!("{} -> {}", clean(r.status.as_str()), clean(ch)),
+                    None => clean(r.status.as_str()),
+                },
                 shorten(&clean(&r.payload.title), 40),
                 timestamp(r.created_at),
                 "-".to_owned(),
@@ -314,7 +318,7 @@ pub(crate) fn app_text(app: &App) -> String {
     }
     pairs.push(("providers", providers));
     let workflows = format!(
-        "{} (default {})",
+        "{}, the default's id: {}",
         app.workflows.len(),
         clean(&app.default_workflow_id)
     );

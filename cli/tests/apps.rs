@@ -26,7 +26,7 @@ workspace      org_1
 redirect uris  https://shop.example/cb
                https://shop.example/cb2
 providers      bankidse (disabled: passport)
-workflows      0 (default wf_default)
+workflows      0, the default's id: wf_default
 webhook        no URL set
 created        2026-04-08 10:00 UTC
 updated        2026-04-08 11:00 UTC
@@ -430,7 +430,7 @@ fn irreversible_commands_need_yes_without_a_terminal() {
         r.assert_error(
             2,
             &format!(
-                "{action} cannot be undone: pass --yes to confirm (there is no terminal to ask)"
+                "pass --yes to {action} (it cannot be undone, and there is no terminal to ask)"
             ),
         );
     }
