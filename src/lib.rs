@@ -144,10 +144,13 @@ mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+mod open_enum;
 pub mod production_tests;
 pub mod providers;
+mod redact;
 mod retry;
 mod secret;
+pub mod wait;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
@@ -155,8 +158,8 @@ pub mod workspace;
 pub use apps::Page;
 // The types a caller names most, reachable from the root (`use hopae::App`).
 pub use apps::{App, AppUpdate, BatchCreate, BatchItem, BatchResult, ListApps, NewApp};
-pub use client::HopaeClient;
-pub use config::{ClientBuilder, Environment, ResponseEvent};
+pub use client::{AppClient, ClientBuilder, HopaeClient};
+pub use config::{Environment, ResponseEvent};
 pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
