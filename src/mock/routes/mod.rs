@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use super::http::{self, Request, Response};
 use super::state::{Idempotent, State, Stored};
 use super::{BASE_PATH, LoggedRequest};
+use crate::codes;
 
 /// What the server threads share.
 pub(super) struct Shared {
@@ -60,7 +61,7 @@ impl Fail {
 fn missing(parameter: &str) -> Fail {
     Fail::new(
         400,
-        "VALIDATION_MISSING_PARAMETER",
+        codes::VALIDATION_MISSING_PARAMETER,
         format!("`{parameter}` is required"),
     )
     .parameter(parameter)
@@ -69,18 +70,18 @@ fn missing(parameter: &str) -> Fail {
 fn invalid(parameter: &str, why: impl std::fmt::Display) -> Fail {
     Fail::new(
         400,
-        "VALIDATION_INVALID_PARAMETER",
+        codes::VALIDATION_INVALID_PARAMETER,
         format!("`{parameter}` {why}"),
     )
     .parameter(parameter)
 }
 
 fn not_found(what: &str) -> Fail {
-    Fail::new(404, "RESOURCE_NOT_FOUND", format!("{what} not found"))
+    Fail::new(404, codes::RESOURCE_NOT_FOUND, format!("{what} not found"))
 }
 
 fn conflict(message: impl Into<String>) -> Fail {
-    Fail::new(409, "RESOURCE_CONFLICT", message)
+    Fail::new(409, codes::RESOURCE_CONFLICT, message)
 }
 
 /// A successful answer.
@@ -292,7 +293,7 @@ impl Shared {
                     sleep();
                     return Err(Fail::new(
                         409,
-                        "IDEMPOTENCY_KEY_CONFLICT",
+                        codes::IDEMPOTENCY_KEY_CONFLICT,
                         "This Idempotency-Key was used with another request",
                     ));
                 }
@@ -301,7 +302,7 @@ impl Shared {
                     sleep();
                     return Err(Fail::new(
                         409,
-                        "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+                        codes::IDEMPOTENCY_REQUEST_IN_PROGRESS,
                         "A request with this Idempotency-Key is still in progress",
                     ));
                 }
@@ -376,7 +377,7 @@ impl Shared {
 
     /// A Bearer workspace key of this fake's environment.
     fn authenticate(&self, header: Option<&str>) -> Result<(), Fail> {
-        let refuse = |why: &str| Err(Fail::new(401, "AUTH_INVALID_CREDENTIALS", why));
+        let refuse = |why: &str| Err(Fail::new(401, codes::AUTH_INVALID_CREDENTIALS, why));
         let Some(header) = header else {
             return refuse("Missing Authorization header: send `Bearer sk_workspace_...`");
         };
