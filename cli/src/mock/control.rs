@@ -204,12 +204,15 @@ fn deliveries_text(answer: &Value) -> String {
         } else {
             format!("retrying: {}", text(&d["error"]))
         };
+        let attempts = match d["attempts"].as_u64() {
+            Some(1) => "1 attempt".to_owned(),
+            _ => format!("{} attempts", text(&d["attempts"])),
+        };
         out.push_str(&format!(
-            "{}  {}  {}  {} attempts  {outcome}  {}\n",
+            "{}  {}  {}  {attempts}  {outcome}  {}\n",
             text(&d["id"]),
             text(&d["event"]),
             text(&d["app"]),
-            text(&d["attempts"]),
             text(&d["url"]),
         ));
     }
