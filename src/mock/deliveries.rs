@@ -275,8 +275,9 @@ fn post(url: &str, signature: &str, body: &[u8], timeout: Duration) -> Result<u1
          X-Hopae-Signature: {signature}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(head.as_bytes()).map_err(io)?;
-    stream.write_all(body).map_err(io)?;
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).map_err(io)?;
     stream.flush().map_err(io)?;
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];

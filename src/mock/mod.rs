@@ -266,7 +266,7 @@ impl Server {
     /// # Example
     ///
     /// ```
-    /// use std::io::{Read, Write};
+    /// use std::io::{BufRead, BufReader, Read, Write};
     /// use std::net::TcpListener;
     ///
     /// use hopae::{HopaeClient, WebhookConfigUpdate};
@@ -280,14 +280,25 @@ impl Server {
     /// let secret = app.rotate_webhook_secret()?;
     ///
     /// let id = server.emit(hopae::mock::SEED_APP, "verification.completed", serde_json::json!({}));
-    /// let (mut conn, _) = receiver.accept()?;
-    /// let mut request = vec![0; 4096];
-    /// let n = conn.read(&mut request)?;
-    /// conn.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")?;
-    /// let request = String::from_utf8_lossy(&request[..n]);
-    /// assert!(request.contains("X-Hopae-Signature: t="));
-    /// assert!(request.contains(&format!("\"id\":\"{}\"", id.unwrap())));
-    /// # let _ = secret;
+    /// let (conn, _) = receiver.accept()?;
+    /// let mut reader = BufReader::new(conn);
+    /// let (mut signature, mut length) = (String::new(), 0);
+    /// loop {
+    ///     let mut line = String::new();
+    ///     reader.read_line(&mut line)?;
+    ///     match line.trim_end().split_once(": ") {
+    ///         Some(("X-Hopae-Signature", v)) => signature = v.to_owned(),
+    ///         Some(("Content-Length", v)) => length = v.parse()?,
+    ///         _ if line.trim_end().is_empty() => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// let mut body = vec![0; length];
+    /// reader.read_exact(&mut body)?;
+    /// reader.get_mut().write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")?;
+    ///
+    /// let event = hopae::Verifier::new(secret).verify(&signature, &body)?;
+    /// assert_eq!(event.payload["id"].as_str(), id.as_deref());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn emit(&self, client_id: &str, event: &str, data: serde_json::Value) -> Option<String> {
