@@ -7,8 +7,7 @@
 
 use hopae::HopaeClient;
 
-use crate::apps::Confirmed;
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{Confirmed, Typed, confirm};
 use crate::options::{Global, check_id};
 use crate::output::{clean, rotated_text};
 use crate::raw::{self, Keep};
