@@ -165,6 +165,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,
 };
+pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
 pub use production_tests::{NewProductionTest, ProductionTestReport};
 pub use providers::{ActivationForm, AppProvider};

@@ -84,7 +84,7 @@ fn subscribe(client: &HopaeClient, url: &str, events: &[&str]) -> String {
             .retry_attempts(2),
     )
     .unwrap();
-    app.rotate_webhook_secret().unwrap()
+    app.rotate_webhook_secret().unwrap().expose().clone()
 }
 
 /// A control call: status and JSON body.

@@ -7,7 +7,7 @@ use hopae::apps::{
 };
 use hopae::{Error, HopaeClient, Page};
 
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{CONFIRM_NOTES, Confirmed, Typed, confirm};
 use crate::list_edit::Edit;
 use crate::options::{
     AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, read_input, whole,
@@ -80,10 +80,6 @@ pages are sent as null, the logo as \"\", the redirect URIs as []).
 
 --logo takes a PNG, JPEG, GIF, WebP or SVG file (at most 1 MiB), sent as a base64 data
 URL, or a data: URL as is.";
-
-pub(crate) const CONFIRM_NOTES: &str = "\
-This cannot be undone. On a terminal the command asks you to type the app id to confirm;
-elsewhere (a script, a CI job) it needs --yes.";
 
 #[derive(clap::Args, Debug)]
 struct List {
@@ -222,17 +218,6 @@ struct Update {
     /// Remove the landing page after a failed verification (sends null)
     #[arg(long)]
     clear_failure_redirect: bool,
-}
-
-/// A command that changes what cannot be undone.
-#[derive(clap::Args, Debug)]
-pub(crate) struct Confirmed {
-    /// The app's client id
-    pub(crate) app: String,
-
-    /// Confirm without being asked (required when there is no terminal)
-    #[arg(long)]
-    pub(crate) yes: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -502,7 +487,7 @@ fn base64(bytes: &[u8]) -> String {
 fn create(client: &HopaeClient, a: &Create) -> Result<App, Error> {
     let app = NewApp::new(&a.name);
     match &a.idempotency_key {
-        Some(key) => client.apps().create_with_key(&app, key),
+        Some(key) => client.apps().with_idempotency_key(key).create(&app),
         None => client.apps().create(&app),
     }
 }

@@ -297,7 +297,7 @@ impl Server {
     /// reader.read_exact(&mut body)?;
     /// reader.get_mut().write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")?;
     ///
-    /// let event = hopae::Verifier::new(secret).verify(&signature, &body)?;
+    /// let event = hopae::Verifier::new(secret.expose().as_str()).verify(&signature, &body)?;
     /// assert_eq!(event.payload["id"].as_str(), id.as_deref());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -11,7 +11,7 @@ use hopae::webhooks::{
     EVENTS, LEGACY_EVENTS, WebhookConfig, WebhookConfigUpdate, is_documented_event,
 };
 
-use crate::apps::{CONFIRM_NOTES, Confirmed};
+use crate::confirm::{CONFIRM_NOTES, Confirmed};
 use crate::list_edit::Edit;
 use crate::options::{DurationArg, Global, check_id, count};
 use crate::output::{clean, webhook_config_text};
