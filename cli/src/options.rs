@@ -13,7 +13,8 @@ const GLOBAL: &str = "Global options";
 /// The global options: accepted before or after the subcommand.
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
-    /// Print the JSON the API sent, as sent, instead of text
+    /// Print the JSON the API sent, as sent, instead of text (or the JSON object a
+    /// command's --help describes, where its output is not an API body)
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
 
