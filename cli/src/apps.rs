@@ -350,7 +350,7 @@ mod tests {
                     redirect_uris: vec!["https://a/#x".into()],
                     ..update("A")
                 },
-                "--redirect-uri must not have a fragment (`#...`): https://a/#x",
+                "--redirect-uri #1 must not have a fragment (`#...`)",
             ),
             (
                 Update {

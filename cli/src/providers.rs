@@ -396,15 +396,18 @@ impl Upload {
     }
 }
 
-/// The library's checks name a document by index (`` `documents[1]`: ...``): name the
-/// file instead.
+/// The library's checks name a document by index (`documents[1]`): name the file the
+/// user gave instead.
 fn name_the_file(e: Error, files: &[String]) -> Failure {
     if let Error::InvalidInput(m) = &e
-        && let Some(rest) = m.message().strip_prefix("`documents[")
-        && let Some((index, why)) = rest.split_once("]`: ")
-        && let Some(path) = index.parse::<usize>().ok().and_then(|i| files.get(i))
+        && let Some(index) = m
+            .field()
+            .and_then(|f| f.strip_prefix("documents["))
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        && let Some(path) = files.get(index)
     {
-        return Failure::usage(format!("file {}: {why}", clean(path)));
+        return Failure::usage(format!("file {}: {}", clean(path), m.reason()));
     }
     e.into()
 }

@@ -258,7 +258,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "update", APP, "--redirect-uri", "https://a/#f"][..],
-            "--redirect-uri must not have a fragment",
+            "--redirect-uri #1 must not have a fragment",
         ),
         (
             &[
@@ -273,7 +273,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "redirect-uris", APP, "--set", ""][..],
-            "--set must not be empty",
+            "--set #1 must not be empty",
         ),
     ] {
         run(&server, args).assert_error(2, needle);
