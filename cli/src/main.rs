@@ -438,7 +438,8 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
+    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
+        .show_secrets(global.show_secrets);
     if bodies.records() {
         let hook = bodies.clone();
         builder = builder.on_response(move |r| hook.record(r.status, r.body));

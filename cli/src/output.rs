@@ -338,13 +338,16 @@ pub(crate) fn app_text(app: &App) -> String {
 }
 
 /// What `apps create` prints: the app, and where its client secret went.
+/// `apps create`: the app, then its new client secret (the one output that shows it).
 pub(crate) fn created_app_text(app: &App) -> String {
-    format!(
-        "{}\nThe client secret is not shown here: `--json` prints the API's answer, secret \
-         included;\n`hopae apps rotate-secret {}` makes a new one.\n",
-        app_text(app),
-        clean(&app.client_id)
-    )
+    match app.client_secret.as_deref() {
+        Some(secret) => format!(
+            "{}\n{}",
+            app_text(app),
+            fields(&[("client secret", clean(secret))])
+        ),
+        None => app_text(app),
+    }
 }
 
 /// At most the last four characters of a secret or of its preview, after `****`: enough

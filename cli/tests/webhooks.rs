@@ -59,7 +59,11 @@ secret          ****abc1
     );
     let r = run(&server, &["webhooks", "config", APP, "--json"]);
     r.assert_ok();
-    assert_eq!(r.stdout, printed(CONFIG));
+    let preview = r#""secret":"whsec_****abc1""#;
+    assert_eq!(
+        r.stdout,
+        printed(&CONFIG.replace(preview, r#""secret":"[redacted]""#))
+    );
     m.assert();
 }
 
