@@ -213,21 +213,25 @@ pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Res
 
 /// `text` from a server or a peer, safe to print: every character `{:?}` would escape
 /// is escaped (control characters and terminal escape sequences, line and paragraph
-/// separators such as U+2028, bidi overrides such as U+202E, backslashes), so it can
-/// neither rewrite a terminal nor split a line nor reorder what follows it. Quotes stay
-/// as they are. The escaping `Display` of this crate's errors applies to server text;
-/// the CLI prints every server- or peer-supplied string through it.
+/// separators such as U+2028, bidi overrides such as U+202E), so it can neither rewrite
+/// a terminal nor split a line nor reorder what follows it. Quotes and backslashes stay
+/// as they are, so escaping twice changes nothing: text that already went through this
+/// crate's error `Display` can pass again. The same rule as the escaping of server text
+/// in this crate's errors; the CLI prints every server- or peer-supplied string through
+/// it.
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(hopae::escape_untrusted("ok\x1b[2J\u{202e}\n\"x\""), "ok\\u{1b}[2J\\u{202e}\\n\"x\"");
+/// let shown = hopae::escape_untrusted("ok\x1b[2J\u{202e}\u{2028}\n\"C:\\x\"");
+/// assert_eq!(shown, r#"ok\u{1b}[2J\u{202e}\u{2028}\n"C:\x""#);
+/// assert_eq!(hopae::escape_untrusted(&shown), shown);
 /// ```
 pub fn escape_untrusted(text: &str) -> String {
     struct Escaped<'a>(&'a str);
     impl fmt::Display for Escaped<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write_bounded(f, self.0, usize::MAX, &['\'', '"'])
+            write_bounded(f, self.0, usize::MAX, &['\'', '"', '\\'])
         }
     }
     Escaped(text).to_string()

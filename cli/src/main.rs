@@ -542,7 +542,7 @@ mod tests {
         };
         assert_eq!(
             verbose_line(Duration::from_millis(4_125), Some(&api)),
-            "note: took 4.12s, 3 attempts, request id r-?9"
+            r"note: took 4.12s, 3 attempts, request id r-\u{1b}9"
         );
         let one = Failure {
             attempts: 1,

@@ -752,7 +752,7 @@ mod tests {
         };
         assert_eq!(
             bad.line(),
-            "2026-04-08T10:00:00Z  401  evil?[2J  not verified: signature mismatch\n"
+            "2026-04-08T10:00:00Z  401  evil\\u{1b}[2J  not verified: signature mismatch\n"
         );
         assert_eq!(event_name(br#"{"type":"x"}"#).as_deref(), Some("x"));
         assert_eq!(event_name(b"[1]"), None);
