@@ -355,8 +355,9 @@ pub struct ActivationFormReceipt {
     pub client_id: String,
     /// The provider id.
     pub provider_id: String,
-    /// The values as stored.
-    pub data: serde_json::Value,
+    /// The values as stored: the submitted values echoed, so a [`Secret`] (`Debug`
+    /// shows `[redacted]`).
+    pub data: Secret<serde_json::Value>,
     /// Where the form stands (`submitted`).
     pub status: FormStatus,
     /// When it was submitted.
