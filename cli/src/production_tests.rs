@@ -174,7 +174,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 let body = api.bodies.last()?;
                 return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
             }
-            emit(&format!("{}\n", challenge.id))
+            emit(&format!("{}\n", clean(&challenge.id)))
         }
     }
 }
