@@ -341,7 +341,7 @@ pub(crate) fn app_text(app: &App) -> String {
 /// What `apps create` prints: the app, and where its client secret went.
 /// `apps create`: the app, then its new client secret (the one output that shows it).
 pub(crate) fn created_app_text(app: &App) -> String {
-    match app.client_secret.as_deref() {
+    match app.client_secret.as_ref().map(hopae::Secret::expose) {
         Some(secret) => format!(
             "{}\n{}",
             app_text(app),
