@@ -366,7 +366,8 @@ pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
     thread::spawn(move || accept(&listener, &verifier, &deliveries));
     for delivery in printed {
         let line = if global.json {
-            let mut line = serde_json::to_string(&delivery).unwrap_or_default();
+            let mut line =
+                terminal_safe_json(&serde_json::to_string(&delivery).unwrap_or_default());
             line.push('\n');
             line
         } else {
@@ -385,6 +386,28 @@ pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Compact JSON with every character the library's escaping would escape
+/// ([`hopae::escape_untrusted`]: line separators, bidi overrides, ...) written as a JSON
+/// `\u` escape: the same JSON value, but a peer's text cannot reorder or split the line
+/// on a terminal. serde_json already escapes control characters; outside strings,
+/// compact JSON is ASCII.
+fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut one = [0u8; 4];
+    for c in json.chars() {
+        let text = c.encode_utf8(&mut one);
+        if c.is_ascii() || hopae::escape_untrusted(text) == *text {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// Accepts connections for ever, each served on its own thread; at the bound, a new
@@ -840,6 +863,8 @@ mod tests {
         // verdict comes first, and the name is cut.
         let padded = Delivery {
             event: Some(format!("verification.completed{}x", " ".repeat(500))),
+            error: bad.error.clone(),
+            time: bad.time.clone(),
             ..bad
         };
         let line = padded.line();
@@ -848,6 +873,12 @@ mod tests {
             "{line}"
         );
         assert!(line.chars().count() < 200, "{line}");
+        let json = serde_json::to_string(&bad).unwrap();
+        let safe = terminal_safe_json(&json);
+        assert!(safe.contains(r"evil\u001b[2J\u202e\u2028"), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["event"], "evil\x1b[2J\u{202e}\u{2028}");
+        assert_eq!(terminal_safe_json(r#"{"a":"é ü"}"#), r#"{"a":"é ü"}"#);
         assert_eq!(event_name(br#"{"type":"x"}"#).as_deref(), Some("x"));
         assert_eq!(event_name(b"[1]"), None);
     }
