@@ -35,6 +35,7 @@ fn main() -> std::io::Result<()> {
                 400
             });
             // No Content-Length: the (empty) body ends when the connection closes.
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
             let _ = (&stream).write_all(format!("HTTP/1.1 {status} \r\n\r\n").as_bytes());
             ACTIVE.fetch_sub(1, SeqCst);
         });
