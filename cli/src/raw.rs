@@ -103,11 +103,13 @@ const REDACTED: &[u8] = b"\"[redacted]\"";
 /// `body` with the value of every secret field (`hopae::is_secret_field`, at any depth)
 /// replaced by `"[redacted]"`, and every other byte as sent: spacing, order, escapes and
 /// unknown fields stay. A `null` value stays `null` (there is no secret to hide). A body
-/// that is not JSON is returned unchanged: it has no fields.
+/// that is not JSON, or is nested deeper than [`MAX_DEPTH`], is returned unchanged: the
+/// commands print only bodies the library decoded (serde_json nests at most 128 deep).
 pub(crate) fn redact_secrets(body: &[u8]) -> Vec<u8> {
     let mut scan = Scan {
         src: body,
         pos: 0,
+        depth: 0,
         spans: Vec::new(),
     };
     if scan.value(None, false).is_none() || scan.spans.is_empty() {
@@ -124,10 +126,14 @@ pub(crate) fn redact_secrets(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The deepest nesting [`redact_secrets`] scans (it recurses once per level).
+const MAX_DEPTH: usize = 256;
+
 /// A JSON scanner that records the byte ranges of secret fields' values.
 struct Scan<'a> {
     src: &'a [u8],
     pos: usize,
+    depth: usize,
     spans: Vec<(usize, usize)>,
 }
 
@@ -150,6 +156,16 @@ impl Scan<'_> {
     /// One value; `parent` names the member whose value it is. Inside a secret value
     /// (`quiet`) nothing more is recorded.
     fn value(&mut self, parent: Option<&str>, quiet: bool) -> Option<()> {
+        self.depth += 1;
+        let scanned = self.value_at_depth(parent, quiet);
+        self.depth -= 1;
+        scanned
+    }
+
+    fn value_at_depth(&mut self, parent: Option<&str>, quiet: bool) -> Option<()> {
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
         self.skip_whitespace();
         match self.peek()? {
             b'{' => {
@@ -185,7 +201,7 @@ impl Scan<'_> {
                     }
                 }
             }
-            b'"' => self.string().map(drop),
+            b'"' => self.skip_string().map(drop),
             _ => {
                 let start = self.pos;
                 while self.peek().is_some_and(|b| !b",]} \t\r\n".contains(&b)) {
@@ -196,22 +212,39 @@ impl Scan<'_> {
         }
     }
 
-    /// A string, decoded (a key may be written with escapes).
-    fn string(&mut self) -> Option<String> {
+    /// Moves past a string; returns its raw text, quotes included, and whether it holds
+    /// an escape.
+    fn skip_string(&mut self) -> Option<(&[u8], bool)> {
         let start = self.pos;
         if self.peek()? != b'"' {
             return None;
         }
         self.pos += 1;
+        let mut escaped = false;
         loop {
             match self.peek()? {
-                b'\\' => self.pos += 2,
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 2;
+                }
                 b'"' => {
                     self.pos += 1;
-                    return serde_json::from_slice(&self.src[start..self.pos]).ok();
+                    return Some((&self.src[start..self.pos], escaped));
                 }
                 _ => self.pos += 1,
             }
+        }
+    }
+
+    /// A key, decoded (it may be written with escapes: `"c\u006fde"` is `code`).
+    fn string(&mut self) -> Option<String> {
+        let (raw, escaped) = self.skip_string()?;
+        if escaped {
+            serde_json::from_slice(raw).ok()
+        } else {
+            std::str::from_utf8(&raw[1..raw.len() - 1])
+                .ok()
+                .map(str::to_owned)
         }
     }
 }
@@ -325,9 +358,24 @@ mod tests {
   "error": {"code": "NOT_FOUND"}, "id_token": null, "n": -1.5e3}"#
         );
         // Not JSON, or JSON without secrets: unchanged.
-        for same in [&b"not json"[..], b"[]", b"{\"a\":1}", b"{\"secret\":", b""] {
+        for same in [
+            &b"not json"[..],
+            b"[]",
+            b"{\"a\":1}",
+            b"{\"secret\":",
+            b"",
+            b"\"\\",
+        ] {
             assert_eq!(redact_secrets(same), same);
         }
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(redact_secrets(deep.as_bytes()), deep.as_bytes());
+        let nested = format!("{}{{\"secret\":\"s\"}}{}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            !String::from_utf8(redact_secrets(nested.as_bytes()))
+                .unwrap()
+                .contains("\"s\"")
+        );
         let bodies = Bodies::new(Keep::All);
         bodies.record(200, br#"{"secret":"whsec_abc"}"#);
         assert_eq!(bodies.last().unwrap(), br#"{"secret":"[redacted]"}"#);
