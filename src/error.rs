@@ -211,6 +211,32 @@ pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Res
     write_bounded(f, text, SHOWN_CHARS, &['\'', '"'])
 }
 
+/// `text` from a server or a peer, safe to print: every character `{:?}` would escape
+/// is escaped (control characters and terminal escape sequences, line and paragraph
+/// separators such as U+2028, bidi overrides such as U+202E), so it can neither rewrite
+/// a terminal nor split a line nor reorder what follows it. Quotes and backslashes stay
+/// as they are, so escaping twice changes nothing: text that already went through this
+/// crate's error `Display` can pass again. The same rule as the escaping of server text
+/// in this crate's errors; the CLI prints every server- or peer-supplied string through
+/// it.
+///
+/// # Example
+///
+/// ```
+/// let shown = hopae::escape_untrusted("ok\x1b[2J\u{202e}\u{2028}\n\"C:\\x\"");
+/// assert_eq!(shown, r#"ok\u{1b}[2J\u{202e}\u{2028}\n"C:\x""#);
+/// assert_eq!(hopae::escape_untrusted(&shown), shown);
+/// ```
+pub fn escape_untrusted(text: &str) -> String {
+    struct Escaped<'a>(&'a str);
+    impl fmt::Display for Escaped<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_bounded(f, self.0, usize::MAX, &['\'', '"', '\\'])
+        }
+    }
+    Escaped(text).to_string()
+}
+
 /// How much of a [`Error::Config`] or [`Error::InvalidInput`] message `Display` shows:
 /// the crate writes them, but some quote what the caller passed (a base URL, a
 /// serializer's message), and no input may make the one line long.

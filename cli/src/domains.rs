@@ -245,7 +245,7 @@ mod tests {
         );
         assert_eq!(
             progress_line("A", Some("\x1b[2J"), Duration::ZERO, 1),
-            "waiting for the custom domains of app A: ?[2J (0s elapsed, 1 verification)"
+            r"waiting for the custom domains of app A: \u{1b}[2J (0s elapsed, 1 verification)"
         );
     }
 

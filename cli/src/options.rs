@@ -13,9 +13,15 @@ const GLOBAL: &str = "Global options";
 /// The global options: accepted before or after the subcommand.
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
-    /// Print the JSON the API sent, as sent, instead of text
+    /// Print the JSON the API sent instead of text: as sent, except that secret fields
+    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
+
+    /// With --json, print secret fields as sent instead of "[redacted]" (a new secret,
+    /// from create or rotate-secret, is always shown)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub(crate) show_secrets: bool,
 
     /// API base URL [default: $HOPAE_BASE_URL, else the key's environment]
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]

@@ -175,7 +175,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 let body = api.bodies.last()?;
                 return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
             }
-            emit(&format!("{}\n", challenge.id))
+            emit(&format!("{}\n", clean(&challenge.id)))
         }
     }
 }
@@ -418,7 +418,7 @@ mod tests {
         );
         assert_eq!(
             progress_line("req_1", 2, elapsed, Some(pending), Some("ch_\x1b")),
-            "waiting for req_1: pending, challenge ch_? not listed yet (1m 05s elapsed, 2 polls)"
+            r"waiting for req_1: pending, challenge ch_\u{1b} not listed yet (1m 05s elapsed, 2 polls)"
         );
         assert_eq!(
             progress_line("req_1", 1, elapsed, None, None),
@@ -433,7 +433,10 @@ mod tests {
         for challenge_id in [None, Some("ch_1")] {
             let line = progress_line("req_1", 1, elapsed, Some(evil), challenge_id);
             assert!(!line.contains('\x1b'), "{line:?}");
-            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+            assert!(
+                line.starts_with(r"waiting for req_1: \u{1b}[2J"),
+                "{line:?}"
+            );
         }
     }
 }

@@ -624,7 +624,7 @@ fn list_sanitizes_control_characters_in_titles() {
     let m = get(&mut server, LIST_PATH, 200, &body);
     let r = run(&server, &["list", APP]);
     r.assert_ok();
-    assert!(r.stdout.contains("Evil?[2J title"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"Evil\u{1b}[2J title"), "{}", r.stdout);
     assert!(!r.stdout.contains('\x1b'));
     m.assert();
 }
