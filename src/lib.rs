@@ -163,13 +163,13 @@ pub use config::{Environment, ResponseEvent};
 pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
-    TransportError, TransportErrorKind, WaitError,
+    TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
 pub use production_tests::{NewProductionTest, ProductionTestReport};
 pub use providers::{ActivationForm, AppProvider};
-pub use secret::Secret;
+pub use secret::{SECRET_FIELDS, Secret, is_secret_field};
 pub use webhooks::{Verifier, WebhookConfig, WebhookConfigUpdate, WebhookEvent};
 pub use workflows::{NewWorkflow, Node, Workflow, WorkflowUpdate};
 

@@ -1,6 +1,8 @@
 //! `hopae apps`: list, get, create, batch-create, update, delete, rotate-secret and
 //! redirect-uris.
 
+use std::io::Write as _;
+
 use hopae::apps::{
     App, AppUpdate, BatchCreate, BatchItem, BatchItemResult, BatchResult, ListApps,
     MAX_BATCH_ITEMS, MAX_PAGE_SIZE, NewApp,
@@ -15,7 +17,7 @@ use crate::options::{
 use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
 use crate::show::{Rotation, show, show_deleted, show_rotated};
-use crate::{Failure, connect, emit, emit_bytes};
+use crate::{Failure, connect, emit, emit_bytes, write_stdout};
 
 /// The arguments of `hopae apps`.
 #[derive(clap::Args, Debug)]
@@ -60,7 +62,7 @@ const BATCH_NOTES: &str = "\
 Each --name is one app, in order (at most 100). Without --continue-on-error the API stops
 at the first item that fails. Prints one line per item (the new client id, or the error);
 exits 1 when any item failed. The client secrets are not shown: --json prints the API's
-answer as sent, secrets included.";
+answer with them redacted, --show-secrets as sent.";
 
 const REDIRECT_NOTES: &str = "\
 Without an option, prints the list. --redirect-uri replaces the whole list (repeat it for
@@ -68,9 +70,9 @@ several); --add-redirect-uri and --remove-redirect-uri read the list, change it 
 it back, and say what changed; --clear-redirect-uris empties it.";
 
 const CREATE_NOTES: &str = "\
-The API's answer carries the new app's client secret. The text output leaves it out;
---json prints the answer as sent, secret included. `hopae apps rotate-secret` makes a new
-one.";
+The API's answer carries the new app's client secret, shown this once: the text output
+ends with it (and a reminder on stderr), --json prints the answer as sent, secret
+included, with or without --show-secrets. `hopae apps rotate-secret` makes a new one.";
 
 const UPDATE_NOTES: &str = "\
 Only the options given are changed. --redirect-uri replaces the whole list (repeat it for
@@ -244,7 +246,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             if let Some(k) = &a.idempotency_key {
                 check_idempotency_key(k)?;
             }
-            show(global, |c| create(c, &a), created_app_text)
+            created(global, &a)
         }
         Command::BatchCreate(a) => batch_create(&a, global),
         Command::Update(a) => {
@@ -484,6 +486,45 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// `apps create`: the new app and its client secret, shown this once (never redacted).
+/// The reminder to store it goes to stderr, so stdout holds only the output.
+fn created(global: &Global, a: &Create) -> Result<(), Failure> {
+    let api = connect(global, Keep::Last)?;
+    let app = create(&api.client, a)?;
+    let output = if global.json {
+        raw::document(api.bodies.last_revealed()?)
+    } else {
+        created_app_text(&app).into_bytes()
+    };
+    let app_id = clean(&app.client_id);
+    if let Err(e) = write_stdout(&output) {
+        return Err(Failure {
+            code: crate::EXIT_API,
+            ..Failure::usage(format!(
+                "app {app_id} was created but could not be written to stdout ({e}): its \
+                 client secret was shown nowhere; `hopae apps rotate-secret {app_id}` makes \
+                 a new one"
+            ))
+        });
+    }
+    if global.json {
+        return Ok(());
+    }
+    let note = if app.client_secret.is_some() {
+        format!(
+            "note: the client secret is shown once: store it now (`hopae apps rotate-secret \
+             {app_id}` makes a new one)"
+        )
+    } else {
+        format!(
+            "note: the answer carried no client secret: `hopae apps rotate-secret {app_id}` \
+             makes one"
+        )
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{note}");
+    Ok(())
+}
+
 fn create(client: &HopaeClient, a: &Create) -> Result<App, Error> {
     let app = NewApp::new(&a.name);
     match &a.idempotency_key {
@@ -618,7 +659,7 @@ mod tests {
                     },
                     ..update("A")
                 },
-                "--redirect-uri must not have a fragment (`#...`): https://a/#x",
+                "--redirect-uri #1 must not have a fragment (`#...`)",
             ),
             (
                 Update {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeResult, obj};
 use crate::error::Error;
-use crate::http::{AppHandle, Call, Idempotent, Method};
+use crate::http::{AppHandle, Call, Idempotent};
 use crate::secret::Secret;
 
 /// Where and how Hopae delivers an App's webhook events.
@@ -218,12 +218,8 @@ impl AppHandle<'_> {
         {
             return Err(Error::invalid_input("`url` must not be empty"));
         }
-        let call = Call::new(
-            Method::Patch,
-            "update webhook config",
-            self.path("/webhook-config")?,
-        )
-        .json(update)?;
+        let call =
+            Call::patch("update webhook config", self.path("/webhook-config")?).json(update)?;
         self.transport.execute(call, decode_config_or_app)
     }
 
@@ -253,8 +249,7 @@ impl AppHandle<'_> {
         struct Rotated {
             secret: Secret,
         }
-        let call = Call::new(
-            Method::Post,
+        let call = Call::post(
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );
