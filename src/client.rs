@@ -87,8 +87,8 @@ impl HopaeClient {
     }
 
     /// A client configured from the environment: the key from `HOPAE_API_KEY`, the base
-    /// URL from `HOPAE_BASE_URL` when it is set and not empty, else from the key's prefix.
-    /// Same as `ClientBuilder::from_env()?.build()`.
+    /// URL from `HOPAE_BASE_URL` when it is set and not empty, else from the key's prefix;
+    /// the trusted roots from `SSL_CERT_FILE`/`SSL_CERT_DIR` when set. Same as `ClientBuilder::from_env()?.build()`.
     ///
     /// # Errors
     ///
@@ -129,7 +129,9 @@ impl HopaeClient {
 
 impl ClientBuilder {
     /// A builder configured from the environment: the key from `HOPAE_API_KEY`, the base
-    /// URL from `HOPAE_BASE_URL` when it is set and not empty. Other settings can then be
+    /// URL from `HOPAE_BASE_URL` when it is set and not empty, the trusted roots from
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` when either is set and not empty
+    /// ([`ClientBuilder::root_certificates_from_env`]). Other settings can then be
     /// changed before [`ClientBuilder::build`].
     ///
     /// # Errors
@@ -162,7 +164,7 @@ impl ClientBuilder {
                 ));
             }
         };
-        let mut builder = HopaeClient::builder(key);
+        let mut builder = HopaeClient::builder(key).root_certificates_from_env();
         match var("HOPAE_BASE_URL") {
             Ok(url) if !url.is_empty() => builder = builder.base_url(url),
             Ok(_) | Err(VarError::NotPresent) => {}

@@ -119,6 +119,7 @@ pub struct ClientBuilder {
     settings: Settings,
     user_agent_prefix: Option<String>,
     on_response: Option<Arc<ResponseHook>>,
+    roots: crate::tls::Roots,
 }
 
 /// The callback of [`ClientBuilder::on_response`].
@@ -180,6 +181,7 @@ impl fmt::Debug for ClientBuilder {
             .field("settings", &self.settings)
             .field("user_agent_prefix", &self.user_agent_prefix)
             .field("on_response", &self.on_response.as_ref().map(|_| "Fn"))
+            .field("roots", &self.roots)
             .finish()
     }
 }
@@ -193,7 +195,64 @@ impl ClientBuilder {
             settings: Settings::default(),
             user_agent_prefix: None,
             on_response: None,
+            roots: crate::tls::Roots::default(),
         }
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) **instead of** the Mozilla roots compiled into the crate, as curl's
+    /// `--cacert` does. For a corporate TLS-inspecting proxy, pass a bundle that holds
+    /// the public roots too (such as the system's `ca-certificates.crt`) if the client
+    /// must also reach hosts the proxy does not inspect.
+    ///
+    /// The PEM is checked at [`ClientBuilder::build`]: it must hold at least one
+    /// certificate, each a valid X.509 certificate; other sections are skipped.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("corporate-root.pem")?;
+    /// let client = hopae::HopaeClient::builder("sk_workspace_test_...")
+    ///     .root_certificates_pem(pem)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.roots = crate::tls::Roots::Pem(std::sync::Arc::from(pem.as_ref()));
+        self
+    }
+
+    /// [`ClientBuilder::root_certificates_pem`] with the certificates of a PEM file,
+    /// read at [`ClientBuilder::build`] (at most 16 MiB).
+    pub fn root_certificates_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.roots = crate::tls::Roots::File(path.into());
+        self
+    }
+
+    /// Trusts the certificates of the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name
+    /// (OpenSSL's variables: a PEM file, and directories separated like `PATH` whose
+    /// files are read as PEM), **instead of** the Mozilla roots, when either is set and
+    /// not empty; otherwise keeps the roots as they are.
+    ///
+    /// [`ClientBuilder::from_env`] (and so [`HopaeClient::from_env`]) calls this; a
+    /// builder made with [`HopaeClient::builder`] reads no environment variable for its
+    /// roots unless asked to, so a program's trust does not change with its environment
+    /// by surprise. The files are read at [`ClientBuilder::build`].
+    pub fn root_certificates_from_env(mut self) -> Self {
+        if let Some(roots) = crate::tls::Roots::from_env() {
+            self.roots = roots;
+        }
+        self
+    }
+
+    /// Verifies server certificates with the operating system's verifier and trust
+    /// store (the roots an administrator installed included) instead of the Mozilla
+    /// roots: `rustls-platform-verifier`, through ureq. Needs the cargo feature
+    /// `platform-verifier` (on Linux it adds 3 crates, on macOS 6, on Windows 4).
+    #[cfg(feature = "platform-verifier")]
+    pub fn platform_verifier(mut self) -> Self {
+        self.roots = crate::tls::Roots::Platform;
+        self
     }
 
     /// Puts your program's name before the crate's own in the `User-Agent` header:
@@ -337,7 +396,10 @@ impl ClientBuilder {
     /// - a sandbox key is used with the production host, or a production key with the
     ///   sandbox host;
     /// - the timeout is zero, a timeout, backoff or `max_retry_wait` is over 24 hours, or
-    ///   `max_retries` is over 10.
+    ///   `max_retries` is over 10;
+    /// - root certificates were set ([`ClientBuilder::root_certificates_pem`],
+    ///   [`ClientBuilder::root_certificates_file`], `SSL_CERT_FILE`/`SSL_CERT_DIR`) and
+    ///   cannot be read, are malformed, or hold no certificate.
     pub fn build(self) -> Result<HopaeClient, Error> {
         validate_api_key(&self.api_key)?;
         let key_env = Environment::from_api_key(&self.api_key);
@@ -398,7 +460,8 @@ impl ClientBuilder {
             .max_idle_connections(s.max_idle_connections)
             .max_idle_connections_per_host(s.max_idle_connections)
             .user_agent(&user_agent)
-            .accept("application/json");
+            .accept("application/json")
+            .tls_config(self.roots.tls_config()?);
         let proxy = if url.loopback {
             // Never route a loopback call (plain http) through a proxy from the environment.
             config = config.proxy(None);

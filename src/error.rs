@@ -532,6 +532,9 @@ pub enum ConfigErrorKind {
     Setting,
     /// The installed logger would record the HTTP layer's raw dumps, the key included.
     KeyWouldBeLogged,
+    /// Root certificates (a PEM file or bytes, `SSL_CERT_FILE`, `SSL_CERT_DIR`) could
+    /// not be read or hold no usable certificate.
+    RootCertificates,
 }
 
 /// The details of an [`Error::Config`].

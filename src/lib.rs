@@ -141,6 +141,7 @@ pub mod production_tests;
 pub mod providers;
 mod retry;
 mod secret;
+mod tls;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;

@@ -400,9 +400,11 @@ pub(crate) fn transport_error(
         message.push_str(proxy);
     }
     let own = match &e {
-        _ if kind == TransportErrorKind::Tls && target.https() => {
-            no_tls_peer(&e).map(str::to_owned)
-        }
+        _ if kind == TransportErrorKind::Tls && target.https() => no_tls_peer(&e)
+            .or_else(|| {
+                crate::tls::is_unknown_issuer(&e).then_some(crate::tls::UNKNOWN_ISSUER_HELP)
+            })
+            .map(str::to_owned),
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Some(format!(
             "could not connect within {}",
             crate::error::format_duration(s.connect_timeout.min(timeout))
