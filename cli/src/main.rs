@@ -206,7 +206,7 @@ fn main() -> ExitCode {
         }
         Err(e) => return exit(&Err(Failure::usage(usage_message(&e, &args)))),
     };
-    let verbose = cli.global.verbose;
+    let verbose = cli.global.verbose > 0;
     let result = run(cli);
     let code = exit(&result);
     if verbose {
@@ -438,6 +438,11 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
+    // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
+    builder = match &global.ca_file {
+        Some(path) => builder.root_certificates_file(path),
+        None => builder.root_certificates_from_env(),
+    };
     let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
     if bodies.records() {
         let hook = bodies.clone();
