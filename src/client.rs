@@ -45,7 +45,8 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) api_key: String,
     pub(crate) authorization: String,
-    /// `host:port` of the proxy calls go through, for error messages.
+    /// How calls reach the host when a proxy is configured, for error messages:
+    /// `via proxy host:port`, or `directly (NO_PROXY exempts ...)`.
     pub(crate) proxy: Option<String>,
     pub(crate) settings: Settings,
     /// [`ClientBuilder::on_response`]'s callback.

@@ -406,18 +406,24 @@ impl ClientBuilder {
         let raw_url = match (&self.base_url, key_env) {
             (Some(url), _) => url.as_str(),
             (None, Some(env)) => env.base_url(),
-            (None, None) => {
-                return Err(Error::config(
-                    ConfigErrorKind::UnknownKeyPrefix,
-                    format!(
-                        "the API key has no known environment prefix ({TEST_KEY_PREFIX} or \
-                     {PROD_KEY_PREFIX}): set a base URL or an environment"
-                    ),
-                ));
-            }
+            (None, None) => return Err(unknown_key_prefix(&self.api_key)),
         };
         let url = parse_base_url(raw_url, &self.api_key)
             .map_err(|m| Error::config(ConfigErrorKind::BaseUrl, m))?;
+        if is_hopae_host(&url.host) {
+            // Hopae's hosts answer "No route" outside the REST root, which reads like a
+            // missing App: say what is wrong before any call.
+            if url.path() != REST_PATH {
+                return Err(Error::config(
+                    ConfigErrorKind::BaseUrl,
+                    format!(
+                        "base URL {:?} must end in {REST_PATH} on a Hopae host: use https://{}{REST_PATH}",
+                        shown_url(raw_url, &self.api_key),
+                        url.host
+                    ),
+                ));
+            }
+        }
         match (key_env, url.host.as_str()) {
             (Some(Environment::Sandbox), PRODUCTION_HOST) => {
                 return Err(Error::config(
@@ -467,7 +473,10 @@ impl ClientBuilder {
             config = config.proxy(None);
             None
         } else {
-            ureq::Proxy::try_from_env().map(|p| format!("{}:{}", p.host(), p.port()))
+            // The proxy the agent uses is the one errors name: read once, here.
+            let proxy = ureq::Proxy::try_from_env();
+            config = config.proxy(proxy.clone());
+            proxy.map(|p| route(&p, &url.normalized))
         };
         let api_key = self.api_key;
         Ok(HopaeClient {
@@ -481,6 +490,57 @@ impl ClientBuilder {
                 on_response: self.on_response,
             }),
         })
+    }
+}
+
+/// The path every Hopae host serves the REST API under.
+const REST_PATH: &str = "/connect/v1";
+
+/// Whether `host` (lowercase) is Hopae's: `hopae.com` or a name under it.
+fn is_hopae_host(host: &str) -> bool {
+    host == "hopae.com" || host.ends_with(".hopae.com")
+}
+
+/// The error of a key with no workspace prefix where a workspace key is needed: it
+/// blames the key (showing at most its leading lowercase `word_` prefix, never its
+/// secret part), not the base URL.
+fn unknown_key_prefix(key: &str) -> Error {
+    let mut end = 0;
+    for (i, c) in key.char_indices().take(24) {
+        if c == '_' {
+            end = i + 1;
+            if key[..end].matches('_').count() == 2 {
+                break;
+            }
+        } else if !c.is_ascii_lowercase() {
+            break;
+        }
+    }
+    let starts = match &key[..end] {
+        "" => String::new(),
+        prefix => format!(": it starts with {prefix}"),
+    };
+    Error::config(
+        ConfigErrorKind::UnknownKeyPrefix,
+        format!(
+            "the API key is not a Hopae workspace key (no known environment prefix{starts}; \
+             workspace keys start with {TEST_KEY_PREFIX} or {PROD_KEY_PREFIX})"
+        ),
+    )
+}
+
+/// How calls to `base_url` reach it when a proxy is configured, for error messages:
+/// through the proxy, or directly because `NO_PROXY` exempts the host.
+fn route(proxy: &ureq::Proxy, base_url: &str) -> String {
+    let exempt = ureq::http::Uri::try_from(base_url).is_ok_and(|uri| proxy.is_no_proxy(&uri));
+    if exempt {
+        format!(
+            "directly (NO_PROXY exempts the host from proxy {}:{})",
+            proxy.host(),
+            proxy.port()
+        )
+    } else {
+        format!("via proxy {}:{}", proxy.host(), proxy.port())
     }
 }
 
@@ -559,6 +619,15 @@ pub(crate) struct BaseUrl {
     pub(crate) host: String,
     pub(crate) https: bool,
     pub(crate) loopback: bool,
+}
+
+impl BaseUrl {
+    /// The path after the authority, without a trailing `/` (empty for none).
+    pub(crate) fn path(&self) -> &str {
+        let after_scheme = self.normalized.find("://").map_or(0, |i| i + 3);
+        let rest = &self.normalized[after_scheme..];
+        rest.find('/').map_or("", |i| &rest[i..])
+    }
 }
 
 /// Checks a base URL without a URL crate: scheme, authority and path only. Errors show

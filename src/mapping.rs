@@ -367,7 +367,8 @@ fn no_tls_peer(e: &ureq::Error) -> Option<&'static str> {
 }
 
 /// Where a call went, for transport errors: the method, the URL without its query, and
-/// the proxy when one was used.
+/// how it got there when a proxy is configured (`via proxy host:port`, or `directly
+/// (NO_PROXY ...)`).
 pub(crate) struct Target<'a> {
     pub(crate) method: &'static str,
     pub(crate) url: &'a str,
@@ -395,9 +396,9 @@ pub(crate) fn transport_error(
     api_key: &str,
 ) -> TransportError {
     let mut message = format!("{} {}", target.method, target.url);
-    if let Some(proxy) = target.proxy {
-        message.push_str(" via proxy ");
-        message.push_str(proxy);
+    if let Some(route) = target.proxy {
+        message.push(' ');
+        message.push_str(route);
     }
     let own = match &e {
         _ if kind == TransportErrorKind::Tls && target.https() => no_tls_peer(&e)

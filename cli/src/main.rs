@@ -454,10 +454,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
             Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
         }
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => Failure::usage(
-            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
-        ),
+        // The key is at fault, not the base URL (the library says which prefix it has).
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
         _ => Failure::from(e),
     })?;
     Ok(Api { client, bodies })
