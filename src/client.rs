@@ -121,6 +121,25 @@ impl HopaeClient {
         AppHandle::new(self, client_id)
     }
 
+    /// A request to any endpoint under the base URL, for one this crate does not cover:
+    /// the same funnel as every other call (the key, retries, an idempotency key on
+    /// POST, deadlines, redaction and errors). `method` is GET, POST, PUT, PATCH or
+    /// DELETE (any case); `path` starts with `/` and is appended to the base URL, so
+    /// `"/apps"` is `{base_url}/apps`. Absolute URLs and `//...` are refused with
+    /// [`Error::InvalidInput`] when sent: the key never leaves for another origin.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::new("sk_workspace_test_...")?;
+    /// let workspace = client.request("GET", "/workspace").send_json()?;
+    /// println!("{}", workspace["id"]);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn request(&self, method: &str, path: &str) -> crate::request::Request<'_> {
+        crate::request::Request::new(self, method, path)
+    }
+
     /// `text` with the API key replaced by `[redacted]`: for server-sourced strings that
     /// reach an error's `Display` from a successfully decoded body.
     pub(crate) fn redact(&self, text: &str) -> String {

@@ -575,6 +575,9 @@ pub enum InputErrorKind {
     Field,
     /// The options of a call (a wait's interval, a request id to wait for) are invalid.
     Options,
+    /// The method or path of a raw request (`HopaeClient::request`) is not one the
+    /// client sends: an unknown method, or a path that is not under the base URL.
+    Request,
 }
 
 /// The details of an [`Error::InvalidInput`].

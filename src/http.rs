@@ -33,6 +33,19 @@ pub(crate) enum Method {
 }
 
 impl Method {
+    /// The method named `name` (any case), if the client sends it.
+    pub(crate) fn parse(name: &str) -> Option<Method> {
+        [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -153,7 +166,7 @@ pub(crate) fn segment(name: &str, value: &str) -> Result<String, Error> {
 }
 
 /// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters.
-fn encode_into(out: &mut String, value: &str) {
+pub(crate) fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -235,6 +248,13 @@ impl HopaeClient {
             None => Ok(()),
             Some(field) => Err(self.refusal(answer, field)),
         }
+    }
+
+    /// Sends `call` and returns the 2xx answer undecoded: status, request id (redacted)
+    /// and body as received.
+    pub(crate) fn send_raw(&self, call: Call) -> Result<(u16, Option<String>, Vec<u8>), Error> {
+        let answer = self.execute_answer(call, |_| Ok(()))?;
+        Ok((answer.status, answer.request_id, answer.body))
     }
 
     /// The error of a 2xx answer that reports failure in `field`.

@@ -139,6 +139,7 @@ mod mapping;
 pub mod mock;
 pub mod production_tests;
 pub mod providers;
+pub mod request;
 mod retry;
 mod secret;
 mod tls;
