@@ -154,6 +154,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,
 };
+pub use mapping::SECRET_FIELDS;
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;
 

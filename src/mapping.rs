@@ -142,12 +142,32 @@ pub(crate) fn excerpt(body: &[u8], api_key: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// The JSON field names whose values are secrets, at any depth of a body: scrubbed from
+/// error excerpts and the HTTP trace (`HOPAE_DEBUG=http`), and printed as `"[redacted]"`
+/// by the `hopae` command-line tool unless asked otherwise.
+pub const SECRET_FIELDS: &[&str] = &[
+    "clientSecret",
+    "client_secret",
+    "secret",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "refreshToken",
+    "id_token",
+    "idToken",
+    "code_verifier",
+    "token",
+    "password",
+    "apiKey",
+    "api_key",
+];
+
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
 
-/// `message` without the secrets of `body`: the strings under a `clientSecret`,
-/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
+/// `message` without the secrets of `body`: the strings under a [`SECRET_FIELDS`] key
+/// at any depth, or the whole body when it is one JSON
 /// string (a bare secret). Runs on the error path only.
 #[cold]
 pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
@@ -158,8 +178,7 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
             Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
             Value::Object(map) => {
                 for (key, v) in map {
-                    let secret =
-                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
+                    let secret = SECRET_FIELDS.contains(&key.as_str());
                     collect(v, secret, out);
                 }
             }

@@ -4,6 +4,7 @@
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
 
+mod api;
 mod apps;
 mod confirm;
 mod domains;
@@ -109,6 +110,8 @@ enum Command {
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
+    /// Call any endpoint under the base URL: hopae api GET /apps --paginate
+    Api(api::Args),
     /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
     #[command(after_help = mock::NOTES)]
     Mock(mock::Args),
@@ -229,6 +232,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Api(args) => api::run(&args, &cli.global),
         Command::Mock(args) => mock::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
