@@ -1,18 +1,17 @@
-//! The escape hatch: [`HopaeClient::request`] calls any endpoint under the base URL,
+//! The escape hatch: [`HopaeClient::request`](crate::HopaeClient::request) calls any endpoint under the base URL,
 //! for one this crate does not cover yet, through the same funnel as every other call
 //! (key, retries, idempotency key on POST, deadlines, redaction, errors).
 
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::client::HopaeClient;
 use crate::error::{Error, InputErrorKind};
-use crate::http::{Call, Method, encode_into};
+use crate::http::{Call, Method, Transport, encode_into};
 
 /// The longest path (query included) a raw request accepts, in bytes.
 const MAX_PATH_BYTES: usize = 8 * 1024;
 
-/// A request to any endpoint, made by [`HopaeClient::request`]; nothing is sent before
+/// A request to any endpoint, made by [`HopaeClient::request`](crate::HopaeClient::request); nothing is sent before
 /// [`Request::send`] or [`Request::send_json`].
 ///
 /// # Example
@@ -32,7 +31,7 @@ const MAX_PATH_BYTES: usize = 8 * 1024;
 /// ```
 #[must_use = "nothing is sent before `send` or `send_json`"]
 pub struct Request<'a> {
-    client: &'a HopaeClient,
+    transport: &'a Transport,
     method: String,
     path: String,
     query: Vec<(String, String)>,
@@ -44,7 +43,7 @@ impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("method", &self.method)
-            .field("path", &self.client.redact(&self.path))
+            .field("path", &self.transport.redact(&self.path))
             .field("query", &self.query.len())
             .field(
                 "body",
@@ -58,9 +57,9 @@ impl fmt::Debug for Request<'_> {
 }
 
 impl<'a> Request<'a> {
-    pub(crate) fn new(client: &'a HopaeClient, method: &str, path: &str) -> Request<'a> {
+    pub(crate) fn new(transport: &'a Transport, method: &str, path: &str) -> Request<'a> {
         Request {
-            client,
+            transport,
             method: method.to_owned(),
             path: path.to_owned(),
             query: Vec::new(),
@@ -111,9 +110,9 @@ impl<'a> Request<'a> {
     /// segments. Then every error of the other calls: [`Error::Api`] for a non-2xx
     /// answer, [`Error::Transport`], [`Error::ResponseTooLarge`].
     pub fn send(self) -> Result<Response, Error> {
-        let client = self.client;
+        let transport = self.transport;
         let call = self.into_call()?;
-        let (status, request_id, body) = client.send_raw(call)?;
+        let (status, request_id, body) = transport.send_raw(call)?;
         Ok(Response {
             status,
             request_id,
@@ -127,9 +126,9 @@ impl<'a> Request<'a> {
     ///
     /// As [`Request::send`], and [`Error::Decode`] when the body is not JSON.
     pub fn send_json(self) -> Result<serde_json::Value, Error> {
-        let client = self.client;
+        let transport = self.transport;
         let call = self.into_call()?;
-        client.execute(call, |body| {
+        transport.execute(call, |body| {
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(serde_json::Value::Null);
             }
