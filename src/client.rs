@@ -243,6 +243,12 @@ impl AppClient {
     pub fn environment(&self) -> Option<Environment> {
         self.environment
     }
+
+    /// A request to any App API endpoint under the base URL, with the App's Basic
+    /// credentials: as [`HopaeClient::request`].
+    pub fn request(&self, method: &str, path: &str) -> Request<'_> {
+        Request::new(&self.transport, method, path)
+    }
 }
 
 /// What a builder authenticates with.
@@ -375,6 +381,42 @@ impl<C> ClientBuilder<C> {
     #[cfg_attr(docsrs, doc(cfg(feature = "platform-verifier")))]
     pub fn platform_verifier(mut self) -> Self {
         self.options.roots = crate::tls::Roots::Platform;
+        self
+    }
+
+    /// Prints an HTTP trace on stderr when `on` (every attempt's request line and
+    /// headers, then its status, headers, timing and a body excerpt of at most 1,000
+    /// characters, or its failure), or none when `off`, whatever `HOPAE_DEBUG` says.
+    ///
+    /// By default the trace is on when the environment variable `HOPAE_DEBUG` holds
+    /// `http` (a comma-separated list) as the client is built, so a program's user can
+    /// turn it on without code. Credentials never appear in it: `Authorization` and
+    /// cookie headers are replaced, the key is redacted wherever a value echoes it,
+    /// response excerpts have [`crate::SECRET_FIELDS`] and the key scrubbed, and request
+    /// bodies (which can hold webhook secrets or provider keys) are shown by size and
+    /// content type only.
+    pub fn http_trace(mut self, on: bool) -> Self {
+        self.options.trace = if on {
+            crate::trace::TraceSetting::stderr()
+        } else {
+            crate::trace::TraceSetting::Off
+        };
+        self
+    }
+
+    /// [`ClientBuilder::http_trace`] to `f` instead of stderr, one line at a time
+    /// (each starting with `hopae: `), e.g. into a logger.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::builder("sk_workspace_test_...")
+    ///     .http_trace_to(|line| eprintln!("[http] {line}"))
+    ///     .build()?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn http_trace_to(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.options.trace = crate::trace::TraceSetting::to(f);
         self
     }
 

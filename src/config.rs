@@ -126,6 +126,8 @@ pub(crate) struct Options {
     pub(crate) on_response: Option<Arc<ResponseHook>>,
     /// Which certificate authorities the client trusts.
     pub(crate) roots: crate::tls::Roots,
+    /// Whether calls are traced, and where.
+    pub(crate) trace: crate::trace::TraceSetting,
 }
 
 impl Options {
@@ -165,10 +167,12 @@ pub(crate) type ResponseHook = dyn Fn(&ResponseEvent<'_>) + Send + Sync;
 
 /// One HTTP response the client received, as [`ClientBuilder::on_response`](crate::ClientBuilder::on_response) sees it.
 ///
-/// It carries no request header, so it never holds the API key; the body is the
-/// server's, as received (it may hold personal data or, for a create or rotate call,
-/// a secret: treat it accordingly). `Debug` shows the body's length only, so that
-/// logging the event with `{:?}` logs no secret.
+/// Its headers have credentials replaced (`Authorization: Bearer [redacted]`,
+/// `Set-Cookie: [redacted]`, the key wherever a value echoes it), so they never hold the
+/// API key or the App's secret; the body is the server's, as received (it may hold
+/// personal data or, for a create or rotate call, a secret: treat it accordingly).
+/// `Debug` shows the body's length only, so that logging the event with `{:?}` logs no
+/// secret.
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct ResponseEvent<'a> {
@@ -188,6 +192,13 @@ pub struct ResponseEvent<'a> {
     pub elapsed: Duration,
     /// The body as received (up to the size cap); empty when it could not be read.
     pub body: &'a [u8],
+    /// The headers the client set on the request (`authorization`, `content-type`,
+    /// `idempotency-key`, `user-agent`, `accept`), names lowercase, credentials
+    /// replaced.
+    pub request_headers: &'a [(String, String)],
+    /// The response's headers, names lowercase, credentials replaced, values cut to 200
+    /// characters.
+    pub response_headers: &'a [(String, String)],
 }
 
 impl fmt::Debug for ResponseEvent<'_> {
@@ -201,6 +212,8 @@ impl fmt::Debug for ResponseEvent<'_> {
             .field("attempt", &self.attempt)
             .field("elapsed", &self.elapsed)
             .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("request_headers", &self.request_headers)
+            .field("response_headers", &self.response_headers)
             .finish()
     }
 }

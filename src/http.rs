@@ -272,6 +272,10 @@ struct Inner {
     settings: Settings,
     /// The builder's `on_response` callback.
     on_response: Option<Arc<ResponseHook>>,
+    /// The HTTP trace, when on.
+    trace: Option<crate::trace::Trace>,
+    /// The `User-Agent` header the agent sends (for the trace).
+    user_agent: String,
 }
 
 impl fmt::Debug for Transport {
@@ -325,6 +329,8 @@ impl Transport {
                 proxy,
                 settings: s,
                 on_response: options.on_response,
+                trace: options.trace.resolve(),
+                user_agent,
             }),
         })
     }
@@ -493,6 +499,13 @@ impl Transport {
             url: &url[..target_url_len],
             proxy: inner.proxy.as_deref(),
         };
+        // Headers are collected only for a trace or a hook: the common path copies none.
+        let observe = inner.on_response.is_some() || inner.trace.is_some();
+        let request_headers = if observe {
+            self.request_headers(&call)
+        } else {
+            Vec::new()
+        };
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -503,11 +516,23 @@ impl Transport {
                     .min(deadline.saturating_duration_since(Instant::now())),
                 None => s.timeout,
             };
+            if let Some(trace) = &inner.trace {
+                let body = call.body.as_ref().map(|(t, b)| (t.as_ref(), b.len()));
+                let method = call.method.as_str();
+                trace.request(
+                    method,
+                    &url,
+                    attempt,
+                    &request_headers,
+                    body,
+                    &inner.credential,
+                );
+            }
             let sent = Instant::now();
-            let wait = match self.attempt(&call, &url, timeout) {
+            let wait = match self.attempt(&call, &url, timeout, observe) {
                 Ok(received) => {
-                    if let Some(hook) = &inner.on_response {
-                        hook(&ResponseEvent {
+                    if observe {
+                        let event = ResponseEvent {
                             operation: call.operation,
                             method: call.method.as_str(),
                             path: &url[shown_from..],
@@ -516,7 +541,15 @@ impl Transport {
                             attempt,
                             elapsed: sent.elapsed(),
                             body: received.body.as_deref().unwrap_or_default(),
-                        });
+                            request_headers: &request_headers,
+                            response_headers: &received.headers,
+                        };
+                        if let Some(trace) = &inner.trace {
+                            trace.response(&event, &inner.credential);
+                        }
+                        if let Some(hook) = &inner.on_response {
+                            hook(&event);
+                        }
                     }
                     match self.handle(&call, &target, received, attempt, timeout, &decode) {
                         Ok(value) => return Ok(value),
@@ -535,6 +568,9 @@ impl Transport {
                     }
                 }
                 Err(e) => {
+                    if let Some(trace) = &inner.trace {
+                        trace.failure(&e, sent.elapsed(), &inner.credential);
+                    }
                     let class = mapping::classify(&e, target.https());
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
@@ -562,8 +598,49 @@ impl Transport {
         }
     }
 
-    /// Sends one attempt and reads the body up to the cap.
-    fn attempt(&self, call: &Call, url: &str, timeout: Duration) -> Result<Received, ureq::Error> {
+    /// The headers the client sets on `call`'s requests, as the trace and
+    /// [`ResponseEvent::request_headers`] show them (credentials replaced).
+    fn request_headers(&self, call: &Call) -> Vec<(String, String)> {
+        use crate::trace::shown_header;
+        let inner = &*self.inner;
+        let credential = &inner.credential;
+        let mut headers = Vec::with_capacity(5);
+        let authorization = match &call.auth {
+            Auth::Client => Some(credential.authorization().to_owned()),
+            Auth::Bearer(token) => Some(format!("Bearer {}", token.expose())),
+            Auth::None => None,
+        };
+        if let Some(value) = authorization {
+            headers.push(shown_header("authorization", value.as_bytes(), credential));
+        }
+        if let Some((content_type, _)) = &call.body {
+            headers.push(shown_header(
+                "content-type",
+                content_type.as_bytes(),
+                credential,
+            ));
+        }
+        if let Some(key) = &call.idempotency_key {
+            headers.push(shown_header("idempotency-key", key.as_bytes(), credential));
+        }
+        headers.push(shown_header(
+            "user-agent",
+            inner.user_agent.as_bytes(),
+            credential,
+        ));
+        headers.push(shown_header("accept", b"application/json", credential));
+        headers
+    }
+
+    /// Sends one attempt and reads the body up to the cap; with `observe`, keeps every
+    /// response header (credentials replaced).
+    fn attempt(
+        &self,
+        call: &Call,
+        url: &str,
+        timeout: Duration,
+        observe: bool,
+    ) -> Result<Received, ureq::Error> {
         let inner = &*self.inner;
         let mut request = ureq::http::Request::builder()
             .method(call.method.as_str())
@@ -603,6 +680,17 @@ impl Transport {
         };
         let retry_after = header("retry-after");
         let request_id = header("x-request-id");
+        let headers = if observe {
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    crate::trace::shown_header(name.as_str(), value.as_bytes(), credential)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let status = response.status().as_u16();
         // Reserve what Content-Length announces, so a typical body is read without
         // regrowing the buffer (ureq's `read_to_vec` starts empty and doubles, leaving up
@@ -629,6 +717,7 @@ impl Transport {
             body,
             retry_after,
             request_id,
+            headers,
         })
     }
 

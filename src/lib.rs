@@ -145,6 +145,7 @@ pub mod request;
 mod retry;
 mod secret;
 mod tls;
+mod trace;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;
@@ -157,7 +158,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,
 };
-pub use mapping::SECRET_FIELDS;
+pub use mapping::{SECRET_FIELDS, redact_secret_fields};
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;
 

@@ -36,6 +36,9 @@ pub(crate) struct Received {
     pub(crate) body: Result<Vec<u8>, ureq::Error>,
     pub(crate) retry_after: Option<String>,
     pub(crate) request_id: Option<String>,
+    /// Every header, shown as the trace shows them; empty unless a trace or an
+    /// `on_response` hook wants them.
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// Builds the error of a non-2xx response: the envelope's fields when the body is one,
@@ -90,6 +93,11 @@ const EXCERPT_CHARS: usize = 120;
 /// (`&#115;k_...` in a page, `\u0073k_...` in a JSON body) nor a cut through the key
 /// shows any part of it.
 pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
+    excerpt_within(body, credential, EXCERPT_CHARS)
+}
+
+/// [`excerpt`], cut to `max` characters (the HTTP trace shows more than an error).
+pub(crate) fn excerpt_within(body: &[u8], credential: &Credential, max: usize) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     // A JSON body whose strings hold the key only behind escapes: show it re-encoded
     // (plain JSON, where the key's characters never need escaping), redacted.
@@ -98,17 +106,18 @@ pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
         && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
         && credential.held_by(&value)
     {
-        return excerpt(
+        return excerpt_within(
             credential.redact_value(value).to_string().as_bytes(),
             credential,
+            max,
         );
     }
     // Enough characters that a key starting within the first 120 is seen whole.
-    let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
+    let (flat, more) = flatten(&text, max + crate::config::MAX_KEY_LEN + 1);
     // A body that is not the error envelope may still carry a secret (an App echoed by
     // an older API generation): scrub it like a decode error does.
     let flat = scrub_secrets(body, credential.redact(&flat));
-    let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
+    let mut out: String = flat.chars().take(max).collect();
     if more || out.len() < flat.len() {
         out.push('…');
     }
@@ -134,6 +143,40 @@ pub const SECRET_FIELDS: &[&str] = &[
     "apiKey",
     "api_key",
 ];
+
+/// Replaces the value of every [`SECRET_FIELDS`] field of `value`, at any depth, with
+/// `"[redacted]"` (a `null` stays `null`); says whether it replaced any. For showing a
+/// body the API sent (a trace, a command-line tool's output) without its secrets.
+///
+/// # Example
+///
+/// ```
+/// let mut app = hopae::serde_json::json!({"clientId": "FK5b0KSM", "clientSecret": "cs_1"});
+/// assert!(hopae::redact_secret_fields(&mut app));
+/// assert_eq!(app["clientSecret"], "[redacted]");
+/// assert_eq!(app["clientId"], "FK5b0KSM");
+/// ```
+pub fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut changed = false;
+            for (key, v) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) && !v.is_null() {
+                    *v = Value::String("[redacted]".into());
+                    changed = true;
+                } else {
+                    changed |= redact_secret_fields(v);
+                }
+            }
+            changed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| redact_secret_fields(v) | changed),
+        _ => false,
+    }
+}
 
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
 /// them would garble the message.

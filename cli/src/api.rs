@@ -151,28 +151,10 @@ fn page_path(path: &str, limit: u64, offset: u64) -> String {
 /// `body` with the values of [`hopae::SECRET_FIELDS`] replaced by `"[redacted]"` (then
 /// re-encoded); as sent when it holds none or is not JSON.
 fn redact(body: Vec<u8>) -> Vec<u8> {
-    fn walk(value: &mut Value) -> bool {
-        match value {
-            Value::Object(map) => {
-                let mut changed = false;
-                for (key, v) in map.iter_mut() {
-                    if hopae::SECRET_FIELDS.contains(&key.as_str()) && !v.is_null() {
-                        *v = Value::String("[redacted]".into());
-                        changed = true;
-                    } else {
-                        changed |= walk(v);
-                    }
-                }
-                changed
-            }
-            Value::Array(items) => items.iter_mut().fold(false, |c, v| walk(v) | c),
-            _ => false,
-        }
-    }
     let Ok(mut value) = serde_json::from_slice::<Value>(&body) else {
         return body;
     };
-    if !walk(&mut value) {
+    if !hopae::redact_secret_fields(&mut value) {
         return body;
     }
     serde_json::to_vec(&value).unwrap_or(body)

@@ -442,6 +442,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
+    // `-v -v` traces HTTP like HOPAE_DEBUG=http (which the library reads itself).
+    if global.verbose >= 2 {
+        builder = builder.http_trace(true);
+    }
     // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
     builder = match &global.ca_file {
         Some(path) => builder.root_certificates_file(path),
