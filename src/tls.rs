@@ -125,7 +125,7 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, Error> {
 /// naming `what`. Private keys and other PEM sections are skipped.
 fn certificates(pem: &[u8], what: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
     let mut out = Vec::new();
-    collect(pem, what, &mut out)?;
+    collect(pem, what, &mut out, true)?;
     if out.is_empty() {
         return Err(config_error(format!(
             "{what} hold no PEM certificate (`-----BEGIN CERTIFICATE-----`)"
@@ -134,20 +134,34 @@ fn certificates(pem: &[u8], what: &str) -> Result<Vec<ureq::tls::Certificate<'st
     Ok(out)
 }
 
-/// Appends the certificates of `pem` to `out`, checking that each is one rustls can
-/// use as a trust anchor (a certificate it cannot parse is refused, not skipped).
+/// Appends the certificates of `pem` to `out` that rustls can use as trust anchors.
+/// `strict` (roots the caller named) refuses a malformed section or certificate; the
+/// system's files (`SSL_CERT_FILE`, `SSL_CERT_DIR`) may hold a legacy certificate that
+/// no verifier uses, so there such a certificate, or the rest of a malformed file, is
+/// skipped, as OpenSSL and rustls-native-certs do.
 fn collect(
     pem: &[u8],
     what: &str,
     out: &mut Vec<ureq::tls::Certificate<'static>>,
+    strict: bool,
 ) -> Result<(), Error> {
     for (n, item) in ureq::tls::parse_pem(pem).enumerate() {
-        let item = item.map_err(|e| {
-            config_error(format!("{what}: PEM section {} is malformed: {e}", n + 1))
-        })?;
+        let item = match item {
+            Ok(item) => item,
+            Err(_) if !strict => break,
+            Err(e) => {
+                return Err(config_error(format!(
+                    "{what}: PEM section {} is malformed: {e}",
+                    n + 1
+                )));
+            }
+        };
         if let ureq::tls::PemItem::Certificate(cert) = item {
             let der = rustls::pki_types::CertificateDer::from(cert.der());
             if rustls::RootCertStore::empty().add(der).is_err() {
+                if !strict {
+                    continue;
+                }
                 return Err(config_error(format!(
                     "{what}: certificate {} is not a valid X.509 certificate",
                     out.len() + 1
@@ -169,7 +183,7 @@ fn env_certificates(
     let mut out = Vec::new();
     if let Some(path) = file {
         let what = format!("{SSL_CERT_FILE} ({})", path.display());
-        collect(&read_pem(path)?, &what, &mut out)?;
+        collect(&read_pem(path)?, &what, &mut out, false)?;
     }
     if let Some(dirs) = dirs {
         let mut files = 0;
@@ -193,7 +207,7 @@ fn env_certificates(
                     )));
                 }
                 let what = format!("{SSL_CERT_DIR} file {}", path.display());
-                collect(&read_pem(&path)?, &what, &mut out)?;
+                collect(&read_pem(&path)?, &what, &mut out, false)?;
             }
         }
     }

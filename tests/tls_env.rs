@@ -66,6 +66,12 @@ fn ssl_cert_file_and_dir_replace_the_default_roots_in_from_env() {
     let dir = std::env::temp_dir().join(format!("hopae-tls-env-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("README"), "not a certificate").unwrap();
+    // A certificate no verifier can use, as system directories may hold: skipped.
+    std::fs::write(
+        dir.join("0000legacy.0"),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     std::fs::copy(ca_file(), dir.join("5a3f0c1e.0")).unwrap();
     set("SSL_CERT_DIR", Some(&dir));
     assert_eq!(from_env(&url).unwrap().workspace().unwrap().id, "org_tls");
