@@ -158,6 +158,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,
 };
+pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use mapping::{SECRET_FIELDS, redact_secret_fields};
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;

@@ -168,7 +168,8 @@ impl<'a> Request<'a> {
             call = call.body(content_type, bytes);
         }
         if let Some(key) = &self.idempotency_key {
-            call = call.idempotency_key(key)?;
+            crate::http::validate_idempotency_key(key)?;
+            call = call.keyed(Some(key));
         }
         Ok(call)
     }
