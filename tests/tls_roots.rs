@@ -95,3 +95,19 @@ fn unusable_roots_are_refused_at_build() {
     let (_, m) = kind(builder("https://127.0.0.1:1").root_certificates_pem(key));
     assert!(m.contains("no PEM certificate"), "{m}");
 }
+
+// Runs with `cargo test --features platform-verifier --test tls_roots`: the operating
+// system's store does not hold the test CA, and the refusal is recognised the same way.
+#[cfg(feature = "platform-verifier")]
+#[test]
+fn the_platform_verifier_refuses_a_ca_the_system_does_not_trust() {
+    let server = serve(WORKSPACE);
+    let e = builder(&server.base_url())
+        .platform_verifier()
+        .build()
+        .unwrap()
+        .workspace()
+        .unwrap_err();
+    assert!(e.to_string().contains("unknown issuer"), "{e}");
+    assert_eq!(server.answered(), 0);
+}
