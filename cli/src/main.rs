@@ -55,6 +55,9 @@ Environment:
   HOPAE_BASE_URL        API base URL when --base-url is not given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
+  SSL_CERT_FILE         a PEM file of trusted roots, used instead of the built-in Mozilla
+  SSL_CERT_DIR          roots (or directories of such files) when --ca-file is not given
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
