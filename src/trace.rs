@@ -98,7 +98,14 @@ pub(crate) fn shown_header(name: &str, value: &[u8], credential: &Credential) ->
             _ => "[redacted]".to_owned(),
         }
     } else {
-        let redacted = credential.redact(&value);
+        let mut redacted = credential.redact(&value);
+        // A redirect's query may carry an authorization code or a token.
+        if name.ends_with("location")
+            && let Some(q) = redacted.find('?')
+        {
+            redacted.truncate(q);
+            redacted.push_str("?[redacted]");
+        }
         let flat: String = redacted
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -215,6 +222,13 @@ mod tests {
             "req [redacted]"
         );
         assert_eq!(show("x-thing", "a\r\nb"), "a  b");
+        assert_eq!(
+            show(
+                "Location",
+                "https://shop.example/cb?code=SECRETCODE&state=x"
+            ),
+            "https://shop.example/cb?[redacted]"
+        );
         assert_eq!(
             show("x-long", &"a".repeat(500)).chars().count(),
             HEADER_CHARS + 1
