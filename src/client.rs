@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crate::apps::Apps;
 use crate::config::{
-    Environment, Options, PRODUCTION_HOST, ResponseEvent, SANDBOX_HOST, validate_api_key,
+    Environment, Options, PRODUCTION_HOST, ResponseEvent, SANDBOX_HOST, TraceSetting,
+    validate_api_key,
 };
 use crate::error::{ConfigErrorKind, Error};
 use crate::http::{AppHandle, Transport};
@@ -397,9 +398,9 @@ impl<C> ClientBuilder<C> {
     /// content type only.
     pub fn http_trace(mut self, on: bool) -> Self {
         self.options.trace = if on {
-            crate::trace::TraceSetting::stderr()
+            TraceSetting::On(crate::trace::stderr_sink())
         } else {
-            crate::trace::TraceSetting::Off
+            TraceSetting::Off
         };
         self
     }
@@ -416,7 +417,7 @@ impl<C> ClientBuilder<C> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn http_trace_to(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        self.options.trace = crate::trace::TraceSetting::to(f);
+        self.options.trace = TraceSetting::On(crate::trace::lines_sink(f));
         self
     }
 

@@ -127,7 +127,32 @@ pub(crate) struct Options {
     /// Which certificate authorities the client trusts.
     pub(crate) roots: crate::tls::Roots,
     /// Whether calls are traced, and where.
-    pub(crate) trace: crate::trace::TraceSetting,
+    pub(crate) trace: TraceSetting,
+}
+
+/// Where the HTTP trace's text goes.
+pub(crate) type TraceSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What a builder said about the HTTP trace.
+#[derive(Clone, Default)]
+pub(crate) enum TraceSetting {
+    /// As `HOPAE_DEBUG` says when the client is built.
+    #[default]
+    FromEnv,
+    /// Off, whatever the environment says.
+    Off,
+    /// On, to this sink.
+    On(TraceSink),
+}
+
+impl fmt::Debug for TraceSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TraceSetting::FromEnv => "FromEnv",
+            TraceSetting::Off => "Off",
+            TraceSetting::On(_) => "On",
+        })
+    }
 }
 
 impl Options {

@@ -364,7 +364,7 @@ impl Transport {
                 proxy,
                 settings: s,
                 on_response: options.on_response,
-                trace: options.trace.resolve(),
+                trace: crate::trace::Trace::resolve(&options.trace),
                 user_agent,
             }),
         })

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::ResponseEvent;
+use crate::config::{ResponseEvent, TraceSetting, TraceSink};
 use crate::redact::Credential;
 
 /// The environment variable that turns the trace on: a comma-separated list of topics,
@@ -33,7 +33,7 @@ const SECRET_HEADERS: &[&str] = &[
 /// Where trace lines go.
 #[derive(Clone)]
 pub(crate) struct Trace {
-    sink: Arc<dyn Fn(&str) + Send + Sync>,
+    sink: TraceSink,
 }
 
 impl fmt::Debug for Trace {
@@ -42,45 +42,29 @@ impl fmt::Debug for Trace {
     }
 }
 
-/// What the builder said about the trace.
-#[derive(Clone, Debug, Default)]
-pub(crate) enum TraceSetting {
-    /// As `HOPAE_DEBUG` says when the client is built.
-    #[default]
-    FromEnv,
-    /// Off, whatever the environment says.
-    Off,
-    /// On, to this sink.
-    On(Trace),
+/// A sink writing to stderr, each event's lines at once.
+pub(crate) fn stderr_sink() -> TraceSink {
+    Arc::new(|text: &str| {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    })
 }
 
-impl TraceSetting {
-    /// On, to stderr.
-    pub(crate) fn stderr() -> TraceSetting {
-        TraceSetting::On(Trace {
-            sink: Arc::new(|text: &str| {
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
-            }),
-        })
-    }
+/// A sink calling `f` with one line at a time (without its newline).
+pub(crate) fn lines_sink(f: impl Fn(&str) + Send + Sync + 'static) -> TraceSink {
+    Arc::new(move |text: &str| text.lines().for_each(&f))
+}
 
-    /// On, to `f`, one line at a time (without its newline).
-    pub(crate) fn to(f: impl Fn(&str) + Send + Sync + 'static) -> TraceSetting {
-        TraceSetting::On(Trace {
-            sink: Arc::new(move |text: &str| text.lines().for_each(&f)),
-        })
-    }
-
-    /// The trace of a client being built.
-    pub(crate) fn resolve(&self) -> Option<Trace> {
-        match self {
-            TraceSetting::On(t) => Some(t.clone()),
+impl Trace {
+    /// The trace of a client being built: as the builder said, else as `HOPAE_DEBUG`
+    /// says now.
+    pub(crate) fn resolve(setting: &TraceSetting) -> Option<Trace> {
+        match setting {
+            TraceSetting::On(sink) => Some(Trace { sink: sink.clone() }),
             TraceSetting::Off => None,
             TraceSetting::FromEnv => std::env::var(DEBUG_VAR)
                 .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("http")))
-                .then(|| match TraceSetting::stderr() {
-                    TraceSetting::On(t) => t,
-                    _ => unreachable!("stderr() is on"),
+                .then(|| Trace {
+                    sink: stderr_sink(),
                 }),
         }
     }
