@@ -24,7 +24,7 @@ const MAX_PATH_BYTES: usize = 8 * 1024;
 /// println!("{} apps", page["total"]);
 /// let created = client
 ///     .request("POST", "/apps")
-///     .json(&json!({"title": "Demo", "redirectUris": ["https://example.com/cb"]}))
+///     .json(&json!({"name": "Demo", "redirectUris": ["https://example.com/cb"]}))
 ///     .send()?;
 /// assert_eq!(created.status(), 201);
 /// # Ok::<(), hopae::Error>(())

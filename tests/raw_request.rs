@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use hopae::serde_json::json;
-use hopae::{Error, InputErrorKind};
+use hopae::{Error, HopaeClient, InputErrorKind};
 use mockito::Matcher;
 
 #[test]
@@ -37,7 +37,7 @@ fn a_get_goes_through_the_funnel_with_the_key_and_a_query() {
 #[test]
 fn a_post_sends_json_and_one_idempotency_key_across_retries() {
     let mut server = mockito::Server::new();
-    let body = json!({"title": "Demo", "redirectUris": ["https://example.com/cb"]});
+    let body = json!({"name": "Demo", "redirectUris": ["https://example.com/cb"]});
     let busy = with_common_headers(server.mock("POST", "/apps"))
         .match_header("content-type", "application/json")
         .match_header("idempotency-key", "my-key-1")
@@ -128,4 +128,41 @@ fn absolute_urls_and_other_origins_are_refused_before_sending() {
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     none.into_iter().for_each(|m| m.assert());
+}
+
+#[test]
+fn the_escape_hatch_works_end_to_end_against_the_fake() {
+    let server = hopae::mock::Server::start().unwrap();
+    let client = HopaeClient::builder(server.api_key())
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let created = client
+        .request("POST", "/apps")
+        .json(&json!({"name": "Escape hatch", "redirectUris": ["https://example.com/cb"]}))
+        .send()
+        .unwrap();
+    assert!((200..300).contains(&created.status()), "{created:?}");
+    let id = created.json().unwrap()["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let app = client
+        .request("GET", &format!("/apps/{id}"))
+        .send_json()
+        .unwrap();
+    assert_eq!(app["name"], "Escape hatch");
+    // What the typed call returns, the raw call returns too.
+    let typed = client
+        .apps()
+        .list(&hopae::apps::ListApps::new().limit(100))
+        .unwrap();
+    let raw = client
+        .request("GET", "/apps")
+        .query("limit", 100)
+        .send_json()
+        .unwrap();
+    assert_eq!(raw["total"], typed.total);
+    let e = client.request("GET", "/apps/nope").send().unwrap_err();
+    assert_eq!(e.status(), Some(404));
 }

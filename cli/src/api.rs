@@ -19,13 +19,14 @@ const MAX_PAGES: u32 = 10_000;
 #[command(after_help = "\
 The body is printed as the API sent it, except that the values of secret fields \
 (clientSecret, secret, tokens: hopae::SECRET_FIELDS) are printed as \"[redacted]\" \
-(such a body is re-encoded).
+(such a body is re-encoded). A POST's answer is printed as sent: creating an app or \
+rotating a secret shows the new secret only then.
 
 Examples:
   hopae api GET /workspace
   hopae api GET /apps --paginate
   hopae api POST /apps --data @app.json
-  echo '{\"title\":\"New\"}' | hopae api PATCH /apps/FK5b0KSM --data -")]
+  echo '{\"name\":\"New\"}' | hopae api PATCH /apps/FK5b0KSM --data -")]
 pub(crate) struct Args {
     /// The HTTP method: GET, POST, PUT, PATCH or DELETE
     method: String,
@@ -74,6 +75,11 @@ pub(crate) fn run(args: &Args, global: &Global) -> Result<(), Failure> {
     if !args.paginate {
         if first.is_empty() {
             return Ok(());
+        }
+        // A POST's answer may be the only time a new secret is shown (apps create,
+        // rotate-secret): printed as sent.
+        if args.method.eq_ignore_ascii_case("POST") {
+            return emit_bytes(&document(first));
         }
         return emit_bytes(&document(redact(first)));
     }

@@ -19,7 +19,7 @@ fn get_prints_the_body_as_sent() {
 #[test]
 fn data_comes_from_a_file_stdin_or_the_argument() {
     let mut server = mockito::Server::new();
-    let body = r#"{"title":"Demo","redirectUris":["https://example.com/cb"]}"#;
+    let body = r#"{"name":"Demo","redirectUris":["https://example.com/cb"]}"#;
     let m = server
         .mock("POST", "/apps")
         .match_header("authorization", format!("Bearer {KEY}").as_str())
@@ -129,4 +129,50 @@ fn other_origins_are_refused_and_api_errors_keep_their_exit_code() {
     );
     run(&server, &["api", "GET", "/nope"]).assert_error(1, "NOT_FOUND");
     m.assert();
+}
+
+#[test]
+fn api_paginate_against_the_fake_prints_every_app_once() {
+    use hopae::mock::{Server, TEST_KEY};
+    let server = Server::start().unwrap();
+    let url = server.url().to_owned();
+    let env = [("HOPAE_BASE_URL", url.as_str())];
+    for i in 0..5 {
+        let body = format!(r#"{{"name":"App {i}","redirectUris":["https://example.com/cb"]}}"#);
+        let r = run_with(
+            Some(TEST_KEY),
+            &env,
+            &["api", "POST", "/apps", "--data", &body],
+        );
+        r.assert_ok();
+        // A new App's secret is shown this once: a POST's answer is printed as sent.
+        let secret = r.json()["clientSecret"].as_str().unwrap().to_owned();
+        assert_ne!(secret, "[redacted]");
+        // Read back, it is redacted.
+        let id = r.json()["clientId"].as_str().unwrap().to_owned();
+        let got = run_with(
+            Some(TEST_KEY),
+            &env,
+            &["api", "GET", &format!("/apps/{id}")],
+        );
+        got.assert_ok();
+        assert!(!got.stdout.contains(&secret), "{}", got.stdout);
+    }
+    let r = run_with(
+        Some(TEST_KEY),
+        &env,
+        &["api", "GET", "/apps?limit=2", "--paginate"],
+    );
+    r.assert_ok();
+    let apps = r.json();
+    let apps = apps.as_array().unwrap();
+    let total = run_with(Some(TEST_KEY), &env, &["api", "GET", "/apps"]).json()["total"].clone();
+    assert_eq!(apps.len() as u64, total.as_u64().unwrap());
+    let mut ids: Vec<_> = apps
+        .iter()
+        .map(|a| a["clientId"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), apps.len(), "every app once");
 }
