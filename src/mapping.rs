@@ -124,78 +124,58 @@ pub(crate) fn excerpt_within(body: &[u8], credential: &Credential, max: usize) -
     (!out.is_empty()).then_some(out)
 }
 
-/// The JSON field names whose values are secrets, at any depth of a body: scrubbed from
-/// error excerpts and the HTTP trace (`HOPAE_DEBUG=http`), and printed as `"[redacted]"`
-/// by the `hopae` command-line tool unless asked otherwise.
-pub const SECRET_FIELDS: &[&str] = &[
-    "clientSecret",
-    "client_secret",
-    "secret",
-    "access_token",
-    "accessToken",
-    "refresh_token",
-    "refreshToken",
-    "id_token",
-    "idToken",
-    "code_verifier",
-    "token",
-    "password",
-    "apiKey",
-    "api_key",
-];
-
-/// Replaces the value of every [`SECRET_FIELDS`] field of `value`, at any depth, with
-/// `"[redacted]"` (a `null` stays `null`); says whether it replaced any. For showing a
-/// body the API sent (a trace, a command-line tool's output) without its secrets.
-///
-/// # Example
-///
-/// ```
-/// let mut app = hopae::serde_json::json!({"clientId": "FK5b0KSM", "clientSecret": "cs_1"});
-/// assert!(hopae::redact_secret_fields(&mut app));
-/// assert_eq!(app["clientSecret"], "[redacted]");
-/// assert_eq!(app["clientId"], "FK5b0KSM");
-/// ```
-pub fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            let mut changed = false;
-            for (key, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&key.as_str()) && !v.is_null() {
-                    *v = Value::String("[redacted]".into());
-                    changed = true;
-                } else {
-                    changed |= redact_secret_fields(v);
+/// Replaces the value of every secret field of `value` ([`crate::is_secret_field`], at
+/// any depth; everything inside it included) with `"[redacted]"` (a `null` stays
+/// `null`); says whether it replaced any. For the HTTP trace's body excerpts.
+pub(crate) fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
+    fn walk(value: &mut serde_json::Value, parent: Option<&str>) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (key, v) in map.iter_mut() {
+                    if crate::secret::is_secret_field(parent, key) && !v.is_null() {
+                        *v = Value::String("[redacted]".into());
+                        changed = true;
+                    } else {
+                        changed |= walk(v, Some(key));
+                    }
                 }
+                changed
             }
-            changed
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, v| walk(v, None) | changed),
+            _ => false,
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, v| redact_secret_fields(v) | changed),
-        _ => false,
     }
+    walk(value, None)
 }
 
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
 
-/// `message` without the secrets of `body`: the strings under a [`SECRET_FIELDS`] key
-/// at any depth, or the whole body when it is one JSON
-/// string (a bare secret). Runs on the error path only.
+/// `message` without the secrets of `body`: the strings under a key of
+/// [`SECRET_FIELDS`](crate::SECRET_FIELDS) at any depth (everything inside such a key
+/// included, see [`is_secret_field`](crate::is_secret_field)), or the whole body when it
+/// is one JSON string (a bare secret). Runs on the error path only.
 #[cold]
 pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
-    fn collect<'v>(value: &'v serde_json::Value, secret: bool, out: &mut Vec<&'v str>) {
+    fn collect<'v>(
+        value: &'v serde_json::Value,
+        parent: Option<&str>,
+        secret: bool,
+        out: &mut Vec<&'v str>,
+    ) {
         use serde_json::Value;
         match value {
             Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
-            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, None, secret, out)),
             Value::Object(map) => {
                 for (key, v) in map {
-                    let secret = SECRET_FIELDS.contains(&key.as_str());
-                    collect(v, secret, out);
+                    let secret = secret || crate::secret::is_secret_field(parent, key);
+                    collect(v, Some(key), secret, out);
                 }
             }
             _ => {}
@@ -206,7 +186,7 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
         return message;
     };
     let mut secrets = Vec::new();
-    collect(&value, value.is_string(), &mut secrets);
+    collect(&value, None, value.is_string(), &mut secrets);
     for secret in secrets {
         // serde quotes values as `{:?}` does: match the escaped form too.
         for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
@@ -490,6 +470,16 @@ mod tests {
         assert!(
             shown.contains("[redacted]") && shown.contains("FK5b0KSM"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn scrubber_uses_the_shared_list_and_everything_inside_a_secret_field() {
+        let body = br#"{"access_token":"at_0123456789","provenance":{"credentials":[{"evidence":{"raw":"ev_0123456789"}}]},"error":{"code":"RESOURCE_NOT_FOUND"}}"#;
+        let message = "at_0123456789 ev_0123456789 RESOURCE_NOT_FOUND".to_owned();
+        assert_eq!(
+            scrub_secrets(body, message),
+            "[redacted] [redacted] RESOURCE_NOT_FOUND"
         );
     }
 

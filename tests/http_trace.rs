@@ -65,9 +65,10 @@ fn the_trace_shows_requests_and_responses_and_no_secret_of_any_kind() {
                 "access_token": "eyJSECRETACCESS5",
                 "id_token": "eyJSECRETID6",
                 "refresh_token": "SECRETREFRESH7",
-                "password": "SECRETPASSWORD8",
+                "code": "SECRETPASSWORD8",
                 "token": "SECRETSHORT",
-                "nested": [{"apiKey": "SECRETBEARER10"}],
+                "nested": [{"evidence": {"document": "SECRETBEARER10"}}],
+                "error": {"code": "NOT_A_SECRET_CODE"},
             })
             .to_string(),
         )
@@ -166,6 +167,8 @@ fn the_trace_shows_requests_and_responses_and_no_secret_of_any_kind() {
         r#""clientId":"FK5b0KSM""#,
         r#""clientSecret":"[redacted]""#,
         "bad key [redacted]",
+        // The API's error code is no secret.
+        "NOT_A_SECRET_CODE",
         "hopae: ! no response after ",
     ] {
         assert!(trace.contains(expected), "{expected} missing:\n{trace}");

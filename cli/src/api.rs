@@ -2,11 +2,10 @@
 //! `HopaeClient::request` (the same key, retries, redaction and errors as every command).
 
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::options::{Global, read_input};
-use crate::raw::{Keep, document};
+use crate::raw::{Keep, document, redact_secrets};
 use crate::{EXIT_RESPONSE, Failure, connect, emit_bytes};
 
 /// The largest `--data` body read: the API takes JSON bodies of at most 1 MiB.
@@ -18,9 +17,9 @@ const MAX_PAGES: u32 = 10_000;
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 The body is printed as the API sent it, except that the values of secret fields \
-(clientSecret, secret, tokens: hopae::SECRET_FIELDS) are printed as \"[redacted]\" \
-(such a body is re-encoded). A POST's answer is printed as sent: creating an app or \
-rotating a secret shows the new secret only then.
+(clientSecret, secret, tokens, evidence: hopae::SECRET_FIELDS) are printed as \
+\"[redacted]\" unless --show-secrets is given. A POST's answer is printed as sent: \
+creating an app or rotating a secret shows the new secret only then.
 
 Examples:
   hopae api GET /workspace
@@ -64,6 +63,14 @@ pub(crate) fn run(args: &Args, global: &Global) -> Result<(), Failure> {
         }
     };
     let client = connect(global, Keep::Nothing)?.client;
+    // `--show-secrets`, the CLI's one reveal flag, applies here as to `--json`.
+    let redact = |body: Vec<u8>| {
+        if global.show_secrets {
+            body
+        } else {
+            redact_secrets(&body)
+        }
+    };
     let send = |path: &str| {
         let mut request = client.request(&args.method, path);
         if let Some(bytes) = &body {
@@ -154,18 +161,6 @@ fn page_path(path: &str, limit: u64, offset: u64) -> String {
     out
 }
 
-/// `body` with the values of [`hopae::SECRET_FIELDS`] replaced by `"[redacted]"` (then
-/// re-encoded); as sent when it holds none or is not JSON.
-fn redact(body: Vec<u8>) -> Vec<u8> {
-    let Ok(mut value) = serde_json::from_slice::<Value>(&body) else {
-        return body;
-    };
-    if !hopae::redact_secret_fields(&mut value) {
-        return body;
-    }
-    serde_json::to_vec(&value).unwrap_or(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,17 +172,5 @@ mod tests {
             page_path("/apps?limit=5&q=x&offset=0", 5, 5),
             "/apps?q=x&limit=5&offset=5"
         );
-    }
-
-    #[test]
-    fn secret_fields_are_redacted_at_any_depth_and_other_bodies_kept() {
-        let out =
-            redact(br#"{"a":[{"clientSecret":"cs_123456789"}],"b":{"secret":"whsec_x"}}"#.to_vec());
-        let out = String::from_utf8(out).unwrap();
-        assert!(!out.contains("cs_1") && !out.contains("whsec"), "{out}");
-        assert_eq!(out.matches("[redacted]").count(), 2, "{out}");
-        let as_sent = br#"{"z": 1, "a": 2}"#.to_vec();
-        assert_eq!(redact(as_sent.clone()), as_sent);
-        assert_eq!(redact(b"not json".to_vec()), b"not json");
     }
 }

@@ -108,6 +108,13 @@ fn secret_fields_are_redacted_by_default() {
     assert!(!r.stdout.contains("SECRET"), "{}", r.stdout);
     assert_eq!(r.json()["webhookConfig"]["secret"], "[redacted]");
     m.assert();
+    // --show-secrets, the CLI's one reveal flag, prints the body as sent.
+    let body = r#"{"clientId":"FK5b0KSM","clientSecret":"cs_SECRET_12345"}"#;
+    let m = get(&mut server, "/apps/FK5b0KSM", 200, body);
+    let r = run(&server, &["api", "GET", "/apps/FK5b0KSM", "--show-secrets"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, printed(body));
+    m.assert();
 }
 
 #[test]
