@@ -148,8 +148,11 @@ mod open_enum;
 pub mod production_tests;
 pub mod providers;
 mod redact;
+pub mod request;
 mod retry;
 mod secret;
+mod tls;
+mod trace;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;
@@ -159,7 +162,7 @@ pub use apps::Page;
 // The types a caller names most, reachable from the root (`use hopae::App`).
 pub use apps::{App, AppUpdate, BatchCreate, BatchItem, BatchResult, ListApps, NewApp};
 pub use client::{AppClient, ClientBuilder, HopaeClient};
-pub use config::{Environment, ResponseEvent};
+pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
 pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
