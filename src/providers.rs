@@ -24,9 +24,10 @@ use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::http::{AppHandle, Call, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 use crate::retry;
+use crate::secret::Secret;
 
 /// The most documents one upload takes, as documented.
 pub const MAX_DOCUMENTS: usize = 10;
@@ -297,8 +298,9 @@ pub struct ActivationToggle {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationForm {
-    /// The values, by field name.
-    pub data: BTreeMap<String, serde_json::Value>,
+    /// The values, by field name. Each is a [`Secret`]: a form may carry a provider's API
+    /// key or client secret, so `Debug` shows the names and `[redacted]` for the values.
+    pub data: BTreeMap<String, Secret<serde_json::Value>>,
     /// Whether to keep the values as the workspace's company information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_to_company_info: Option<bool>,
@@ -312,7 +314,7 @@ impl ActivationForm {
 
     /// Sets the value of the field `name` (a [`RequiredField::name`]).
     pub fn field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.data.insert(name.into(), value.into());
+        self.data.insert(name.into(), Secret::new(value.into()));
         self
     }
 
@@ -353,8 +355,9 @@ pub struct ActivationFormReceipt {
     pub client_id: String,
     /// The provider id.
     pub provider_id: String,
-    /// The values as stored.
-    pub data: serde_json::Value,
+    /// The values as stored: the submitted values echoed, so a [`Secret`] (`Debug`
+    /// shows `[redacted]`).
+    pub data: Secret<serde_json::Value>,
     /// Where the form stands (`submitted`).
     pub status: FormStatus,
     /// When it was submitted.
@@ -562,8 +565,9 @@ fn multipart(documents: &[Document]) -> Result<(String, Vec<u8>), Error> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BulkActivation {
-    /// The fields of each provider to activate, by provider id.
-    pub providers: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// The fields of each provider to activate, by provider id. Each value is a
+    /// [`Secret`]: `Debug` shows provider and field ids, and `[redacted]` for the values.
+    pub providers: BTreeMap<String, BTreeMap<String, Secret<serde_json::Value>>>,
 }
 
 impl BulkActivation {
@@ -588,7 +592,7 @@ impl BulkActivation {
         self.providers
             .entry(provider_id.into())
             .or_default()
-            .insert(field_id.into(), value.into());
+            .insert(field_id.into(), Secret::new(value.into()));
         self
     }
 
@@ -617,7 +621,7 @@ impl BulkActivation {
                         format!("provider `{provider}`: a field id must not be empty"),
                     ));
                 }
-                if !(value.is_string() || value.is_boolean()) {
+                if !(value.expose().is_string() || value.expose().is_boolean()) {
                     return Err(Error::input_at(
                         format!("providers.{provider}.{field}"),
                         format!(
@@ -768,7 +772,12 @@ impl<'a> AppHandle<'a> {
     }
 }
 
-impl Providers<'_> {
+impl<'a> Providers<'a> {
+    /// The bulk activation with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<Providers<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// Lists the App's providers, in either documented shape (see [`AppProvider`]).
     ///
     /// # Errors
@@ -812,18 +821,28 @@ impl Providers<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn activate(&self, activation: &BulkActivation) -> Result<BulkActivationResult, Error> {
+        self.activate_keyed(activation, None)
+    }
+
+    fn activate_keyed(
+        &self,
+        activation: &BulkActivation,
+        key: Option<&str>,
+    ) -> Result<BulkActivationResult, Error> {
         activation.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "activate providers",
-            self.app.path("/activation")?,
-        )
-        .json(activation)?;
-        self.app.transport.send(call)
+        let call =
+            Call::post("activate providers", self.app.path("/activation")?).json(activation)?;
+        self.app.transport.send(call.keyed(key))
     }
 }
 
-impl ProviderHandle<'_> {
+impl<'a> ProviderHandle<'a> {
+    /// This provider's POSTs (activation form, document upload) with the caller's
+    /// idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<ProviderHandle<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// `/apps/{client_id}/providers/{provider_id}` followed by `suffix`.
     fn path(&self, suffix: &str) -> Result<String, Error> {
         match &self.base {
@@ -856,12 +875,8 @@ impl ProviderHandle<'_> {
         struct Body {
             enabled: bool,
         }
-        let call = Call::new(
-            Method::Patch,
-            "set provider enabled",
-            self.path("/activation")?,
-        )
-        .json(&Body { enabled })?;
+        let call = Call::patch("set provider enabled", self.path("/activation")?)
+            .json(&Body { enabled })?;
         self.app.transport.send(call)
     }
 
@@ -878,14 +893,18 @@ impl ProviderHandle<'_> {
         &self,
         form: &ActivationForm,
     ) -> Result<ActivationFormReceipt, Error> {
+        self.submit_activation_form_keyed(form, None)
+    }
+
+    fn submit_activation_form_keyed(
+        &self,
+        form: &ActivationForm,
+        key: Option<&str>,
+    ) -> Result<ActivationFormReceipt, Error> {
         form.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "submit activation form",
-            self.path("/activation/form")?,
-        )
-        .json(form)?;
-        self.app.transport.send(call)
+        let call =
+            Call::post("submit activation form", self.path("/activation/form")?).json(form)?;
+        self.app.transport.send(call.keyed(key))
     }
 
     /// Uploads documents for the provider's upload step, as one `multipart/form-data`
@@ -921,6 +940,14 @@ impl ProviderHandle<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn upload_documents(&self, documents: &[Document]) -> Result<Vec<UploadedDocument>, Error> {
+        self.upload_documents_keyed(documents, None)
+    }
+
+    fn upload_documents_keyed(
+        &self,
+        documents: &[Document],
+        key: Option<&str>,
+    ) -> Result<Vec<UploadedDocument>, Error> {
         #[derive(Deserialize)]
         struct Uploaded {
             documents: Vec<UploadedDocument>,
@@ -928,9 +955,12 @@ impl ProviderHandle<'_> {
         validate_documents(documents)?;
         let path = self.path("/activation/documents")?;
         let (content_type, body) = multipart(documents)?;
-        let call =
-            Call::new(Method::Post, "upload activation documents", path).body(content_type, body);
-        Ok(self.app.transport.send::<Uploaded>(call)?.documents)
+        let call = Call::post("upload activation documents", path).body(content_type, body);
+        Ok(self
+            .app
+            .transport
+            .send::<Uploaded>(call.keyed(key))?
+            .documents)
     }
 
     /// Deletes an uploaded document that is not `processed` yet.
@@ -943,12 +973,50 @@ impl ProviderHandle<'_> {
     /// - otherwise as [`ProviderHandle::activation_steps`].
     pub fn delete_document(&self, document_id: &str) -> Result<(), Error> {
         let id = segment("document_id", document_id)?;
-        let call = Call::new(
-            Method::Delete,
+        let call = Call::delete(
             "delete activation document",
             self.path(&format!("/activation/documents/{id}"))?,
         );
         self.app.transport.send_confirmed(call, "deleted")
+    }
+}
+
+impl Idempotent<Providers<'_>> {
+    /// [`Providers::activate`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`Providers::activate`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn activate(self, activation: &BulkActivation) -> Result<BulkActivationResult, Error> {
+        self.handle.activate_keyed(activation, Some(self.key()?))
+    }
+}
+
+impl Idempotent<ProviderHandle<'_>> {
+    /// [`ProviderHandle::submit_activation_form`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderHandle::submit_activation_form`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn submit_activation_form(
+        self,
+        form: &ActivationForm,
+    ) -> Result<ActivationFormReceipt, Error> {
+        self.handle
+            .submit_activation_form_keyed(form, Some(self.key()?))
+    }
+
+    /// [`ProviderHandle::upload_documents`] with this key: the body is built once, so a
+    /// resend with the same key sends the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderHandle::upload_documents`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn upload_documents(self, documents: &[Document]) -> Result<Vec<UploadedDocument>, Error> {
+        self.handle
+            .upload_documents_keyed(documents, Some(self.key()?))
     }
 }
 

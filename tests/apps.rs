@@ -111,7 +111,10 @@ fn assert_is_the_fixture_app(app: &App) {
             "http://localhost:3000/callback"
         ]
     );
-    assert_eq!(app.client_secret.as_deref(), Some(CLIENT_SECRET));
+    assert_eq!(
+        app.client_secret.as_ref().map(|s| s.expose().as_str()),
+        Some(CLIENT_SECRET)
+    );
     assert_eq!(app.providers.len(), 2);
     assert!(app.providers["passport"].enabled);
     assert_eq!(app.providers["passport"].config, None);
@@ -143,7 +146,10 @@ fn assert_is_the_fixture_app(app: &App) {
     assert_eq!(hook.url.as_deref(), Some("https://shop.example/hooks"));
     assert!(hook.enabled);
     assert_eq!((hook.retry_attempts, hook.timeout_seconds), (3, 10));
-    assert_eq!(hook.secret.as_deref(), Some("whsec_****abc1"));
+    assert_eq!(
+        hook.secret.as_ref().map(|s| s.expose().as_str()),
+        Some("whsec_****abc1")
+    );
     assert_eq!(
         hook.events,
         ["verification.completed", "verification.failed"]
@@ -272,24 +278,19 @@ fn list_decode_error_names_the_nested_field_path_with_position() {
     mock.assert();
     let d = decode_error(&e);
     assert_eq!(d.operation(), "list apps");
-    assert_eq!(d.index(), None);
-    assert!(
-        d.message()
-            .starts_with("at `data[3].webhookConfig.retryAttempts`: "),
-        "{}",
-        d.message()
-    );
+    // Issue 16: every list names the item, and the field relative to it.
+    assert_eq!(d.index(), Some(3));
     assert_eq!(
         d.message(),
         format!(
-            "at `data[3].webhookConfig.retryAttempts`: invalid type: string \"3\", expected u32 at line {line_no} column {column}"
+            "at `webhookConfig.retryAttempts`: invalid type: string \"3\", expected u32 at line {line_no} column {column}"
         )
     );
     assert_eq!(e.status(), Some(200));
     assert_eq!(e.request_id(), Some(REQUEST_ID));
     assert!(
         e.to_string().starts_with(
-            "malformed list apps response: at `data[3].webhookConfig.retryAttempts`: "
+            "malformed list apps response: item 3: at `webhookConfig.retryAttempts`: "
         ),
         "{e}"
     );
@@ -304,33 +305,24 @@ fn list_decode_errors_for_required_fields_and_non_objects() {
         json!({"data": [app_value(1), app], "total": 2, "limit": 20, "offset": 0}).to_string()
     };
     let cases = [
-        (
-            missing("providers"),
-            "at `data[1]`: missing field `providers`",
-        ),
+        (missing("providers"), "item 1: missing field `providers`"),
         (
             missing("defaultWorkflowId"),
-            "at `data[1]`: missing field `defaultWorkflowId`",
+            "item 1: missing field `defaultWorkflowId`",
         ),
-        (
-            missing("workflows"),
-            "at `data[1]`: missing field `workflows`",
-        ),
+        (missing("workflows"), "item 1: missing field `workflows`"),
         (
             missing("organizationId"),
-            "at `data[1]`: missing field `organizationId`",
+            "item 1: missing field `organizationId`",
         ),
-        (
-            missing("updatedAt"),
-            "at `data[1]`: missing field `updatedAt`",
-        ),
+        (missing("updatedAt"), "item 1: missing field `updatedAt`"),
         (
             r#"{"data": [["app1"]], "total": 1, "limit": 20, "offset": 0}"#.to_owned(),
-            "at `data[0]`: invalid type: sequence, expected a JSON object",
+            "item 0: invalid type: sequence, expected a JSON object",
         ),
         (
             page(0..1, 1, 20, 0).replace(r#"{"enabled":true}"#, "[true]"),
-            "at `data[0].providers.passport`: invalid type: sequence, expected a JSON object",
+            "item 0: at `providers.passport`: invalid type: sequence, expected a JSON object",
         ),
         (
             r#"{"data": [], "total": 0, "limit": 20}"#.to_owned(),
@@ -345,11 +337,11 @@ fn list_decode_errors_for_required_fields_and_non_objects() {
         let e = client(&server).apps().list(&ListApps::new()).unwrap_err();
         mock.assert();
         let d = decode_error(&e);
-        assert!(
-            d.message().starts_with(wanted),
-            "{} <> {wanted}",
-            d.message()
-        );
+        let shown = match d.index() {
+            Some(i) => format!("item {i}: {}", d.message()),
+            None => d.message().to_owned(),
+        };
+        assert!(shown.starts_with(wanted), "{shown} <> {wanted}");
         assert!(d.message().contains(" at line "), "{}", d.message());
         assert!(!e.to_string().contains("cs_live"), "{e}");
         assert_error_hygiene(&e);
@@ -579,7 +571,8 @@ fn create_with_key_sends_the_callers_key() {
         .create();
     let app = client(&server)
         .apps()
-        .create_with_key(&NewApp::new("Shop"), "shop-app-1")
+        .with_idempotency_key("shop-app-1")
+        .create(&NewApp::new("Shop"))
         .unwrap();
     mock.assert();
     assert_eq!(app.client_id, CLIENT_ID);
@@ -650,7 +643,7 @@ fn create_retry_after_503_reuses_the_key_and_the_exact_body() {
         let app = NewApp::new("Shop \"quoted\" é");
         let got = match key {
             None => c.apps().create(&app),
-            Some(k) => c.apps().create_with_key(&app, k),
+            Some(k) => c.apps().with_idempotency_key(k).create(&app),
         }
         .unwrap();
         busy.assert();
@@ -681,21 +674,23 @@ fn create_refuses_empty_names_and_invalid_keys_without_a_request() {
         assert_eq!(e.to_string(), "invalid input: `name` must not be empty");
         let e = c
             .apps()
-            .create_with_key(&NewApp::new(name), "k")
+            .with_idempotency_key("k")
+            .create(&NewApp::new(name))
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     }
     let long = "k".repeat(256);
     for (key, wanted) in [
         ("", "1 to 255 characters"),
-        (long.as_str(), "this one has 256"),
+        (long.as_str(), "got 256"),
         ("a b", "visible ASCII"),
         ("a\r\nx-evil: 1", "visible ASCII"),
         ("ключ", "visible ASCII"),
     ] {
         let e = c
             .apps()
-            .create_with_key(&NewApp::new("Shop"), key)
+            .with_idempotency_key(key)
+            .create(&NewApp::new("Shop"))
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
         assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
@@ -719,7 +714,8 @@ fn create_idempotency_conflict_is_an_api_error_not_retried() {
         .create();
     let e = retrying_client(&server, 3)
         .apps()
-        .create_with_key(&NewApp::new("Shop"), "k1")
+        .with_idempotency_key("k1")
+        .create(&NewApp::new("Shop"))
         .unwrap_err();
     mock.assert();
     assert_eq!(e.code(), Some("IDEMPOTENCY_KEY_CONFLICT"));
@@ -818,7 +814,7 @@ fn batch_result_debug_hides_the_created_apps_secrets() {
     let shown = format!("{result:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(
-        shown.contains(r#"client_secret: Some("[redacted]")"#),
+        shown.contains("client_secret: Some(Secret([redacted]))"),
         "{shown}"
     );
     assert!(
@@ -856,7 +852,7 @@ fn batch_create_refuses_invalid_batches_naming_the_item_without_a_request() {
                 BatchItem::new("a"),
                 BatchItem::new("b").idempotency_key("bad key"),
             ]),
-            "items[1]: an idempotency key may only contain visible ASCII characters",
+            "`items[1].idempotencyKey` may only contain visible ASCII characters (no spaces)",
         ),
     ];
     for (batch, wanted) in cases {
@@ -1054,7 +1050,7 @@ fn rotate_client_secret_posts_no_body_and_returns_the_secret() {
         .rotate_client_secret()
         .unwrap();
     mock.assert();
-    assert_eq!(secret, ROTATED_SECRET);
+    assert_eq!(secret.expose(), ROTATED_SECRET);
 }
 
 #[test]
@@ -1083,7 +1079,7 @@ fn rotate_client_secret_in_progress_is_retried_with_the_same_key() {
         .unwrap();
     busy.assert();
     replay.assert();
-    assert_eq!(secret, ROTATED_SECRET);
+    assert_eq!(secret.expose(), ROTATED_SECRET);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0], seen[1]);
@@ -1167,14 +1163,16 @@ fn app_debug_redacts_the_client_secret() {
     let app = full_app();
     let shown = format!("{app:?}");
     assert!(
-        shown.contains(r#"client_secret: Some("[redacted]")"#),
+        shown.contains("client_secret: Some(Secret([redacted]))"),
         "{shown}"
     );
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(!shown.contains("abc1"), "webhook secret preview: {shown}");
-    assert!(!shown.contains("iVBOR"), "the logo is summarized: {shown}");
     // The field itself keeps the value, and serializes it.
-    assert_eq!(app.client_secret.as_deref(), Some(CLIENT_SECRET));
+    assert_eq!(
+        app.client_secret.as_ref().map(|s| s.expose().as_str()),
+        Some(CLIENT_SECRET)
+    );
     let json = serde_json::to_value(&app).unwrap();
     assert_eq!(json["clientSecret"], CLIENT_SECRET);
     let back: App = serde_json::from_value(json).unwrap();

@@ -6,7 +6,7 @@ use hopae::production_tests::{Challenge, ChallengeRequest, NewProductionTest, Pl
 use hopae::wait::{WaitDetail, WaitOptions, WaitProgress};
 use hopae::{Error, HopaeClient};
 
-use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
+use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count, flagged};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
 use crate::progress::{wait_options, with_progress};
 use crate::raw::{self, Keep};
@@ -24,7 +24,8 @@ fn create(
         Some(key) => client
             .app(app)
             .production_tests()
-            .create_with_key(test, key),
+            .with_idempotency_key(key)
+            .create(test),
         None => client.app(app).production_tests().create(test),
     }
 }
@@ -59,12 +60,15 @@ A value follows its option (--title T) or is joined to it with = (--title=T); a 
 that starts with - must be joined: --title=--T.";
 
 const REPORT_NOTES: &str = "\
-CHALLENGE_ID is a challenge's id (ch_...), never a request's id.";
+CHALLENGE_ID is a challenge's id (ch_...), never a request's id (req_...): `hopae pt list
+APP` shows the challenge a scheduled request became, `hopae pt wait APP REQUEST_ID` prints
+it.";
 
 const WAIT_NOTES: &str = "\
-Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into
-(with --json: the challenge object as the last list showed it). While polling, progress is shown on stderr when stderr is
-a terminal.
+Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into;
+with --json, {\"requestId\": REQUEST_ID, \"challengeId\": ..., \"challenge\": the challenge
+object as the last list showed it}. While polling, progress is shown on stderr when stderr
+is a terminal.
 
 A request resolves when its `challengeId` names a listed challenge. If the request
 disappears from the list, the one challenge created at or after it with the request's
@@ -76,12 +80,14 @@ to ms: 500ms, 90s, 15m, 1h, 1m30s, 1h5m.";
 #[derive(clap::Args, Debug)]
 struct List {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
 }
 
 #[derive(clap::Args, Debug)]
 struct Create {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
 
     /// Title, 1 to 200 characters
@@ -122,6 +128,7 @@ enum PlatformArg {
 #[derive(clap::Args, Debug)]
 struct Report {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
     /// The challenge's id (ch_...)
     challenge_id: String,
@@ -130,6 +137,7 @@ struct Report {
 #[derive(clap::Args, Debug)]
 struct Wait {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
     /// The request's id (req_...), as `create` printed it
     request_id: String,
@@ -148,7 +156,7 @@ struct Wait {
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
     match group.command {
         Command::List(a) => {
-            check_id("<CLIENT_ID>", &a.client_id)?;
+            check_id("<APP>", &a.client_id)?;
             let call = |c: &HopaeClient| c.app(&a.client_id).production_tests().list();
             show(global, call, |items| list_table(&a.client_id, items))
         }
@@ -158,8 +166,17 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             show(global, call, |request| created_text(&a.client_id, request))
         }
         Command::Report(a) => {
-            check_id("<CLIENT_ID>", &a.client_id)?;
+            check_id("<APP>", &a.client_id)?;
             check_id("<CHALLENGE_ID>", &a.challenge_id)?;
+            if a.challenge_id.starts_with("req_") {
+                return Err(Failure::usage(format!(
+                    "<CHALLENGE_ID> {} is a request id: a report needs the challenge id (ch_...) \
+                     the request was scheduled into; `hopae pt wait {} {}` prints it",
+                    clean(&a.challenge_id),
+                    clean(&a.client_id),
+                    clean(&a.challenge_id)
+                )));
+            }
             let call = |c: &HopaeClient| {
                 let tests = c.app(&a.client_id).production_tests();
                 tests.report(&a.challenge_id)
@@ -172,41 +189,45 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             let challenge = wait(&api.client, &a.client_id, &a.request_id, options)?;
             if global.json {
                 let body = api.bodies.last()?;
-                return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
+                let object = raw::challenge_in_list(&body, &challenge.id)?;
+                return emit_bytes(&wait_json(&a.request_id, &challenge.id, &object));
             }
-            emit(&format!("{}\n", challenge.id))
+            emit(&format!("{}\n", clean(&challenge.id)))
         }
     }
 }
 
+/// `pt wait --json`: `{"requestId", "challengeId", "challenge": <the object as listed>}`.
+fn wait_json(request_id: &str, challenge_id: &str, challenge: &[u8]) -> Vec<u8> {
+    let string = |s: &str| serde_json::Value::from(s).to_string();
+    let mut out = format!(
+        "{{\"requestId\":{},\"challengeId\":{},\"challenge\":",
+        string(request_id),
+        string(challenge_id)
+    )
+    .into_bytes();
+    out.extend_from_slice(challenge.trim_ascii_end());
+    out.extend_from_slice(b"}\n");
+    out
+}
+
+/// The fields of a production test, as `create` names them.
+const CREATE_OPTIONS: &[(&str, &str)] = &[
+    ("title", "--title"),
+    ("description", "--description"),
+    ("providerIds", "--provider"),
+    ("targetPlatform", "--platform"),
+    ("maxStamps", "--max-stamps"),
+];
+
 impl Create {
-    /// The test to send and the idempotency key, checked as the library would check
-    /// them but with messages naming the options.
+    /// The test to send and the idempotency key, checked by the library, with messages
+    /// naming the options.
     fn check(&self) -> Result<(NewProductionTest, Option<&str>), Failure> {
-        check_id("<CLIENT_ID>", &self.client_id)?;
-        let title_chars = self.title.chars().count();
-        if self.title.trim().is_empty() {
-            return Err(Failure::usage("--title must not be empty"));
-        }
-        if title_chars > NewProductionTest::MAX_TITLE_CHARS {
-            return Err(Failure::usage(format!(
-                "--title has {title_chars} characters, at most {} are allowed",
-                NewProductionTest::MAX_TITLE_CHARS
-            )));
-        }
+        check_id("<APP>", &self.client_id)?;
         let mut test = NewProductionTest::new(&self.title);
         if let Some(d) = &self.description {
-            let n = d.chars().count();
-            if n > NewProductionTest::MAX_DESCRIPTION_CHARS {
-                return Err(Failure::usage(format!(
-                    "--description has {n} characters, at most {} are allowed",
-                    NewProductionTest::MAX_DESCRIPTION_CHARS
-                )));
-            }
             test = test.description(d);
-        }
-        if self.providers.iter().any(|p| p.trim().is_empty()) {
-            return Err(Failure::usage("--provider must not be empty"));
         }
         if !self.providers.is_empty() {
             test = test.provider_ids(&self.providers);
@@ -216,14 +237,13 @@ impl Create {
             Some(PlatformArg::Ios) => test = test.target_platform(Platform::Ios),
             Some(PlatformArg::Android) => test = test.target_platform(Platform::Android),
         }
-        match self.max_stamps {
-            Some(0) => return Err(Failure::usage("--max-stamps must be at least 1, got 0")),
-            Some(n) => test = test.max_stamps(n),
-            None => {}
+        if let Some(n) = self.max_stamps {
+            test = test.max_stamps(n);
         }
         if self.allow_duplicates {
             test = test.allow_duplicate_participation(true);
         }
+        test.validate().map_err(|e| flagged(e, CREATE_OPTIONS))?;
         let key = self.idempotency_key.as_deref();
         if let Some(k) = key {
             check_idempotency_key(k)?;
@@ -234,7 +254,7 @@ impl Create {
 
 impl Wait {
     fn check(&self) -> Result<WaitOptions, Failure> {
-        check_id("<CLIENT_ID>", &self.client_id)?;
+        check_id("<APP>", &self.client_id)?;
         check_id("<REQUEST_ID>", &self.request_id)?;
         wait_options(
             WaitOptions::new(),
@@ -259,7 +279,14 @@ fn wait(
         progress_line(&id, p.polls, p.elapsed, p.status.as_deref(), challenge_id)
     };
     let tests = client.app(client_id).production_tests();
-    Ok(with_progress(options, line, |options| {
+    let interrupted = format!(
+        "interrupted while waiting for request {}; the request is unchanged: \
+         `hopae pt wait {} {}` resumes the wait",
+        clean(request_id),
+        clean(client_id),
+        clean(request_id)
+    );
+    Ok(with_progress(options, line, interrupted, |options| {
         tests.wait_for_challenge(request_id, options)
     })?)
 }
@@ -345,14 +372,14 @@ mod tests {
                     providers: vec!["mitid".into(), "".into()],
                     ..create("T")
                 },
-                "--provider must not be empty",
+                "--provider #2 must not be empty",
             ),
             (
                 Create {
                     max_stamps: Some(0),
                     ..create("T")
                 },
-                "--max-stamps must be at least 1, got 0",
+                "--max-stamps must be at least 1",
             ),
             (
                 Create {
@@ -380,7 +407,7 @@ mod tests {
                     client_id: String::new(),
                     ..create("T")
                 },
-                "<CLIENT_ID> must not be empty",
+                "<APP> must not be empty",
             ),
         ] {
             let f = a.check().unwrap_err();
@@ -395,6 +422,15 @@ mod tests {
             timeout: timeout.map(|t| t.parse().unwrap()),
             interval: interval.map(|i| i.parse().unwrap()),
         }
+    }
+
+    #[test]
+    fn wait_json_is_the_documented_object() {
+        let out = wait_json("req_1", "ch_1", b"{\"id\":\"ch_1\", \"x\": 1}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"requestId\":\"req_1\",\"challengeId\":\"ch_1\",\"challenge\":{\"id\":\"ch_1\", \"x\": 1}}\n"
+        );
     }
 
     #[test]
@@ -429,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             progress_line("req_1", 2, elapsed, Some(pending), Some("ch_\x1b")),
-            "waiting for req_1: pending, challenge ch_? not listed yet (1m 05s elapsed, 2 polls)"
+            r"waiting for req_1: pending, challenge ch_\u{1b} not listed yet (1m 05s elapsed, 2 polls)"
         );
         assert_eq!(
             progress_line("req_1", 1, elapsed, None, None),
@@ -444,7 +480,10 @@ mod tests {
         for challenge_id in [None, Some("ch_1")] {
             let line = progress_line("req_1", 1, elapsed, Some(evil), challenge_id);
             assert!(!line.contains('\x1b'), "{line:?}");
-            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+            assert!(
+                line.starts_with(r"waiting for req_1: \u{1b}[2J"),
+                "{line:?}"
+            );
         }
     }
 }

@@ -123,7 +123,7 @@ fn set_refuses_hosts_that_are_not_bare_names_before_any_request() {
         (
             "login.shop.example",
             "oidc.other.example",
-            "--web and --oidc must be under one base domain",
+            "--oidc must be under the web domain's base domain `shop.example`",
         ),
         ("", "oidc.shop.example", "--web must not be empty"),
     ] {
@@ -259,7 +259,7 @@ fn delete_needs_yes_without_a_terminal_and_then_deletes() {
     let none = no_requests(&mut server);
     run(&server, &["domains", "delete", APP]).assert_error(
         2,
-        "delete the custom domains of app FK5b0KSM cannot be undone: pass --yes to confirm (there is no terminal to ask)",
+        "pass --yes to delete the custom domains of app FK5b0KSM (it cannot be undone, and there is no terminal to ask)",
     );
     none.assert();
     let mut server = Server::new();

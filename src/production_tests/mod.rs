@@ -22,10 +22,10 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::decode::{DecodeResult, obj, ts, with_path};
+use crate::decode::{DecodeResult, obj, ts};
 use crate::error::Error;
 use crate::http::AppHandle;
-use crate::http::{Call, Method, segment};
+use crate::http::{Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 
 /// The wait options and progress of every wait, also reachable here for code written
@@ -557,7 +557,12 @@ impl<'a> AppHandle<'a> {
     }
 }
 
-impl ProductionTests<'_> {
+impl<'a> ProductionTests<'a> {
+    /// The production-test create with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<ProductionTests<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// Lists the App's production tests: scheduled challenges and pending requests, in
     /// the order the API returned them.
     ///
@@ -603,9 +608,9 @@ impl ProductionTests<'_> {
     /// [`ChallengeRequest`] and schedules it into a challenge later.
     ///
     /// The call carries a freshly generated `Idempotency-Key`; retries of this call send
-    /// the same key and the same bytes, so a retried create never creates twice. Use
-    /// [`ProductionTests::create_with_key`] to choose the key yourself (for example to
-    /// make a whole script re-runnable).
+    /// the same key and the same bytes, so a retried create never creates twice.
+    /// [`ProductionTests::with_idempotency_key`] sends yours (for example to make a
+    /// whole script re-runnable).
     ///
     /// # Errors
     ///
@@ -631,24 +636,6 @@ impl ProductionTests<'_> {
         self.send_create(test, None)
     }
 
-    /// Like [`ProductionTests::create`], with the caller's `Idempotency-Key`.
-    ///
-    /// Hopae remembers a key for 24 hours per workspace: the same key with the same body
-    /// replays the original response; the same key with another body fails with 409
-    /// `IDEMPOTENCY_KEY_CONFLICT`.
-    ///
-    /// # Errors
-    ///
-    /// As [`ProductionTests::create`], plus [`Error::InvalidInput`] when the key is
-    /// empty, longer than 255 characters, or not visible ASCII.
-    pub fn create_with_key(
-        &self,
-        test: &NewProductionTest,
-        idempotency_key: &str,
-    ) -> Result<ChallengeRequest, Error> {
-        self.send_create(test, Some(idempotency_key))
-    }
-
     fn send_create(
         &self,
         test: &NewProductionTest,
@@ -656,11 +643,8 @@ impl ProductionTests<'_> {
     ) -> Result<ChallengeRequest, Error> {
         let path = self.app.path("/production-tests")?;
         test.validate()?;
-        let mut call = Call::new(Method::Post, "create production test", path).json(test)?;
-        if let Some(key) = key {
-            call = call.idempotency_key(key)?;
-        }
-        self.app.transport.send(call)
+        let call = Call::post("create production test", path).json(test)?;
+        self.app.transport.send(call.keyed(key))
     }
 
     /// Fetches the participation report of a scheduled challenge: a point-in-time
@@ -697,63 +681,29 @@ impl ProductionTests<'_> {
     }
 }
 
-/// Decodes a list body, reporting the index of the item that failed.
+/// Decodes a list body through the crate's one indexed list decoder.
 pub(crate) fn decode_list(body: &[u8]) -> DecodeResult<Vec<ProductionTestItem>> {
-    use std::cell::Cell;
+    crate::decode::indexed(body)
+}
 
-    struct Items<'a>(&'a Cell<Option<usize>>);
-    struct Item<'a>(&'a Cell<Option<usize>>, usize);
-
-    impl<'de> de::DeserializeSeed<'de> for Item<'_> {
-        type Value = ProductionTestItem;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            self.0.set(Some(self.1));
-            let item = ProductionTestItem::deserialize(d)?;
-            self.0.set(None);
-            Ok(item)
-        }
+impl Idempotent<ProductionTests<'_>> {
+    /// [`ProductionTests::create`] with this key. Hopae remembers a key for 24 hours
+    /// per workspace: the same key with the same body replays the original response;
+    /// the same key with another body fails with 409 `IDEMPOTENCY_KEY_CONFLICT`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProductionTests::create`], plus [`Error::InvalidInput`] when the key is
+    /// empty, longer than 255 characters, or not visible ASCII.
+    pub fn create(self, test: &NewProductionTest) -> Result<ChallengeRequest, Error> {
+        self.handle.send_create(test, Some(self.key()?))
     }
-
-    impl<'de> de::DeserializeSeed<'de> for Items<'_> {
-        type Value = Vec<ProductionTestItem>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Items<'_> {
-        type Value = Vec<ProductionTestItem>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON array of production test items")
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            // Cap the pre-allocation: the hint comes from the peer.
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-            while let Some(item) = seq.next_element_seed(Item(self.0, items.len()))? {
-                items.push(item);
-            }
-            Ok(items)
-        }
-    }
-
-    let failed_at = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(body);
-    de::DeserializeSeed::deserialize(Items(&failed_at), &mut de)
-        .and_then(|items| de.end().map(|()| items))
-        .map_err(|e| match failed_at.get() {
-            // Inside an item: decode again to name the field, relative to the item.
-            Some(i) => (
-                Some(i),
-                with_path::<Vec<ProductionTestItem>>(body, e, Some(i)),
-            ),
-            // Not an array, a syntax error between items, or trailing characters.
-            None => (None, e.to_string()),
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::with_path;
     use serde_json::json;
     use time::format_description::well_known::Rfc3339;
 
@@ -1561,11 +1511,7 @@ mod tests {
             assert_eq!(i, None, "{e}");
         }
         let (_, e) = decode_list(b"{\"data\": []}").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("expected a JSON array of production test items"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("expected a JSON array"), "{e}");
     }
 
     #[test]
