@@ -163,8 +163,8 @@ pub use apps::Page;
 pub use apps::{App, AppUpdate, BatchCreate, BatchItem, BatchResult, ListApps, NewApp};
 pub use client::{AppClient, ClientBuilder, HopaeClient};
 pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
-pub use domains::CustomDomain;
 pub use config::{MAX_JSON_BODY_BYTES, MAX_MULTIPART_BODY_BYTES};
+pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError, escape_untrusted,
