@@ -68,6 +68,28 @@ pub(crate) struct Call {
     /// A deadline for the whole call, retries included (used by the waits): attempts
     /// are cut short to end by it, and no retry starts after it.
     pub(crate) deadline: Option<Instant>,
+    /// An absolute URL that replaces the base URL and `path` (OIDC endpoints from
+    /// discovery); the caller has checked where it points.
+    pub(crate) url: Option<String>,
+    /// What the `Authorization` header carries.
+    pub(crate) auth: Auth,
+    /// Whether an answered attempt (429, 5xx) may be retried. `false` for calls that
+    /// must reach the server at most once (an OAuth code is single use): only a
+    /// request that provably never left is sent again.
+    pub(crate) retry_answered: bool,
+}
+
+/// What a call authenticates with.
+#[allow(dead_code)] // `Bearer` and `None` are for the OIDC client, which lands next.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Auth {
+    /// The client's own credential (the workspace key, or the App's Basic credentials).
+    #[default]
+    Client,
+    /// A bearer token (an OIDC access token), redacted like the credential.
+    Bearer(crate::secret::Secret),
+    /// No `Authorization` header (discovery, JWKS).
+    None,
 }
 
 impl Call {
@@ -81,6 +103,9 @@ impl Call {
             body: None,
             idempotency_key: None,
             deadline: None,
+            url: None,
+            auth: Auth::Client,
+            retry_answered: true,
         }
     }
 
@@ -114,11 +139,34 @@ impl Call {
         self
     }
 
-    /// Sets the caller's idempotency key, after checking it.
-    pub(crate) fn idempotency_key(mut self, key: &str) -> Result<Call, Error> {
-        validate_idempotency_key(key)?;
-        self.idempotency_key = Some(key.to_owned());
-        Ok(self)
+    /// Sets the caller's idempotency key, already checked ([`Idempotent::key`]); `None`
+    /// leaves the funnel to generate one for a POST.
+    pub(crate) fn keyed(mut self, key: Option<&str>) -> Call {
+        self.idempotency_key = key.map(str::to_owned);
+        self
+    }
+
+    // `absolute`, `auth` and `at_most_once` are for the OIDC client, which lands next.
+    #[allow(dead_code)]
+    /// Sends the call to `url`, an absolute URL checked by the caller, instead of the
+    /// base URL followed by the path.
+    pub(crate) fn absolute(mut self, url: String) -> Call {
+        self.url = Some(url);
+        self
+    }
+
+    /// Sets what the `Authorization` header carries.
+    #[allow(dead_code)]
+    pub(crate) fn auth(mut self, auth: Auth) -> Call {
+        self.auth = auth;
+        self
+    }
+
+    /// Never retries once the server may have seen the request.
+    #[allow(dead_code)]
+    pub(crate) fn at_most_once(mut self) -> Call {
+        self.retry_answered = false;
+        self
     }
 
     /// Ends the call, retries included, by `deadline`.
@@ -173,8 +221,23 @@ fn encode_into(out: &mut String, value: &str) {
     }
 }
 
-/// Checks an `Idempotency-Key`: 1 to 255 visible ASCII characters.
-pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Checks an `Idempotency-Key` as every `with_idempotency_key` does: 1 to 255 visible
+/// ASCII characters.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] of kind [`InputErrorKind::IdempotencyKey`] otherwise.
+///
+/// # Example
+///
+/// ```
+/// assert!(hopae::validate_idempotency_key("nightly-2026-12-06").is_ok());
+/// assert!(hopae::validate_idempotency_key("has space").is_err());
+/// ```
+pub fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     // Characters first: for an ASCII key, bytes and characters agree in the length check.
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::input(
@@ -182,11 +245,11 @@ pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
             "an idempotency key may only contain visible ASCII characters",
         ));
     }
-    if key.is_empty() || key.len() > 255 {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
             format!(
-                "an idempotency key must have 1 to 255 characters, this one has {}",
+                "an idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, this one has {}",
                 key.len()
             ),
         ));
@@ -295,6 +358,11 @@ pub struct AppHandle<'a> {
 }
 
 impl<'a> AppHandle<'a> {
+    /// This App's POST calls with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<AppHandle<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     pub(crate) fn new(transport: &'a Transport, client_id: &str) -> AppHandle<'a> {
         let base = match segment("client_id", client_id) {
             Ok(id) => Ok(format!("/apps/{id}")),
@@ -309,6 +377,61 @@ impl<'a> AppHandle<'a> {
         match &self.base {
             Ok(base) => Ok(format!("{base}{suffix}")),
             Err(m) => Err(Error::input(InputErrorKind::PathParameter, m.clone())),
+        }
+    }
+}
+
+/// A handle whose POST calls send the caller's `Idempotency-Key`, from
+/// `with_idempotency_key` on the handle or collection that makes the call
+/// ([`Apps`](crate::apps::Apps), [`AppHandle`], production tests, workflows, providers).
+///
+/// One key is for one operation: the POST methods take `self`, and the value offers no
+/// GET, sub-handle or wait. Sending the same key with the same body again replays the
+/// first answer (Hopae remembers a key for 24 hours per workspace), so a script that
+/// failed halfway can run again without creating anything twice; the same key with
+/// another body fails with 409 `IDEMPOTENCY_KEY_CONFLICT`. A key must be 1 to 255
+/// visible ASCII characters ([`validate_idempotency_key`](crate::validate_idempotency_key)):
+/// an invalid one fails the call with [`Error::InvalidInput`] before anything is sent.
+///
+/// Without a key, every POST carries a generated one that its retries reuse;
+/// [`Error::idempotency_key`] tells it after a failure.
+///
+/// # Example
+///
+/// ```no_run
+/// use hopae::apps::NewApp;
+///
+/// let client = hopae::HopaeClient::from_env()?;
+/// // Running this twice creates one App: the second call replays the first answer.
+/// let app = client
+///     .apps()
+///     .with_idempotency_key("provision-shop-1")
+///     .create(&NewApp::new("Shop"))?;
+/// println!("{}", app.client_id);
+/// # Ok::<(), hopae::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Idempotent<H> {
+    pub(crate) handle: H,
+    /// The key, or why it is refused.
+    key: Result<String, String>,
+}
+
+impl<H> Idempotent<H> {
+    pub(crate) fn new(handle: H, key: &str) -> Idempotent<H> {
+        let key = match validate_idempotency_key(key) {
+            Ok(()) => Ok(key.to_owned()),
+            Err(Error::InvalidInput(e)) => Err(e.message().to_owned()),
+            Err(other) => Err(other.to_string()),
+        };
+        Idempotent { handle, key }
+    }
+
+    /// The checked key.
+    pub(crate) fn key(&self) -> Result<&str, Error> {
+        match &self.key {
+            Ok(key) => Ok(key),
+            Err(m) => Err(Error::input(InputErrorKind::IdempotencyKey, m.clone())),
         }
     }
 }
@@ -400,7 +523,13 @@ impl Transport {
         }
         let inner = &*self.inner;
         let s = &inner.settings;
-        let mut url = format!("{}{}", inner.base_url, call.path);
+        let (mut url, shown_from) = match &call.url {
+            Some(absolute) => (absolute.clone(), 0),
+            None => (
+                format!("{}{}", inner.base_url, call.path),
+                inner.base_url.len(),
+            ),
+        };
         let target_url_len = url.len();
         for (i, (name, value)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -430,7 +559,7 @@ impl Transport {
                         hook(&ResponseEvent {
                             operation: call.operation,
                             method: call.method.as_str(),
-                            path: &url[inner.base_url.len()..],
+                            path: &url[shown_from..],
                             status: received.status,
                             request_id: received.request_id.as_deref(),
                             attempt,
@@ -447,7 +576,7 @@ impl Transport {
                                 Some(w) => w,
                                 None => retry::backoff(attempt, s.initial_backoff, s.max_backoff),
                             };
-                            if !can_retry || past(call.deadline, wait) {
+                            if !(can_retry && call.retry_answered) || past(call.deadline, wait) {
                                 return Err(e);
                             }
                             wait
@@ -459,8 +588,8 @@ impl Transport {
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
                     // the caller decides (retrying with the same idempotency key).
-                    let retryable =
-                        class.retryable && (call.method != Method::Post || class.unsent);
+                    let retryable = class.retryable
+                        && ((call.method != Method::Post && call.retry_answered) || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
                         let mut t = mapping::transport_error(
@@ -487,8 +616,14 @@ impl Transport {
         let inner = &*self.inner;
         let mut request = ureq::http::Request::builder()
             .method(call.method.as_str())
-            .uri(url)
-            .header("Authorization", inner.credential.authorization());
+            .uri(url);
+        request = match &call.auth {
+            Auth::Client => request.header("Authorization", inner.credential.authorization()),
+            Auth::Bearer(token) => {
+                request.header("Authorization", format!("Bearer {}", token.expose()))
+            }
+            Auth::None => request,
+        };
         if let Some((content_type, _)) = &call.body {
             request = request.header("Content-Type", content_type.as_ref());
         }
