@@ -781,6 +781,32 @@ fn wait_polls_at_expires_at_plus_grace_and_returns_a_terminal_answer() {
 }
 
 #[test]
+fn wait_with_an_expiry_at_the_end_of_time_neither_panics_nor_stops_early() {
+    let mut server = Server::new();
+    let far = poll(
+        &mut server,
+        session(
+            "awaiting_user_action",
+            json!({"expiresAt": "9999-12-31T23:59:59Z"}),
+        ),
+        1,
+    );
+    let done = poll(&mut server, session("completed", json!({})), 1);
+    let seeded = created(json!({"expiresAt": "9999-12-31T23:59:59.999Z"}));
+    let v = app(&server)
+        .verification_from(&seeded)
+        .wait(
+            &WaitOptions::new()
+                .interval(Duration::from_millis(500))
+                .timeout(Duration::from_secs(20)),
+        )
+        .unwrap();
+    far.assert();
+    done.assert();
+    assert_eq!(v.status, VerificationStatus::Completed);
+}
+
+#[test]
 fn wait_reads_a_404_after_the_session_was_seen_as_cancelled() {
     let mut server = Server::new();
     let seen = poll(

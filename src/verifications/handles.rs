@@ -442,7 +442,7 @@ impl<'a> VerificationHandle<'a> {
         let chosen = options.interval.unwrap_or(DEFAULT_POLL_INTERVAL);
         let start = Instant::now();
         let mut hint = self.hint;
-        let mut expiry = self.expires_at.map(expiry_instant);
+        let mut expiry = self.expires_at.and_then(expiry_instant);
         let mut seen = self.seen;
         let mut last: Option<Verification> = None;
         let mut polls: u32 = 0;
@@ -474,7 +474,7 @@ impl<'a> VerificationHandle<'a> {
                     hint = Some(h);
                 }
                 if let Some(at) = v.expires_at {
-                    expiry = Some(expiry_instant(at));
+                    expiry = expiry_instant(at);
                 }
                 let now = Instant::now();
                 let mut next = hint.unwrap_or(chosen).max(MIN_POLL_INTERVAL);
@@ -503,15 +503,16 @@ impl<'a> VerificationHandle<'a> {
 }
 
 /// The instant `expires_at` plus [`EXPIRY_GRACE`] is reached, on this machine's clock
-/// (now when it has passed).
-fn expiry_instant(expires_at: OffsetDateTime) -> Instant {
-    let left = expires_at + EXPIRY_GRACE - OffsetDateTime::now_utc();
+/// (now when it has passed); `None` when it lies too far ahead to represent, which no
+/// wait reaches.
+fn expiry_instant(expires_at: OffsetDateTime) -> Option<Instant> {
+    let grace = time::Duration::try_from(EXPIRY_GRACE).ok()?;
+    let left = expires_at.checked_add(grace)? - OffsetDateTime::now_utc();
     let now = Instant::now();
     match Duration::try_from(left) {
-        Ok(left) => now
-            .checked_add(left)
-            .unwrap_or(now + Duration::from_secs(86_400 * 365)),
-        Err(_) => now,
+        Ok(left) => now.checked_add(left),
+        // Negative: already past.
+        Err(_) => Some(now),
     }
 }
 

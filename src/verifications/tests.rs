@@ -455,3 +455,13 @@ fn dc_request_decodes() {
         ("eyJyZXEiOjF9", "dc_1")
     );
 }
+
+#[test]
+fn extreme_timestamps_decode_without_panicking() {
+    for at in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"] {
+        let v = verification(&format!(
+            r#"{{"verificationId":"v","status":"initiated","expiresAt":"{at}"}}"#
+        ));
+        assert!(v.expires_at.is_some());
+    }
+}
