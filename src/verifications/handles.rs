@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::userinfo::{Evidence, UserInfo};
 use crate::error::{Error, InputErrorKind, WaitError};
-use crate::http::{Call, Idempotent, Method, Transport, segment};
+use crate::http::{Call, Idempotent, Transport, segment};
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
 /// How long past `expiresAt` a wait keeps polling: the server may need a moment to
@@ -192,15 +192,11 @@ fn create(
     key: Option<&str>,
 ) -> Result<Verification, Error> {
     new.validate()?;
-    let call = Call::new(
-        Method::Post,
-        "create verification",
-        "/verifications".to_owned(),
-    )
-    .json(new)?
-    // A duplicate create prompts the person a second time, and the App API does not
-    // document idempotency keys: sent again only when it provably never left.
-    .at_most_once();
+    let call = Call::post("create verification", "/verifications".to_owned())
+        .json(new)?
+        // A duplicate create prompts the person a second time, and the App API does not
+        // document idempotency keys: sent again only when it provably never left.
+        .at_most_once();
     transport.send(call.keyed(key))
 }
 
@@ -222,8 +218,7 @@ fn dc_request(
         verification_id: &'a str,
         user_data: &'a serde_json::Value,
     }
-    let call = Call::new(
-        Method::Post,
+    let call = Call::post(
         "create digital credentials request",
         "/verifications/dc-request".to_owned(),
     )
@@ -321,11 +316,8 @@ impl<'a> VerificationHandle<'a> {
     /// cancelled and deleted before); and the errors every call can meet (see
     /// [`Error`]).
     pub fn cancel(&self) -> Result<(), Error> {
-        self.transport.send_unless_refused(Call::new(
-            Method::Delete,
-            "cancel verification",
-            self.path("")?,
-        ))
+        self.transport
+            .send_unless_refused(Call::delete("cancel verification", self.path("")?))
     }
 
     /// The verified claims of a completed session
