@@ -94,8 +94,10 @@ impl Error {
         }
     }
 
-    /// The API's stable error code (`error.code` of the envelope), such as
-    /// `"RESOURCE_NOT_FOUND"`; `None` when the body was not Hopae's error envelope.
+    /// The API's stable error code, such as `"RESOURCE_NOT_FOUND"`: `error.code` of the
+    /// envelope, an RFC 7807 body's `title` (`AUTH.INVALID_CREDENTIALS` read as
+    /// `AUTH_INVALID_CREDENTIALS`), or a bare `code` (`VALIDATION_UNPROCESSABLE`,
+    /// `verification_not_completed`); `None` when the body was none of those shapes.
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.code(),
@@ -780,6 +782,23 @@ pub enum WaitError {
         /// when none completed.
         last_status: Option<String>,
     },
+    /// A verification session did not reach a terminal status in time: the wait's
+    /// timeout passed, or (`expired`) its `expiresAt` plus 5 s passed and one more
+    /// poll still did not report a terminal status.
+    VerificationTimedOut {
+        /// The verification id.
+        verification_id: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The session's status (as sent) in the last completed poll; `None` when no
+        /// poll completed.
+        last_status: Option<String>,
+        /// How many polls completed.
+        polls: u32,
+        /// Whether the session's `expiresAt` (plus the grace) ended the wait, rather
+        /// than the wait's own timeout.
+        expired: bool,
+    },
 }
 
 impl WaitError {
@@ -791,7 +810,9 @@ impl WaitError {
             | WaitError::UnknownRequest { request_id }
             | WaitError::Ambiguous { request_id, .. }
             | WaitError::TimedOut { request_id, .. } => Some(request_id),
-            WaitError::DomainInvalid { .. } | WaitError::DomainTimedOut { .. } => None,
+            WaitError::DomainInvalid { .. }
+            | WaitError::DomainTimedOut { .. }
+            | WaitError::VerificationTimedOut { .. } => None,
         }
     }
 
@@ -799,7 +820,9 @@ impl WaitError {
     pub fn is_timed_out(&self) -> bool {
         matches!(
             self,
-            WaitError::TimedOut { .. } | WaitError::DomainTimedOut { .. }
+            WaitError::TimedOut { .. }
+                | WaitError::DomainTimedOut { .. }
+                | WaitError::VerificationTimedOut { .. }
         )
     }
 }
@@ -879,6 +902,29 @@ impl fmt::Display for WaitError {
                         f.write_str(")")
                     }
                     None => f.write_str(" (no verification completed)"),
+                }
+            }
+            WaitError::VerificationTimedOut {
+                verification_id,
+                waited,
+                last_status,
+                expired,
+                ..
+            } => {
+                f.write_str("verification ")?;
+                write_one_line(f, verification_id)?;
+                if *expired {
+                    f.write_str(" passed its expiresAt without ending")?;
+                } else {
+                    write!(f, " did not end within {}", format_duration(*waited))?;
+                }
+                match last_status {
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status)?;
+                        f.write_str(")")
+                    }
+                    None => f.write_str(" (no poll completed)"),
                 }
             }
         }

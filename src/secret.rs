@@ -134,6 +134,8 @@ pub const SECRET_FIELDS: &[&str] = &[
     "evidence",
     "provenance",
     "hopae_provenance",
+    "vp_token",
+    "authorizationCode",
 ];
 
 /// Whether the JSON member `name` holds a secret: a name of [`SECRET_FIELDS`], except
