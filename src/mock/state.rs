@@ -17,6 +17,10 @@ const KEYS_CAPACITY: usize = 10_000;
 
 /// The seeded App of the API reference.
 pub const SEED_APP: &str = "FK5b0KSM";
+/// The client secret of [`SEED_APP`], for the App API's Basic credentials (64 hex
+/// characters, like the API's).
+pub const SEED_CLIENT_SECRET: &str =
+    "6f1c0a9e3b7d45f2a8c19e0d7b3f6a2c5e8d1b4f7a0c3e6d9b2f5a8c1e4d7b0a";
 /// Its scheduled BankID SE challenge: 2 claims of 3, through `bankidse` only.
 pub const SEED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 /// Its pending MitID request.
@@ -70,7 +74,10 @@ pub(super) const CATALOG: &[CatalogEntry] = &[
         upload: true,
         contract: true,
         ..entry("idin", "iDIN")
-    },
+    }, // App API providers (see `sessions.rs`) that the Workspace API can enable too.
+    entry("frejaid", "Freja eID"),
+    entry("skmobileid", "Mobile-ID"),
+    entry("audkenni", "Auðkenni"),
 ];
 
 pub(super) fn catalog(id: &str) -> Option<&'static CatalogEntry> {
@@ -106,6 +113,8 @@ pub(super) struct State {
     pub(super) fault_rng: Rng,
     pub(super) fail_rate: f64,
     pub(super) fail_next: u64,
+    /// The App API's verification sessions.
+    pub(super) sessions: super::sessions::Sessions,
 }
 
 /// What an idempotency key stands for.
@@ -237,6 +246,7 @@ impl State {
             fault_rng: Rng(seed),
             fail_rate: 0.0,
             fail_next: 0,
+            sessions: super::sessions::Sessions::default(),
         };
         state.org_id = format!("org_{}", state.alnum(24));
         if seeded {
@@ -250,6 +260,7 @@ impl State {
         let created = at("2026-03-02T12:00:00.000Z");
         let mut app = self.new_app("Demo Shop".into(), created);
         app.client_id = SEED_APP.into();
+        app.client_secret = SEED_CLIENT_SECRET.into();
         app.redirect_uris = vec!["https://shop.example/callback".into()];
         for id in ["bankidse", "mitid", "smartid"] {
             app.providers.insert(id.into(), Provider::activated());
