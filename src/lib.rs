@@ -141,6 +141,7 @@ pub mod production_tests;
 pub mod providers;
 mod retry;
 mod secret;
+pub mod verifications;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
