@@ -20,8 +20,9 @@ use super::{Builder, Server};
 const SESSIONS_CAPACITY: usize = 10_000;
 /// How long a session lives before it expires, unless a test control ends it first.
 pub(super) const SESSION_LIFETIME: Duration = Duration::from_secs(300);
-/// The levels of assurance `requestedLoa` may ask for.
-pub(super) const LOA_RANGE: std::ops::RangeInclusive<u64> = 1..=5;
+/// The levels of assurance `requestedLoa` may ask for: the library's limits.
+pub(super) const LOA_RANGE: std::ops::RangeInclusive<u64> =
+    crate::verifications::MIN_LOA as u64..=crate::verifications::MAX_LOA as u64;
 
 /// One field of a provider's `userData`, as its configuration lists it.
 pub(super) struct UserField {
