@@ -121,7 +121,8 @@
 //! use std::time::Duration;
 //!
 //! use hopae::HopaeClient;
-//! use hopae::production_tests::{NewProductionTest, WaitOptions};
+//! use hopae::production_tests::NewProductionTest;
+//! use hopae::wait::WaitOptions;
 //!
 //! let server = hopae::mock::Server::builder().schedule_after(1).start()?;
 //! let client = HopaeClient::builder(hopae::mock::TEST_KEY)
@@ -240,7 +241,8 @@ impl Server {
     /// use std::time::Duration;
     ///
     /// use hopae::HopaeClient;
-    /// use hopae::production_tests::{NewProductionTest, WaitOptions};
+    /// use hopae::production_tests::NewProductionTest;
+    /// use hopae::wait::WaitOptions;
     ///
     /// let server = hopae::mock::Server::builder().schedule_after(1).start()?;
     /// let client = HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url()).build()?;

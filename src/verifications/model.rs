@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::decode::{null_as_empty, obj, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::production_tests::open_enum;
+use crate::open_enum::open_enum;
 use crate::secret::Secret;
 
 /// A JSON object whose keys are kept as sent: unknown fields, user data, metadata.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{JsonMap, VerificationModel, loa_option};
-use crate::production_tests::open_enum;
+use crate::open_enum::open_enum;
 use crate::secret::Secret;
 
 /// The verified claims of a completed verification: the REST
