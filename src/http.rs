@@ -68,6 +68,28 @@ pub(crate) struct Call {
     /// A deadline for the whole call, retries included (used by the waits): attempts
     /// are cut short to end by it, and no retry starts after it.
     pub(crate) deadline: Option<Instant>,
+    /// An absolute URL that replaces the base URL and `path` (OIDC endpoints from
+    /// discovery); the caller has checked where it points.
+    pub(crate) url: Option<String>,
+    /// What the `Authorization` header carries.
+    pub(crate) auth: Auth,
+    /// Whether an answered attempt (429, 5xx) may be retried. `false` for calls that
+    /// must reach the server at most once (an OAuth code is single use): only a
+    /// request that provably never left is sent again.
+    pub(crate) retry_answered: bool,
+}
+
+/// What a call authenticates with.
+#[allow(dead_code)] // `Bearer` and `None` are for the OIDC client, which lands next.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Auth {
+    /// The client's own credential (the workspace key, or the App's Basic credentials).
+    #[default]
+    Client,
+    /// A bearer token (an OIDC access token), redacted like the credential.
+    Bearer(crate::secret::Secret),
+    /// No `Authorization` header (discovery, JWKS).
+    None,
 }
 
 impl Call {
@@ -81,6 +103,9 @@ impl Call {
             body: None,
             idempotency_key: None,
             deadline: None,
+            url: None,
+            auth: Auth::Client,
+            retry_answered: true,
         }
     }
 
@@ -119,6 +144,29 @@ impl Call {
         validate_idempotency_key(key)?;
         self.idempotency_key = Some(key.to_owned());
         Ok(self)
+    }
+
+    // `absolute`, `auth` and `at_most_once` are for the OIDC client, which lands next.
+    #[allow(dead_code)]
+    /// Sends the call to `url`, an absolute URL checked by the caller, instead of the
+    /// base URL followed by the path.
+    pub(crate) fn absolute(mut self, url: String) -> Call {
+        self.url = Some(url);
+        self
+    }
+
+    /// Sets what the `Authorization` header carries.
+    #[allow(dead_code)]
+    pub(crate) fn auth(mut self, auth: Auth) -> Call {
+        self.auth = auth;
+        self
+    }
+
+    /// Never retries once the server may have seen the request.
+    #[allow(dead_code)]
+    pub(crate) fn at_most_once(mut self) -> Call {
+        self.retry_answered = false;
+        self
     }
 
     /// Ends the call, retries included, by `deadline`.
@@ -400,7 +448,13 @@ impl Transport {
         }
         let inner = &*self.inner;
         let s = &inner.settings;
-        let mut url = format!("{}{}", inner.base_url, call.path);
+        let (mut url, shown_from) = match &call.url {
+            Some(absolute) => (absolute.clone(), 0),
+            None => (
+                format!("{}{}", inner.base_url, call.path),
+                inner.base_url.len(),
+            ),
+        };
         let target_url_len = url.len();
         for (i, (name, value)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -430,7 +484,7 @@ impl Transport {
                         hook(&ResponseEvent {
                             operation: call.operation,
                             method: call.method.as_str(),
-                            path: &url[inner.base_url.len()..],
+                            path: &url[shown_from..],
                             status: received.status,
                             request_id: received.request_id.as_deref(),
                             attempt,
@@ -447,7 +501,7 @@ impl Transport {
                                 Some(w) => w,
                                 None => retry::backoff(attempt, s.initial_backoff, s.max_backoff),
                             };
-                            if !can_retry || past(call.deadline, wait) {
+                            if !(can_retry && call.retry_answered) || past(call.deadline, wait) {
                                 return Err(e);
                             }
                             wait
@@ -459,8 +513,8 @@ impl Transport {
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
                     // the caller decides (retrying with the same idempotency key).
-                    let retryable =
-                        class.retryable && (call.method != Method::Post || class.unsent);
+                    let retryable = class.retryable
+                        && ((call.method != Method::Post && call.retry_answered) || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
                         let mut t = mapping::transport_error(
@@ -487,8 +541,14 @@ impl Transport {
         let inner = &*self.inner;
         let mut request = ureq::http::Request::builder()
             .method(call.method.as_str())
-            .uri(url)
-            .header("Authorization", inner.credential.authorization());
+            .uri(url);
+        request = match &call.auth {
+            Auth::Client => request.header("Authorization", inner.credential.authorization()),
+            Auth::Bearer(token) => {
+                request.header("Authorization", format!("Bearer {}", token.expose()))
+            }
+            Auth::None => request,
+        };
         if let Some((content_type, _)) = &call.body {
             request = request.header("Content-Type", content_type.as_ref());
         }
