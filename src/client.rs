@@ -16,6 +16,7 @@ use crate::error::{ConfigErrorKind, Error};
 use crate::http::{AppHandle, Transport};
 use crate::redact::Credential;
 use crate::secret::Secret;
+use crate::verifications::{ProviderCatalog, Verification, VerificationHandle, Verifications};
 use crate::workspace::{self, Workspace};
 
 /// A blocking client for the Hopae Connect Workspace API.
@@ -223,6 +224,37 @@ impl AppClient {
     /// base URL only).
     pub fn environment(&self) -> Option<Environment> {
         self.environment
+    }
+
+    /// The providers the App may use, and what each needs: `list()`,
+    /// `configuration(id)`.
+    pub fn providers(&self) -> ProviderCatalog<'_> {
+        ProviderCatalog {
+            transport: &self.transport,
+        }
+    }
+
+    /// The verification collection: `create(..)`, `dc_request(..)`,
+    /// `with_idempotency_key(..)`.
+    pub fn verifications(&self) -> Verifications<'_> {
+        Verifications {
+            transport: &self.transport,
+        }
+    }
+
+    /// One verification session, by id: `get()`, `cancel()`, `userinfo()`,
+    /// `evidence()`, `wait(..)`. Making the handle sends nothing; an id that cannot be
+    /// a path segment fails each call with [`Error::InvalidInput`].
+    pub fn verification(&self, verification_id: &str) -> VerificationHandle<'_> {
+        VerificationHandle::new(&self.transport, verification_id)
+    }
+
+    /// The handle of the session `verification` describes, starting from what that
+    /// response said: its `polling.recommendedInterval` (only the create response is
+    /// documented to carry one) and its `expiresAt` set the pace and the end of
+    /// [`VerificationHandle::wait`].
+    pub fn verification_from(&self, verification: &Verification) -> VerificationHandle<'_> {
+        VerificationHandle::from_verification(&self.transport, verification)
     }
 }
 

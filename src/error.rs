@@ -711,6 +711,23 @@ pub enum WaitError {
         /// when none completed.
         last_status: Option<String>,
     },
+    /// A verification session did not reach a terminal status in time: the wait's
+    /// timeout passed, or (`expired`) its `expiresAt` plus 5 s passed and one more
+    /// poll still did not report a terminal status.
+    VerificationTimedOut {
+        /// The verification id.
+        verification_id: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The session's status (as sent) in the last completed poll; `None` when no
+        /// poll completed.
+        last_status: Option<String>,
+        /// How many polls completed.
+        polls: u32,
+        /// Whether the session's `expiresAt` (plus the grace) ended the wait, rather
+        /// than the wait's own timeout.
+        expired: bool,
+    },
 }
 
 impl WaitError {
@@ -722,7 +739,9 @@ impl WaitError {
             | WaitError::UnknownRequest { request_id }
             | WaitError::Ambiguous { request_id, .. }
             | WaitError::TimedOut { request_id, .. } => Some(request_id),
-            WaitError::DomainInvalid { .. } | WaitError::DomainTimedOut { .. } => None,
+            WaitError::DomainInvalid { .. }
+            | WaitError::DomainTimedOut { .. }
+            | WaitError::VerificationTimedOut { .. } => None,
         }
     }
 
@@ -730,7 +749,9 @@ impl WaitError {
     pub fn is_timed_out(&self) -> bool {
         matches!(
             self,
-            WaitError::TimedOut { .. } | WaitError::DomainTimedOut { .. }
+            WaitError::TimedOut { .. }
+                | WaitError::DomainTimedOut { .. }
+                | WaitError::VerificationTimedOut { .. }
         )
     }
 }
@@ -810,6 +831,29 @@ impl fmt::Display for WaitError {
                         f.write_str(")")
                     }
                     None => f.write_str(" (no verification completed)"),
+                }
+            }
+            WaitError::VerificationTimedOut {
+                verification_id,
+                waited,
+                last_status,
+                expired,
+                ..
+            } => {
+                f.write_str("verification ")?;
+                write_one_line(f, verification_id)?;
+                if *expired {
+                    f.write_str(" passed its expiresAt without ending")?;
+                } else {
+                    write!(f, " did not end within {}", format_duration(*waited))?;
+                }
+                match last_status {
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status)?;
+                        f.write_str(")")
+                    }
+                    None => f.write_str(" (no poll completed)"),
                 }
             }
         }

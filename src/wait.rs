@@ -126,6 +126,10 @@ pub enum WaitDetail {
     },
     /// A custom domain being verified: the status says it all.
     CustomDomain,
+    /// A verification session: the status (`initiated`, `awaiting_user_action`, ...)
+    /// says it all; [`VerificationHandle::wait_with`](crate::verifications::VerificationHandle::wait_with)
+    /// hands the whole session to its callback.
+    Verification,
 }
 
 /// What one poll of a wait decided.

@@ -290,3 +290,101 @@ mod part2_contract {
         model::<hopae::providers::BulkActivationResult>();
     }
 }
+
+/// Issue 19: the App API (`AppClient`, providers, verifications, userinfo, evidence).
+mod issue19 {
+    use hopae::verifications::{
+        DcRequest, Evidence, FlowType, NewVerification, NextAction, Provider,
+        ProviderConfiguration, UserInfo, Verification, VerificationStatus,
+    };
+    use hopae::wait::{WaitOptions, WaitProgress};
+    use hopae::{AppClient, Environment, Error};
+    use std::time::Duration;
+
+    fn app_api_contract() -> Result<(), Error> {
+        let app: AppClient = AppClient::builder("FK5b0KSM", "6f1c0a9e") // client id, client secret
+            .environment(Environment::Sandbox) // required: App credentials carry no environment
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let app: AppClient = AppClient::from_env()?;
+        let local: AppClient = AppClient::builder("FK5b0KSM", "6f1c0a9e")
+            .base_url("http://127.0.0.1:8080/connect/v1") // instead of an environment
+            .max_retries(2)
+            .build()?;
+        let _: &str = app.client_id();
+
+        let providers: Vec<Provider> = app.providers().list()?;
+        for p in &providers {
+            let _: (&str, &[FlowType], &[u8]) = (&p.id, &p.flow_types, &p.loa);
+        }
+        let config: ProviderConfiguration = app.providers().configuration("idin")?;
+        for f in &config.required_user_data {
+            let _: (&str, bool, Option<&str>) = (&f.field, f.required, f.pattern.as_deref());
+        }
+
+        let new = NewVerification::new("smartid")
+            .user_data("registrationId", "PNOEE-38001085718")
+            .requested_loa(3)
+            .requested_claims(["given_name", "family_name", "birthdate"])
+            .redirect_uri("https://shop.example/callback")
+            .flow_type(FlowType::Push)
+            .reference_id("ORDER-1");
+        let _ = [
+            FlowType::Qr,
+            FlowType::Redirect,
+            FlowType::Push,
+            FlowType::Dc,
+        ];
+        let _ = [
+            VerificationStatus::Initiated,
+            VerificationStatus::AwaitingUserAction,
+            VerificationStatus::Authenticating,
+            VerificationStatus::Processing,
+            VerificationStatus::Completed,
+            VerificationStatus::Failed,
+            VerificationStatus::Expired,
+            VerificationStatus::Cancelled,
+        ];
+        let v: Verification = app.verifications().create(&new)?;
+        let _: (&str, &VerificationStatus, bool) = (&v.id, &v.status, v.status.is_terminal());
+        let _: Option<time::OffsetDateTime> = v.expires_at;
+        match v.next_action() {
+            NextAction::ShowQr { data } => {
+                let _: &str = data;
+            }
+            NextAction::OpenUrl { url } => {
+                let _: &str = url;
+            }
+            NextAction::ConfirmCode { code } => {
+                let _: &str = code;
+            }
+            NextAction::Wait => {}
+            _ => {}
+        }
+
+        let handle = app.verification(&v.id);
+        let seeded = app.verification_from(&v); // starts from the create response's polling hint
+        let now: Verification = handle.get()?;
+        let options = WaitOptions::new()
+            .timeout(Duration::from_secs(300))
+            .on_poll(|p: &WaitProgress| {});
+        let done: Verification = handle.wait(&options)?;
+        let done: Verification = handle.wait_with(&options, |seen: &Verification| {
+            let _ = seen.next_action();
+        })?;
+        if done.status == VerificationStatus::Completed {
+            let info: UserInfo = handle.userinfo()?;
+            let _: (&str, Option<u8>, &[String]) = (&info.sub, info.loa(), &info.missing_claims);
+            let _: Option<&str> = info.user.as_ref().and_then(|u| u.given_name.as_deref());
+            let evidence: Evidence = handle.evidence()?;
+            let _: Vec<&str> = evidence.names();
+        }
+        handle.cancel()?;
+        let dc: DcRequest = app.verifications().dc_request(
+            &v.id,
+            &serde_json::json!({"docType": "org.iso.18013.5.1.mDL"}),
+        )?;
+        let _: (&str, &str) = (&dc.request_base64, &dc.dc_session_id);
+        Ok(())
+    }
+}

@@ -56,9 +56,8 @@ impl ProviderCatalog<'_> {
     ///
     /// As [`ProviderCatalog::list`].
     pub fn list_with_status(&self, status: &str) -> Result<Vec<Provider>, Error> {
-        self.transport.send_list(
-            Call::get("list providers", "/providers".to_owned()).query("status", status),
-        )
+        self.transport
+            .send_list(Call::get("list providers", "/providers".to_owned()).query("status", status))
     }
 
     /// What `provider_id` needs to start a verification: the required and optional
@@ -349,8 +348,10 @@ impl<'a> VerificationHandle<'a> {
     /// `status`) when the session is not completed; and the errors every call can meet
     /// (see [`Error`]).
     pub fn userinfo(&self) -> Result<UserInfo, Error> {
-        self.transport
-            .send(Call::get("get verification userinfo", self.path("/userinfo")?))
+        self.transport.send(Call::get(
+            "get verification userinfo",
+            self.path("/userinfo")?,
+        ))
     }
 
     /// The upstream evidence of a completed session
@@ -362,8 +363,10 @@ impl<'a> VerificationHandle<'a> {
     /// code `evidence_not_available` (status 400) when there is none; and the errors
     /// every call can meet (see [`Error`]).
     pub fn evidence(&self) -> Result<Evidence, Error> {
-        self.transport
-            .send(Call::get("get verification evidence", self.path("/evidence")?))
+        self.transport.send(Call::get(
+            "get verification evidence",
+            self.path("/evidence")?,
+        ))
     }
 
     /// Polls the session until its status is terminal, and returns it: `completed`,
@@ -515,7 +518,9 @@ fn expiry_instant(expires_at: OffsetDateTime) -> Instant {
     let left = expires_at + EXPIRY_GRACE - OffsetDateTime::now_utc();
     let now = Instant::now();
     match Duration::try_from(left) {
-        Ok(left) => now.checked_add(left).unwrap_or(now + Duration::from_secs(86_400 * 365)),
+        Ok(left) => now
+            .checked_add(left)
+            .unwrap_or(now + Duration::from_secs(86_400 * 365)),
         Err(_) => now,
     }
 }

@@ -10,8 +10,13 @@
 //! here decodes both: only the ids and the status are required, unknown fields are kept
 //! in `extra` and unknown values in the open enums.
 
+mod handles;
 mod model;
 mod userinfo;
+
+pub use handles::{
+    EXPIRY_GRACE, ProviderCatalog, VerificationHandle, Verifications, VerificationsWithKey,
+};
 
 pub use model::{
     Action, ActionType, DEFAULT_POLL_INTERVAL, DcRequest, FieldOption, FieldType, FlowDetails,

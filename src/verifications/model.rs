@@ -904,6 +904,36 @@ impl Verification {
         found.unwrap_or(NextAction::Wait)
     }
 
+    /// A session with only an id and a status.
+    pub(crate) fn bare(id: &str, status: VerificationStatus) -> Verification {
+        Verification {
+            id: id.to_owned(),
+            status,
+            provider_id: None,
+            workflow_id: None,
+            flow_type: None,
+            flow_details: None,
+            polling: None,
+            expires_at: None,
+            created_at: None,
+            verified_at: None,
+            failed_at: None,
+            cancelled_at: None,
+            reference_id: None,
+            error: None,
+            acr: None,
+            loa: None,
+            loa_label: None,
+            action: None,
+            redirect_behavior: None,
+            links: None,
+            verification_model: None,
+            authorization_code: None,
+            verified_attributes: None,
+            extra: JsonMap::new(),
+        }
+    }
+
     /// The pause the server recommends between polls (`polling.recommendedInterval`),
     /// when this response carries one.
     pub fn recommended_interval(&self) -> Option<Duration> {
