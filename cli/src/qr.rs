@@ -90,8 +90,8 @@ mod tests {
             for x in 0..size {
                 let inside = (QUIET_ZONE..QUIET_ZONE + width).contains(&x)
                     && (QUIET_ZONE..QUIET_ZONE + width).contains(&y);
-                let expected = !inside
-                    || colors[(y - QUIET_ZONE) * width + (x - QUIET_ZONE)] == Color::Light;
+                let expected =
+                    !inside || colors[(y - QUIET_ZONE) * width + (x - QUIET_ZONE)] == Color::Light;
                 assert_eq!(rows[y][x], expected, "({x}, {y})");
             }
         }

@@ -63,6 +63,9 @@ pub fn command(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Comman
         .env_remove("HOPAE_API_KEY")
         .env_remove("HOPAE_BASE_URL")
         .env_remove("HOPAE_WEBHOOK_SECRET")
+        .env_remove("HOPAE_CLIENT_ID")
+        .env_remove("HOPAE_CLIENT_SECRET")
+        .env_remove("HOPAE_ENVIRONMENT")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy");
     for var in [
