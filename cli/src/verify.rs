@@ -523,7 +523,13 @@ fn check_against(
             .iter()
             .map(|f| format!("--user-data {}=...", f.field))
             .collect();
-        let about: Vec<String> = missing.iter().map(|f| field_text(f)).collect();
+        let about: Vec<String> = missing
+            .iter()
+            .map(|f| {
+                let about = f.description.as_deref().or(f.label.as_deref());
+                format!("{}: {}", f.field, about.unwrap_or("no description"))
+            })
+            .collect();
         return Err(Failure::usage(clean(&format!(
             "{} needs {} ({}); see `hopae verifications requirements {}`",
             config.provider_id,
