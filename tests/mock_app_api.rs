@@ -297,6 +297,24 @@ fn a_create_is_checked_in_the_documented_shapes() {
     );
     assert_eq!(problem(&r).1, "VALIDATION_INVALID_PARAMETER");
     assert_eq!(problem(&r).2["parameter"], "flowType");
+    // The fake keeps sessions in memory: user data and claims are bounded.
+    let many: serde_json::Map<String, Value> =
+        (0..65).map(|i| (format!("k{i}"), json!("v"))).collect();
+    let mut body = smartid();
+    body["userData"] = Value::Object(many);
+    assert_eq!(problem(&create(&server, body)).2["parameter"], "userData");
+    let mut body = smartid();
+    body["userData"]["note"] = json!("x".repeat(1025));
+    assert_eq!(
+        problem(&create(&server, body)).1,
+        "VALIDATION_INVALID_USER_DATA"
+    );
+    let mut body = smartid();
+    body["requestedClaims"] = json!(vec!["c"; 65]);
+    assert_eq!(
+        problem(&create(&server, body)).2["parameter"],
+        "requestedClaims"
+    );
     let r = create(&server, json!({"providerId": "nope"}));
     assert_eq!((problem(&r).0, problem(&r).1), (404, "PROVIDER_NOT_FOUND"));
     let r = create(

@@ -61,7 +61,8 @@
 //!   `isActive` when enabled on the App through the Workspace API). A create checks the
 //!   provider (404 `PROVIDER_NOT_FOUND`, 403 `PROVIDER_NOT_ENABLED`), the flow type, the
 //!   user data (400 `VALIDATION_MISSING_USER_DATA` naming the fields,
-//!   `VALIDATION_INVALID_USER_DATA`), and `requestedLoa` (1 to 5, else 400; above what
+//!   `VALIDATION_INVALID_USER_DATA`; at most 64 keys of at most 1,024 characters, as
+//!   the fake keeps every session in memory, at most the last 10,000), and `requestedLoa` (1 to 5, else 400; above what
 //!   the provider reaches, the documented 422). A session is `initiated`; each `GET` is a
 //!   poll: the first answers `awaiting_user_action`, the n-th completes it as a default
 //!   person ([`Builder::complete_after`], default 3; 0 never). A QR flow's `qrData`

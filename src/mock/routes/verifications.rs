@@ -334,6 +334,7 @@ pub(super) fn create_verification(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply,
         ));
     }
     let user_data = object(&obj, "userData")?.cloned().unwrap_or_default();
+    bounded(&user_data)?;
     check_user_data(provider, &user_data)?;
     let requested_claims = match obj.get("requestedClaims") {
         None | Some(Value::Null) => None,
@@ -352,6 +353,15 @@ pub(super) fn create_verification(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply,
         ),
         Some(_) => return Err(invalid("requestedClaims", "must be an array of strings")),
     };
+    if requested_claims
+        .as_ref()
+        .is_some_and(|c| c.len() > MAX_ENTRIES)
+    {
+        return Err(invalid(
+            "requestedClaims",
+            format!("must have at most {MAX_ENTRIES} claims"),
+        ));
+    }
     if let Some(uri) = string(&obj, "redirectUri")?
         && !(uri.starts_with("https://") || uri.starts_with("http://"))
     {
@@ -361,6 +371,15 @@ pub(super) fn create_verification(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply,
         object(&obj, key)?;
     }
     let reference_id = string(&obj, "referenceId")?.map(str::to_owned);
+    if reference_id
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_VALUE_CHARS)
+    {
+        return Err(invalid(
+            "referenceId",
+            format!("must be at most {MAX_VALUE_CHARS} characters"),
+        ));
+    }
     let now = ctx.now;
     let code: String = s
         .alnum(4)
@@ -392,6 +411,46 @@ pub(super) fn create_verification(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply,
         body,
         headers: Vec::new(),
     })
+}
+
+/// The most `userData` keys and `requestedClaims` a session keeps (the fake's bound).
+const MAX_ENTRIES: usize = 64;
+/// The longest `userData` value and `referenceId` the fake keeps.
+const MAX_VALUE_CHARS: usize = 1024;
+
+/// At most [`MAX_ENTRIES`] keys, each value a string of at most [`MAX_VALUE_CHARS`]
+/// characters or a small scalar: the fake keeps every session in memory.
+fn bounded(data: &Map<String, Value>) -> Result<(), Fail> {
+    if data.len() > MAX_ENTRIES {
+        return Err(invalid(
+            "userData",
+            format!("must have at most {MAX_ENTRIES} keys"),
+        ));
+    }
+    for (key, value) in data {
+        let fits = match value {
+            Value::String(v) => v.chars().count() <= MAX_VALUE_CHARS && key.len() <= 256,
+            Value::Array(_) | Value::Object(_) => false,
+            _ => key.len() <= 256,
+        };
+        if !fits {
+            return Err(problem(
+                400,
+                "VALIDATION_INVALID_USER_DATA",
+                format!(
+                    "userData.{} must be a string of at most {MAX_VALUE_CHARS} characters",
+                    shorten(key)
+                ),
+                json!({"parameter": format!("userData.{}", shorten(key))}),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A key as echoed in a message: at most 64 characters.
+fn shorten(key: &str) -> String {
+    key.chars().take(64).collect()
 }
 
 /// Every required field present and not blank, every known field a valid string.
