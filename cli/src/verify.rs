@@ -49,7 +49,7 @@ pub(crate) struct Verify {
     #[arg(long, value_name = "FLOW")]
     flow: Option<String>,
 
-    /// Open a URL to visit in the default browser
+    /// Open the URL the person must visit in the default browser
     #[arg(long)]
     open: bool,
 
@@ -65,7 +65,8 @@ pub(crate) struct Verify {
     #[arg(long, value_name = "DURATION")]
     interval: Option<DurationArg>,
 
-    /// Give up after DURATION (the session is cancelled) [default: when it expires]
+    /// Give up after DURATION (the session is cancelled) [default: when the session
+    /// expires, at most 10m]
     #[arg(long, value_name = "DURATION")]
     timeout: Option<DurationArg>,
 }
@@ -759,7 +760,37 @@ pub(crate) fn run_verify(a: &Verify, global: &Global) -> Result<(), Failure> {
     if let Some(reference) = &a.reference {
         new = new.reference_id(reference);
     }
-    let created = app.verifications().create(&new)?;
+    let screen = Arc::new(Mutex::new(Screen::new(&a.provider, a.open)));
+    let session = Arc::new(Mutex::new(Session::Creating));
+    {
+        // Ctrl-C: cancel the session (best effort), end the status line, exit 130. While
+        // the create is under way, the main thread cancels once it answers.
+        let (app, session, screen) = (Arc::clone(&app), Arc::clone(&session), Arc::clone(&screen));
+        let _ = ctrlc::set_handler(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            let Session::Created(id) = &*session else {
+                *session = Session::Interrupted;
+                return;
+            };
+            if let Ok(mut screen) = screen.try_lock() {
+                screen.end();
+            }
+            interrupted(&app, id);
+        });
+    }
+    let created = app.verifications().create(&new);
+    let created = {
+        let mut state = session.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(created) = &created {
+            if *state == Session::Interrupted {
+                interrupted(&app, &created.id);
+            }
+            *state = Session::Created(created.id.clone());
+        } else if *state == Session::Interrupted {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        created?
+    };
     let id = created.id.clone();
     let _ = writeln!(
         io::stderr().lock(),
@@ -771,24 +802,6 @@ pub(crate) fn run_verify(a: &Verify, global: &Global) -> Result<(), Failure> {
             .as_ref()
             .map_or("no flow type", FlowType::as_str)
     );
-
-    let screen = Arc::new(Mutex::new(Screen::new(&a.provider, a.open)));
-    {
-        // Ctrl-C: cancel the session (best effort), end the status line, exit 130.
-        let (app, id, screen) = (Arc::clone(&app), id.clone(), Arc::clone(&screen));
-        let _ = ctrlc::set_handler(move || {
-            if let Ok(mut screen) = screen.try_lock() {
-                screen.end();
-            }
-            let cancelled = app.verification(&id).cancel();
-            let mut err = io::stderr().lock();
-            let _ = match cancelled {
-                Ok(()) => writeln!(err, "interrupted: verification {} cancelled", clean(&id)),
-                Err(e) => writeln!(err, "interrupted: could not cancel {}: {e}", clean(&id)),
-            };
-            std::process::exit(EXIT_INTERRUPTED);
-        });
-    }
     lock(&screen).update(&created);
 
     let mut options = WaitOptions::new();
@@ -829,6 +842,28 @@ pub(crate) fn run_verify(a: &Verify, global: &Global) -> Result<(), Failure> {
         return emit_bytes(&raw::document(redact_userinfo(&api.bodies.last()?)));
     }
     emit(&userinfo_text(&id, &info))
+}
+
+/// Where `hopae verify` stands, for its Ctrl-C handler.
+#[derive(Debug, PartialEq)]
+enum Session {
+    /// The create is under way.
+    Creating,
+    /// Ctrl-C came during the create: cancel what it made, then exit.
+    Interrupted,
+    /// The session exists.
+    Created(String),
+}
+
+/// Cancels the session `id` after Ctrl-C (best effort), says so, and exits with 130.
+fn interrupted(app: &AppClient, id: &str) -> ! {
+    let cancelled = app.verification(id).cancel();
+    let mut err = io::stderr().lock();
+    let _ = match cancelled {
+        Ok(()) => writeln!(err, "interrupted: verification {} cancelled", clean(id)),
+        Err(e) => writeln!(err, "interrupted: could not cancel {}: {e}", clean(id)),
+    };
+    std::process::exit(EXIT_INTERRUPTED);
 }
 
 fn lock(screen: &Mutex<Screen>) -> std::sync::MutexGuard<'_, Screen> {
