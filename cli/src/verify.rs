@@ -97,7 +97,8 @@ pub(crate) struct Group {
 enum Command {
     /// Show a verification session: its status, flow and outcome
     Get(IdArg),
-    /// Cancel a verification session that has not ended
+    /// Cancel a verification session that has not ended (with --json, prints nothing: the
+    /// API answers with no body)
     Cancel(IdArg),
     /// Show the verified person's claims of a completed session
     Userinfo(IdArg),
@@ -190,6 +191,10 @@ pub(crate) fn run_group(group: Group, global: &Global) -> Result<(), Failure> {
         Command::Cancel(a) => {
             let api = connect(global, Keep::Nothing)?;
             api.client.verification(&a.id).cancel()?;
+            if global.json {
+                // The API answers 204 with no body: nothing to print as sent.
+                return Ok(());
+            }
             emit(&format!("cancelled {}\n", clean(&a.id)))
         }
         Command::Userinfo(a) => {

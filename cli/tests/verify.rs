@@ -447,7 +447,19 @@ fn verifications_commands_show_sessions_providers_and_requirements() {
     let r = run(&created, &["verifications", "cancel", &live]);
     r.assert_ok();
     assert_eq!(r.stdout, format!("cancelled {live}\n"));
-    assert_eq!(created.verifications()[0].status, "cancelled");
+    let mut again = spawn(&created, &["verify", "--provider", "bankidse"]);
+    again.until("a second session", |_| created.verifications().len() == 2);
+    drop(again);
+    let second = created.verifications()[1].id.clone();
+    let r = run(&created, &["verifications", "cancel", &second, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.stdout, "", "a 204 has no body to print");
+    assert!(
+        created
+            .verifications()
+            .iter()
+            .all(|v| v.status == "cancelled")
+    );
     let r = run(&created, &["verifications", "get", "ver_unknown"]);
     r.assert_error(1, "SESSION_NOT_FOUND");
 }
