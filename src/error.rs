@@ -94,8 +94,10 @@ impl Error {
         }
     }
 
-    /// The API's stable error code (`error.code` of the envelope), such as
-    /// `"RESOURCE_NOT_FOUND"`; `None` when the body was not Hopae's error envelope.
+    /// The API's stable error code, such as `"RESOURCE_NOT_FOUND"`: `error.code` of the
+    /// envelope, an RFC 7807 body's `title` (`AUTH.INVALID_CREDENTIALS` read as
+    /// `AUTH_INVALID_CREDENTIALS`), or a bare `code` (`VALIDATION_UNPROCESSABLE`,
+    /// `verification_not_completed`); `None` when the body was none of those shapes.
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.code(),

@@ -60,6 +60,33 @@
 //! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
 //! an App's URL; it needs the webhook secret, not a client.
 //!
+//! # The App API: verify a person
+//!
+//! An [`AppClient`] holds an App's client id and client secret (sent as HTTP Basic) and
+//! an explicit [`Environment`] or base URL: App credentials carry no environment
+//! marker. Its handles are [`verifications`]' ([`AppClient::providers`],
+//! [`AppClient::verifications`], [`AppClient::verification`]):
+//!
+//! | call | method and path |
+//! |---|---|
+//! | [`app.providers().list()`](verifications::ProviderCatalog::list) | `GET /providers` |
+//! | [`app.providers().list_with_status(..)`](verifications::ProviderCatalog::list_with_status) | `GET /providers?status=` |
+//! | [`app.providers().configuration(..)`](verifications::ProviderCatalog::configuration) | `GET /providers/{providerId}/configuration` |
+//! | [`app.verifications().create(..)`](verifications::Verifications::create) | `POST /verifications` |
+//! | [`app.verifications().dc_request(..)`](verifications::Verifications::dc_request) | `POST /verifications/dc-request` |
+//! | [`app.verification(id).get()`](verifications::VerificationHandle::get) | `GET /verifications/{id}` |
+//! | [`app.verification(id).cancel()`](verifications::VerificationHandle::cancel) | `DELETE /verifications/{id}` |
+//! | [`app.verification(id).userinfo()`](verifications::VerificationHandle::userinfo) | `GET /verifications/{id}/userinfo` |
+//! | [`app.verification(id).evidence()`](verifications::VerificationHandle::evidence) | `GET /verifications/{id}/evidence` |
+//! | [`app.verification(id).wait(..)`](verifications::VerificationHandle::wait) | polls `GET /verifications/{id}` until a terminal status |
+//!
+//! [`Verification::next_action`](verifications::Verification::next_action) says what to
+//! show the person (a QR code, a URL, a code to compare). The models decode both schema
+//! generations the vendor documents, and every documented error body shape (the
+//! Workspace envelope, RFC 7807 problem details, the lowercase `{"error": {...}}` and the
+//! 422 `{"code", "detail", "context"}`) becomes one [`ApiError`] with its code, message,
+//! details and request id.
+//!
 //! # Blocking
 //!
 //! Every call blocks the current thread until the response has been read; there is no

@@ -548,7 +548,11 @@ fn wait_returns_at_a_terminal_status_whatever_the_outcome() {
         let done = poll(&mut server, session(terminal, json!({})), 1);
         let v = app(&server)
             .verification(VER)
-            .wait(&WaitOptions::new().interval(Duration::from_millis(500)))
+            .wait(
+                &WaitOptions::new()
+                    .interval(Duration::from_millis(500))
+                    .timeout(Duration::from_secs(20)),
+            )
             .unwrap();
         pending.assert();
         done.assert();
@@ -575,14 +579,17 @@ fn wait_with_sees_every_poll_and_a_changed_qr_code() {
     let app = app(&server);
     let v = app
         .verification_from(&seeded)
-        .wait_with(&WaitOptions::new(), |seen: &Verification| {
-            polls += 1;
-            if let NextAction::ShowQr { data } = seen.next_action()
-                && drawn.last().map(String::as_str) != Some(data)
-            {
-                drawn.push(data.to_owned());
-            }
-        })
+        .wait_with(
+            &WaitOptions::new().timeout(Duration::from_secs(20)),
+            |seen: &Verification| {
+                polls += 1;
+                if let NextAction::ShowQr { data } = seen.next_action()
+                    && drawn.last().map(String::as_str) != Some(data)
+                {
+                    drawn.push(data.to_owned());
+                }
+            },
+        )
         .unwrap();
     a.assert();
     b.assert();
@@ -680,7 +687,11 @@ fn wait_past_expires_at_polls_once_more_then_times_out() {
         session("awaiting_user_action", json!({"expiresAt": past})),
         1,
     );
-    let e = wait_error(app(&server).verification(VER).wait(&WaitOptions::new()));
+    let e = wait_error(
+        app(&server)
+            .verification(VER)
+            .wait(&WaitOptions::new().timeout(Duration::from_secs(20))),
+    );
     m.assert();
     match &e {
         WaitError::VerificationTimedOut { expired, polls, .. } => {
@@ -729,7 +740,11 @@ fn wait_reads_a_404_after_the_session_was_seen_as_cancelled() {
     );
     let v = app(&server)
         .verification(VER)
-        .wait(&WaitOptions::new().interval(Duration::from_millis(500)))
+        .wait(
+            &WaitOptions::new()
+                .interval(Duration::from_millis(500))
+                .timeout(Duration::from_secs(20)),
+        )
         .unwrap();
     seen.assert();
     gone.assert();
@@ -747,7 +762,7 @@ fn wait_on_an_unknown_session_is_the_api_error() {
     );
     let e = app(&server)
         .verification(VER)
-        .wait(&WaitOptions::new())
+        .wait(&WaitOptions::new().timeout(Duration::from_secs(20)))
         .unwrap_err();
     gone.assert();
     assert_eq!(e.code(), Some("SESSION_NOT_FOUND"));
