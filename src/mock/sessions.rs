@@ -713,7 +713,38 @@ pub struct VerificationSummary {
     pub polls: u32,
 }
 
+/// The test controls on the state, for [`Server`]'s methods and any HTTP control route
+/// (`/_mock/...`) that plays the person.
 impl State {
+    /// See [`Server::complete_verification`].
+    pub(super) fn complete_verification(
+        &mut self,
+        id: &str,
+        completion: &Completion,
+    ) -> Result<(), ControlError> {
+        self.control(id, |s, now| s.complete(completion, now))
+    }
+
+    /// See [`Server::fail_verification`].
+    pub(super) fn fail_verification(
+        &mut self,
+        id: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), ControlError> {
+        self.control(id, |s, now| s.fail(code, message, now))
+    }
+
+    /// See [`Server::expire_verification`] (`status` `expired`) and
+    /// [`Server::cancel_verification`] (`cancelled`).
+    pub(super) fn end_verification(
+        &mut self,
+        id: &str,
+        status: &'static str,
+    ) -> Result<(), ControlError> {
+        self.control(id, |s, now| s.end(status, now))
+    }
+
     /// Applies a test control to a live session.
     fn control(
         &mut self,
@@ -759,9 +790,7 @@ impl Server {
         id: &str,
         completion: &Completion,
     ) -> Result<(), ControlError> {
-        self.shared
-            .lock()
-            .control(id, |s, now| s.complete(completion, now))
+        self.shared.lock().complete_verification(id, completion)
     }
 
     /// Fails the verification session `id` with this error `code` and `message` (as a
@@ -776,9 +805,7 @@ impl Server {
         code: &str,
         message: &str,
     ) -> Result<(), ControlError> {
-        self.shared
-            .lock()
-            .control(id, |s, now| s.fail(code, message, now))
+        self.shared.lock().fail_verification(id, code, message)
     }
 
     /// Expires the verification session `id` now, as if its `expiresAt` had passed.
@@ -787,9 +814,7 @@ impl Server {
     ///
     /// As [`Server::complete_verification`].
     pub fn expire_verification(&self, id: &str) -> Result<(), ControlError> {
-        self.shared
-            .lock()
-            .control(id, |s, now| s.end("expired", now))
+        self.shared.lock().end_verification(id, "expired")
     }
 
     /// Cancels the verification session `id`, as the person declining in their app
@@ -799,9 +824,7 @@ impl Server {
     ///
     /// As [`Server::complete_verification`].
     pub fn cancel_verification(&self, id: &str) -> Result<(), ControlError> {
-        self.shared
-            .lock()
-            .control(id, |s, now| s.end("cancelled", now))
+        self.shared.lock().end_verification(id, "cancelled")
     }
 
     /// The verification sessions the fake holds, oldest first (at most the last
