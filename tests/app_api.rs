@@ -276,6 +276,33 @@ fn create_with_idempotency_key_sends_the_key() {
 }
 
 #[test]
+fn an_answered_create_is_never_sent_again() {
+    // A second create would prompt the person a second time: a 503 is final for it,
+    // while a GET with the same client is retried.
+    let mut server = Server::new();
+    let create = answer(mock(&mut server, "POST", "/verifications"), 503, "").expect(1);
+    let retrying = AppClient::builder(CLIENT_ID, CLIENT_SECRET)
+        .base_url(server.url())
+        .max_retries(2)
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .build()
+        .unwrap();
+    let e = retrying
+        .verifications()
+        .create(&NewVerification::new("smartid"))
+        .unwrap_err();
+    create.assert();
+    assert_eq!((e.status(), e.attempts()), (Some(503), 1));
+    let get = mock(&mut server, "GET", "/verifications/ver_2hJ8xKq")
+        .with_status(503)
+        .expect(3)
+        .create();
+    let e = retrying.verification(VER).get().unwrap_err();
+    get.assert();
+    assert_eq!(e.attempts(), 3);
+}
+
+#[test]
 fn create_422_loa_refusal_is_matchable_by_code() {
     let mut server = Server::new();
     let m = answer(

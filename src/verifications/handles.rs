@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::userinfo::{Evidence, UserInfo};
 use crate::error::{Error, InputErrorKind, WaitError};
-use crate::http::{Call, Method, Transport, segment};
+use crate::http::{Call, Idempotent, Method, Transport, segment};
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
 /// How long past `expiresAt` a wait keeps polling: the server may need a moment to
@@ -86,11 +86,10 @@ pub struct Verifications<'a> {
 }
 
 impl<'a> Verifications<'a> {
-    /// The same calls, sending `key` as the `Idempotency-Key` of the one POST made with
-    /// the returned value (to send a create again after a network failure without
-    /// prompting the person twice; the App API does not document the header, and a
-    /// server that ignores it is harmless). The key is checked when the call is made:
-    /// 1 to 255 visible ASCII characters.
+    /// The verification POSTs (create, dc-request) with the caller's idempotency key:
+    /// see [`Idempotent`]. The App API does not document the header; a server that
+    /// ignores it is harmless, and the key lets a create that failed on the network be
+    /// sent again without prompting the person twice where the server honours it.
     ///
     /// # Example
     ///
@@ -102,11 +101,8 @@ impl<'a> Verifications<'a> {
     /// let v = app.verifications().with_idempotency_key("order-1-verify").create(&new)?;
     /// # Ok::<(), hopae::Error>(())
     /// ```
-    pub fn with_idempotency_key(&self, key: impl Into<String>) -> VerificationsWithKey<'a> {
-        VerificationsWithKey {
-            transport: self.transport,
-            key: key.into(),
-        }
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<Verifications<'a>> {
+        Idempotent::new(*self, key)
     }
 
     /// Creates a verification session (`POST /verifications`, answered 201): the
@@ -161,36 +157,32 @@ impl<'a> Verifications<'a> {
     }
 }
 
-/// [`Verifications`] with the caller's `Idempotency-Key`, from
-/// [`Verifications::with_idempotency_key`]: one key, one POST (the calls take `self`).
-#[derive(Debug, Clone)]
-pub struct VerificationsWithKey<'a> {
-    transport: &'a Transport,
-    key: String,
-}
-
-impl VerificationsWithKey<'_> {
-    /// [`Verifications::create`] with the key.
+impl Idempotent<Verifications<'_>> {
+    /// [`Verifications::create`] with this key.
     ///
     /// # Errors
     ///
-    /// As [`Verifications::create`], and [`Error::InvalidInput`] when the key is empty,
-    /// over 255 characters or not visible ASCII.
+    /// As [`Verifications::create`], plus [`Error::InvalidInput`] for an invalid key.
     pub fn create(self, new: &NewVerification) -> Result<Verification, Error> {
-        create(self.transport, new, Some(&self.key))
+        create(self.handle.transport, new, Some(self.key()?))
     }
 
-    /// [`Verifications::dc_request`] with the key.
+    /// [`Verifications::dc_request`] with this key.
     ///
     /// # Errors
     ///
-    /// As [`Verifications::dc_request`], and [`Error::InvalidInput`] for a bad key.
+    /// As [`Verifications::dc_request`], plus [`Error::InvalidInput`] for an invalid key.
     pub fn dc_request(
         self,
         verification_id: &str,
         user_data: &serde_json::Value,
     ) -> Result<DcRequest, Error> {
-        dc_request(self.transport, verification_id, user_data, Some(&self.key))
+        dc_request(
+            self.handle.transport,
+            verification_id,
+            user_data,
+            Some(self.key()?),
+        )
     }
 }
 
@@ -200,16 +192,16 @@ fn create(
     key: Option<&str>,
 ) -> Result<Verification, Error> {
     new.validate()?;
-    let mut call = Call::new(
+    let call = Call::new(
         Method::Post,
         "create verification",
         "/verifications".to_owned(),
     )
-    .json(new)?;
-    if let Some(key) = key {
-        call = call.idempotency_key(key)?;
-    }
-    transport.send(call)
+    .json(new)?
+    // A duplicate create prompts the person a second time, and the App API does not
+    // document idempotency keys: sent again only when it provably never left.
+    .at_most_once();
+    transport.send(call.keyed(key))
 }
 
 fn dc_request(
@@ -230,7 +222,7 @@ fn dc_request(
         verification_id: &'a str,
         user_data: &'a serde_json::Value,
     }
-    let mut call = Call::new(
+    let call = Call::new(
         Method::Post,
         "create digital credentials request",
         "/verifications/dc-request".to_owned(),
@@ -238,11 +230,9 @@ fn dc_request(
     .json(&Body {
         verification_id,
         user_data,
-    })?;
-    if let Some(key) = key {
-        call = call.idempotency_key(key)?;
-    }
-    transport.send(call)
+    })?
+    .at_most_once();
+    transport.send(call.keyed(key))
 }
 
 /// One verification session, by id, from

@@ -14,9 +14,7 @@ mod handles;
 mod model;
 mod userinfo;
 
-pub use handles::{
-    EXPIRY_GRACE, ProviderCatalog, VerificationHandle, Verifications, VerificationsWithKey,
-};
+pub use handles::{EXPIRY_GRACE, ProviderCatalog, VerificationHandle, Verifications};
 
 pub use model::{
     Action, ActionType, DEFAULT_POLL_INTERVAL, DcRequest, FieldOption, FieldType, FlowDetails,
