@@ -754,7 +754,7 @@ impl<'a> Apps<'a> {
         let call = Call::get("list apps", "/apps".into())
             .query("limit", query.limit)
             .query("offset", query.offset);
-        self.transport.execute(call, decode::object)
+        self.transport.execute(call, decode::page)
     }
 
     /// Every App of the workspace, fetched 100 per page as the iteration goes.
