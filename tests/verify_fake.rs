@@ -230,7 +230,7 @@ fn an_app_created_through_the_workspace_api_verifies_with_its_secret_at_once() {
         .client_secret
         .clone()
         .expect("shown once, at creation");
-    let kiosk = app_client(&server, &created.client_id, &secret);
+    let kiosk = app_client(&server, &created.client_id, secret.expose());
     let providers = kiosk.providers().list().unwrap();
     let active: Vec<&str> = providers
         .iter()
