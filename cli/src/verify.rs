@@ -609,7 +609,11 @@ impl Screen {
 
     /// Shows the session's next action when it changed, then the status line.
     fn update(&mut self, v: &Verification) {
-        let mut out = io::stderr().lock();
+        self.update_on(&mut io::stderr().lock(), v);
+    }
+
+    /// [`Screen::update`] on `out`.
+    fn update_on(&mut self, out: &mut impl Write, v: &Verification) {
         let action = v.next_action();
         let key = match action {
             NextAction::ShowQr { data } => format!("qr {data}"),
@@ -691,8 +695,13 @@ impl Screen {
 
     /// Ends the status line so that what follows starts on a fresh one.
     fn end(&mut self) {
+        self.end_on(&mut io::stderr().lock());
+    }
+
+    /// [`Screen::end`] on `out`.
+    fn end_on(&mut self, out: &mut impl Write) {
         if std::mem::take(&mut self.status) {
-            let _ = writeln!(io::stderr().lock());
+            let _ = writeln!(out);
         }
     }
 }
@@ -878,6 +887,86 @@ fn lock(screen: &Mutex<Screen>) -> std::sync::MutexGuard<'_, Screen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn session(status: &str, qr: &str) -> Verification {
+        serde_json::from_value(serde_json::json!({
+            "verificationId": "ver_1", "status": status, "flowType": "qr",
+            "flowDetails": {"qrData": qr},
+        }))
+        .unwrap()
+    }
+
+    fn screen(terminal: bool) -> Screen {
+        Screen {
+            terminal,
+            ..Screen::new("bankidse", false)
+        }
+    }
+
+    #[test]
+    fn a_terminal_redraws_a_changed_qr_code_in_place() {
+        let mut screen = screen(true);
+        let mut out = Vec::new();
+        screen.update_on(&mut out, &session("initiated", "bankidse:///?t=1"));
+        let first = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        let drawn = crate::qr::lines("bankidse:///?t=1", true).unwrap();
+        assert!(
+            first.starts_with("Scan this QR code with the bankidse app:\n"),
+            "{first}"
+        );
+        assert!(first.contains(&drawn.join("\n")));
+        assert!(first.contains("\r\x1b[Kinitiated · "), "{first:?}");
+        // The same payload: only the status line changes.
+        screen.update_on(
+            &mut out,
+            &session("awaiting_user_action", "bankidse:///?t=1"),
+        );
+        let same = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        assert!(
+            same.starts_with("\r\x1b[Kawaiting_user_action · "),
+            "{same:?}"
+        );
+        assert!(!same.contains('\n'), "{same:?}");
+        // Another payload: back up over the code and its heading, clear, draw again.
+        screen.update_on(
+            &mut out,
+            &session("awaiting_user_action", "bankidse:///?t=2"),
+        );
+        let again = String::from_utf8(std::mem::take(&mut out)).unwrap();
+        let up = format!("\r\x1b[{}A\x1b[J", drawn.len() + 1);
+        assert!(again.starts_with(&up), "{again:?}");
+        assert!(
+            again.contains(
+                &crate::qr::lines("bankidse:///?t=2", true)
+                    .unwrap()
+                    .join("\n")
+            )
+        );
+        screen.end_on(&mut out);
+        screen.end_on(&mut out);
+        assert_eq!(out, b"\n", "one newline ends the status line");
+    }
+
+    #[test]
+    fn elsewhere_each_new_qr_code_is_printed_without_escapes() {
+        let mut screen = screen(false);
+        let mut out = Vec::new();
+        screen.update_on(&mut out, &session("initiated", "bankidse:///?t=1"));
+        screen.update_on(
+            &mut out,
+            &session("awaiting_user_action", "bankidse:///?t=1"),
+        );
+        screen.update_on(
+            &mut out,
+            &session("awaiting_user_action", "bankidse:///?t=2"),
+        );
+        screen.end_on(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b') && !text.contains('\r'), "{text:?}");
+        assert_eq!(text.matches("Scan this QR code").count(), 2);
+        let lines = crate::qr::lines("bankidse:///?t=2", false).unwrap();
+        assert!(text.ends_with(&format!("{}\n", lines.join("\n"))));
+    }
 
     #[test]
     fn user_data_and_levels_parse() {
