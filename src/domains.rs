@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::decode::ts;
 use crate::error::{Error, WaitError};
-use crate::http::{AppHandle, Call, Idempotent, Method};
+use crate::http::{AppHandle, Call, Idempotent};
 use crate::open_enum::open_enum;
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
@@ -247,12 +247,7 @@ impl AppHandle<'_> {
             oidc_domain: &'b str,
         }
         validate_pair(web_domain, oidc_domain)?;
-        let call = Call::new(
-            Method::Put,
-            "set custom domain",
-            self.path("/custom-domain")?,
-        )
-        .json(&Body {
+        let call = Call::put("set custom domain", self.path("/custom-domain")?).json(&Body {
             web_domain,
             oidc_domain,
         })?;
@@ -266,11 +261,7 @@ impl AppHandle<'_> {
     ///
     /// As [`AppHandle::custom_domain`].
     pub fn delete_custom_domain(&self) -> Result<CustomDomain, Error> {
-        let call = Call::new(
-            Method::Delete,
-            "delete custom domain",
-            self.path("/custom-domain")?,
-        );
+        let call = Call::delete("delete custom domain", self.path("/custom-domain")?);
         self.transport.send(call)
     }
 
@@ -291,11 +282,7 @@ impl AppHandle<'_> {
         deadline: Option<std::time::Instant>,
         key: Option<&str>,
     ) -> Result<CustomDomain, Error> {
-        let call = Call::new(
-            Method::Post,
-            "verify custom domain",
-            self.path("/custom-domain/verify")?,
-        );
+        let call = Call::post("verify custom domain", self.path("/custom-domain/verify")?);
         self.transport.send(call.deadline(deadline).keyed(key))
     }
 

@@ -114,6 +114,26 @@ impl Call {
         Call::new(Method::Get, operation, path)
     }
 
+    /// A POST of `path`.
+    pub(crate) fn post(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Post, operation, path)
+    }
+
+    /// A PUT of `path`.
+    pub(crate) fn put(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Put, operation, path)
+    }
+
+    /// A PATCH of `path`.
+    pub(crate) fn patch(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Patch, operation, path)
+    }
+
+    /// A DELETE of `path`.
+    pub(crate) fn delete(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Delete, operation, path)
+    }
+
     /// Adds a query parameter.
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Call {
         self.query.push((name, value.to_string()));

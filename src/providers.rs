@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::http::{AppHandle, Call, Idempotent, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 use crate::retry;
 
@@ -819,12 +819,8 @@ impl<'a> Providers<'a> {
         key: Option<&str>,
     ) -> Result<BulkActivationResult, Error> {
         activation.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "activate providers",
-            self.app.path("/activation")?,
-        )
-        .json(activation)?;
+        let call =
+            Call::post("activate providers", self.app.path("/activation")?).json(activation)?;
         self.app.transport.send(call.keyed(key))
     }
 }
@@ -868,12 +864,8 @@ impl<'a> ProviderHandle<'a> {
         struct Body {
             enabled: bool,
         }
-        let call = Call::new(
-            Method::Patch,
-            "set provider enabled",
-            self.path("/activation")?,
-        )
-        .json(&Body { enabled })?;
+        let call = Call::patch("set provider enabled", self.path("/activation")?)
+            .json(&Body { enabled })?;
         self.app.transport.send(call)
     }
 
@@ -899,12 +891,8 @@ impl<'a> ProviderHandle<'a> {
         key: Option<&str>,
     ) -> Result<ActivationFormReceipt, Error> {
         form.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "submit activation form",
-            self.path("/activation/form")?,
-        )
-        .json(form)?;
+        let call =
+            Call::post("submit activation form", self.path("/activation/form")?).json(form)?;
         self.app.transport.send(call.keyed(key))
     }
 
@@ -956,8 +944,7 @@ impl<'a> ProviderHandle<'a> {
         validate_documents(documents)?;
         let path = self.path("/activation/documents")?;
         let (content_type, body) = multipart(documents)?;
-        let call =
-            Call::new(Method::Post, "upload activation documents", path).body(content_type, body);
+        let call = Call::post("upload activation documents", path).body(content_type, body);
         Ok(self
             .app
             .transport
@@ -975,8 +962,7 @@ impl<'a> ProviderHandle<'a> {
     /// - otherwise as [`ProviderHandle::activation_steps`].
     pub fn delete_document(&self, document_id: &str) -> Result<(), Error> {
         let id = segment("document_id", document_id)?;
-        let call = Call::new(
-            Method::Delete,
+        let call = Call::delete(
             "delete activation document",
             self.path(&format!("/activation/documents/{id}"))?,
         );

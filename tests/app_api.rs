@@ -482,6 +482,34 @@ fn evidence_token_is_a_secret() {
 }
 
 #[test]
+fn an_evidence_body_that_does_not_decode_never_shows_its_token() {
+    let mut server = Server::new();
+    let m = answer(
+        mock(&mut server, "GET", "/verifications/ver_2hJ8xKq/evidence"),
+        200,
+        r#"{"token":{"id_token":"eyJUPSTREAMSECRET"},"names":5,"extra":{"evidence":"raw_evidence_1234"}}"#,
+    );
+    let e = app(&server).verification(VER).evidence().unwrap_err();
+    m.assert();
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    assert!(e.to_string().contains("names"), "{e}");
+    assert_hidden(&format!("{e} {e:?}"), &["UPSTREAMSECRET", "raw_evidence"]);
+
+    // A decode error that quotes a value the body also holds as provenance or evidence
+    // shows neither.
+    let m = answer(
+        mock(&mut server, "GET", "/verifications/ver_2hJ8xKq/userinfo"),
+        200,
+        r#"{"sub":"s","hopae_loa":"raw_evidence_1234","provenance":{"credentials":[{"evidence":"raw_evidence_1234"}]}}"#,
+    );
+    let e = app(&server).verification(VER).userinfo().unwrap_err();
+    m.assert();
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    assert!(e.to_string().contains("hopae_loa"), "{e}");
+    assert_hidden(&format!("{e} {e:?}"), &["raw_evidence"]);
+}
+
+#[test]
 fn rfc7807_errors_decode_in_both_forms_with_the_request_id() {
     for body in [
         r#"{"title":"AUTH_INVALID_CREDENTIALS","status":401,"detail":"Invalid client credentials",
@@ -750,6 +778,32 @@ fn wait_polls_at_expires_at_plus_grace_and_returns_a_terminal_answer() {
     first.assert();
     last.assert();
     assert_eq!(v.status, VerificationStatus::Expired);
+}
+
+#[test]
+fn wait_with_an_expiry_at_the_end_of_time_neither_panics_nor_stops_early() {
+    let mut server = Server::new();
+    let far = poll(
+        &mut server,
+        session(
+            "awaiting_user_action",
+            json!({"expiresAt": "9999-12-31T23:59:59Z"}),
+        ),
+        1,
+    );
+    let done = poll(&mut server, session("completed", json!({})), 1);
+    let seeded = created(json!({"expiresAt": "9999-12-31T23:59:59.999Z"}));
+    let v = app(&server)
+        .verification_from(&seeded)
+        .wait(
+            &WaitOptions::new()
+                .interval(Duration::from_millis(500))
+                .timeout(Duration::from_secs(20)),
+        )
+        .unwrap();
+    far.assert();
+    done.assert();
+    assert_eq!(v.status, VerificationStatus::Completed);
 }
 
 #[test]

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use crate::decode::{DecodeResult, obj, ts};
 use crate::error::Error;
 use crate::http::AppHandle;
-use crate::http::{Call, Idempotent, Method, segment};
+use crate::http::{Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 
 /// The wait options and progress of every wait, also reachable here for code written
@@ -643,7 +643,7 @@ impl<'a> ProductionTests<'a> {
     ) -> Result<ChallengeRequest, Error> {
         let path = self.app.path("/production-tests")?;
         test.validate()?;
-        let call = Call::new(Method::Post, "create production test", path).json(test)?;
+        let call = Call::post("create production test", path).json(test)?;
         self.app.transport.send(call.keyed(key))
     }
 

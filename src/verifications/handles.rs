@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::userinfo::{Evidence, UserInfo};
 use crate::error::{Error, InputErrorKind, WaitError};
-use crate::http::{Call, Idempotent, Method, Transport, segment};
+use crate::http::{Call, Idempotent, Transport, segment};
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
 /// How long past `expiresAt` a wait keeps polling: the server may need a moment to
@@ -192,15 +192,11 @@ fn create(
     key: Option<&str>,
 ) -> Result<Verification, Error> {
     new.validate()?;
-    let call = Call::new(
-        Method::Post,
-        "create verification",
-        "/verifications".to_owned(),
-    )
-    .json(new)?
-    // A duplicate create prompts the person a second time, and the App API does not
-    // document idempotency keys: sent again only when it provably never left.
-    .at_most_once();
+    let call = Call::post("create verification", "/verifications".to_owned())
+        .json(new)?
+        // A duplicate create prompts the person a second time, and the App API does not
+        // document idempotency keys: sent again only when it provably never left.
+        .at_most_once();
     transport.send(call.keyed(key))
 }
 
@@ -222,8 +218,7 @@ fn dc_request(
         verification_id: &'a str,
         user_data: &'a serde_json::Value,
     }
-    let call = Call::new(
-        Method::Post,
+    let call = Call::post(
         "create digital credentials request",
         "/verifications/dc-request".to_owned(),
     )
@@ -321,11 +316,8 @@ impl<'a> VerificationHandle<'a> {
     /// cancelled and deleted before); and the errors every call can meet (see
     /// [`Error`]).
     pub fn cancel(&self) -> Result<(), Error> {
-        self.transport.send_unless_refused(Call::new(
-            Method::Delete,
-            "cancel verification",
-            self.path("")?,
-        ))
+        self.transport
+            .send_unless_refused(Call::delete("cancel verification", self.path("")?))
     }
 
     /// The verified claims of a completed session
@@ -442,7 +434,7 @@ impl<'a> VerificationHandle<'a> {
         let chosen = options.interval.unwrap_or(DEFAULT_POLL_INTERVAL);
         let start = Instant::now();
         let mut hint = self.hint;
-        let mut expiry = self.expires_at.map(expiry_instant);
+        let mut expiry = self.expires_at.and_then(expiry_instant);
         let mut seen = self.seen;
         let mut last: Option<Verification> = None;
         let mut polls: u32 = 0;
@@ -474,7 +466,7 @@ impl<'a> VerificationHandle<'a> {
                     hint = Some(h);
                 }
                 if let Some(at) = v.expires_at {
-                    expiry = Some(expiry_instant(at));
+                    expiry = expiry_instant(at);
                 }
                 let now = Instant::now();
                 let mut next = hint.unwrap_or(chosen).max(MIN_POLL_INTERVAL);
@@ -503,15 +495,16 @@ impl<'a> VerificationHandle<'a> {
 }
 
 /// The instant `expires_at` plus [`EXPIRY_GRACE`] is reached, on this machine's clock
-/// (now when it has passed).
-fn expiry_instant(expires_at: OffsetDateTime) -> Instant {
-    let left = expires_at + EXPIRY_GRACE - OffsetDateTime::now_utc();
+/// (now when it has passed); `None` when it lies too far ahead to represent, which no
+/// wait reaches.
+fn expiry_instant(expires_at: OffsetDateTime) -> Option<Instant> {
+    let grace = time::Duration::try_from(EXPIRY_GRACE).ok()?;
+    let left = expires_at.checked_add(grace)? - OffsetDateTime::now_utc();
     let now = Instant::now();
     match Duration::try_from(left) {
-        Ok(left) => now
-            .checked_add(left)
-            .unwrap_or(now + Duration::from_secs(86_400 * 365)),
-        Err(_) => now,
+        Ok(left) => now.checked_add(left),
+        // Negative: already past.
+        Err(_) => Some(now),
     }
 }
 

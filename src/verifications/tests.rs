@@ -455,3 +455,32 @@ fn dc_request_decodes() {
         ("eyJyZXEiOjF9", "dc_1")
     );
 }
+
+#[test]
+fn extreme_timestamps_decode_without_panicking() {
+    for at in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"] {
+        let v = verification(&format!(
+            r#"{{"verificationId":"v","status":"initiated","expiresAt":"{at}"}}"#
+        ));
+        assert!(v.expires_at.is_some());
+    }
+}
+
+#[test]
+fn models_round_trip_through_their_serialized_form() {
+    let v = verification(CURRENT_CREATE);
+    let again: Verification = serde_json::from_value(serde_json::to_value(&v).unwrap()).unwrap();
+    assert_eq!(again, v);
+    let info: UserInfo = decode::object(
+        br#"{"sub":"s","acr":"loa:2","amr":{"m":"pin"},"missingAttributes":["email"],
+            "hopae_provenance":{"x":1},"match":{"matched":false,"submitted_fields":[]},"k":true}"#,
+    )
+    .unwrap();
+    let json = serde_json::to_value(&info).unwrap();
+    // The current generation's names are written.
+    assert_eq!(json["missing_claims"][0], "email");
+    assert_eq!(json["provenance"]["x"], 1);
+    assert_eq!(json["amr"][0], "pin");
+    let again: UserInfo = serde_json::from_value(json).unwrap();
+    assert_eq!(again, info);
+}

@@ -399,8 +399,13 @@ fn names_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, 
                 .join(";"),
         ),
         Some(other) => {
+            let kind = match other {
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                _ => "an object",
+            };
             return Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Other(&other.to_string()),
+                serde::de::Unexpected::Other(kind),
                 &"a `;`-separated string",
             ));
         }
