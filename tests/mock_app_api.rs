@@ -638,3 +638,36 @@ fn delete_cancels_once_and_sessions_belong_to_their_app() {
     );
     assert_eq!(problem(&r).1, "VALIDATION_MISSING_PARAMETER");
 }
+
+#[test]
+fn a_create_replayed_with_its_idempotency_key_makes_one_session() {
+    let server = Server::builder().complete_after(0).start().unwrap();
+    let auth = basic(SEED_APP, SEED_CLIENT_SECRET);
+    let body = smartid().to_string().into_bytes();
+    let post = |key: &str, body: Vec<u8>| {
+        send(
+            &server,
+            "POST",
+            "/verifications",
+            &[("Authorization", &auth), ("Idempotency-Key", key)],
+            Some(("application/json", body)),
+        )
+    };
+    let first = post("key-1", body.clone());
+    let again = post("key-1", body.clone());
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(first.body["verificationId"], again.body["verificationId"]);
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(
+        server.verifications().len(),
+        1,
+        "one prompt to the person's phone"
+    );
+    let other = post(
+        "key-1",
+        json!({"providerId": "bankidse"}).to_string().into_bytes(),
+    );
+    assert_eq!(other.status, 409);
+    assert_eq!(post("key-2", body).status, 201);
+    assert_eq!(server.verifications().len(), 2);
+}
