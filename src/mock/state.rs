@@ -310,7 +310,7 @@ impl State {
         providers.insert("passport".to_owned(), Provider::activated());
         App {
             client_id,
-            client_secret: self.alnum(40),
+            client_secret: self.client_secret(),
             name,
             logo: None,
             redirect_uris: Vec::new(),
@@ -417,6 +417,13 @@ impl State {
             0x8000 | ((b >> 48) & 0x3fff),
             b & 0xffff_ffff_ffff
         )
+    }
+
+    /// A client secret as the API makes them: 64 lowercase hex characters.
+    pub(super) fn client_secret(&mut self) -> String {
+        (0..4)
+            .map(|_| format!("{:016x}", self.rng.next()))
+            .collect()
     }
 
     pub(super) fn webhook_secret(&mut self) -> String {
@@ -661,6 +668,13 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert_eq!(s.alnum(8).len(), 8);
         assert!(s.webhook_secret().starts_with("whsec_"));
+        let secret = s.client_secret();
+        assert_eq!(secret.len(), 64, "{secret}");
+        assert!(
+            secret
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(s.apps[0].client_id, SEED_APP);
         let preview = s.apps[0].webhook.json()["secret"]
             .as_str()
