@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
-use crate::error::{DecodeError, Error, InputError};
+use crate::error::{DecodeError, Error, InputErrorKind};
 use crate::http::{Call, Idempotent, Transport};
 use crate::secret::Secret;
 
@@ -436,11 +436,10 @@ impl BatchCreate {
             }
             if let Some(key) = &item.idempotency_key {
                 crate::http::validate_idempotency_key(key).map_err(|e| match e {
-                    Error::InvalidInput(m) => Error::InvalidInput(Box::new(InputError {
-                        kind: m.kind(),
-                        field: Some(format!("items[{i}].idempotencyKey")),
-                        message: format!("items[{i}]: {}", m.message()),
-                    })),
+                    Error::InvalidInput(m) => Error::input(
+                        InputErrorKind::IdempotencyKey,
+                        format!("`items[{i}].idempotencyKey` {}", m.reason()),
+                    ),
                     other => other,
                 })?;
             }

@@ -133,7 +133,7 @@ fn validate_pair(web: &str, oidc: &str) -> Result<(), Error> {
     let (a, b) = (base_domain(web), base_domain(oidc));
     if !a.eq_ignore_ascii_case(b) {
         return Err(Error::invalid_input(format!(
-            "`webDomain` and `oidcDomain` must be under one base domain, got `{a}` and `{b}`"
+            "`oidcDomain` must be under the web domain's base domain `{a}`, got `{b}`"
         )));
     }
     Ok(())
@@ -413,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             msg("login.shop.example", "oidc.other.example"),
-            "invalid input: `webDomain` and `oidcDomain` must be under one base domain, got `shop.example` and `other.example`"
+            "invalid input: `oidcDomain` must be under the web domain's base domain `shop.example`, got `other.example`"
         );
     }
 }

@@ -262,14 +262,14 @@ pub fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
-            "an idempotency key may only contain visible ASCII characters",
+            "`Idempotency-Key` may only contain visible ASCII characters (no spaces)",
         ));
     }
     if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
             format!(
-                "an idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, this one has {}",
+                "`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, got {}",
                 key.len()
             ),
         ));

@@ -160,6 +160,37 @@ fn provider_id_cannot_change_the_path() {
     m.assert();
 }
 
+#[test]
+fn verification_id_cannot_change_the_path() {
+    let mut server = Server::new();
+    let never = server.mock("GET", Matcher::Any).expect(0).create();
+    let app = app(&server);
+    for bad in ["", ".", ".."] {
+        let handle = app.verification(bad);
+        for e in [
+            handle.get().unwrap_err(),
+            handle.cancel().unwrap_err(),
+            handle.userinfo().unwrap_err(),
+            handle.evidence().unwrap_err(),
+            handle.wait(&WaitOptions::new()).unwrap_err(),
+        ] {
+            assert!(matches!(e, Error::InvalidInput(_)), "{bad:?}: {e:?}");
+        }
+    }
+    never.assert();
+    let m = answer(
+        mock(
+            &mut server,
+            "GET",
+            "/verifications/a%2F..%2Fproviders/userinfo",
+        ),
+        200,
+        r#"{"sub":"s"}"#,
+    );
+    app.verification("a/../providers").userinfo().unwrap();
+    m.assert();
+}
+
 // --- create ---------------------------------------------------------------------------
 
 const CURRENT_CREATED: &str = r#"{
