@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hopae::verifications::{
-    FlowType, MAX_LOA, MIN_LOA, NewVerification, NextAction, Provider, ProviderConfiguration,
-    UserDataField, UserInfo, Verification, VerificationStatus,
+    Evidence, FlowType, MAX_LOA, MIN_LOA, NewVerification, NextAction, Provider,
+    ProviderConfiguration, UserDataField, UserInfo, Verification, VerificationStatus,
 };
 use hopae::wait::WaitOptions;
 use hopae::{AppClient, Error};
@@ -21,9 +21,6 @@ use crate::{EXIT_WAIT, Failure, emit, emit_bytes};
 
 /// The exit status after Ctrl-C: 128 + SIGINT, as a shell reports it.
 const EXIT_INTERRUPTED: i32 = 130;
-
-/// What secret values are replaced with in `--json` output.
-const REDACTED: &str = "[redacted]";
 
 /// The arguments of `hopae verify`.
 #[derive(clap::Args, Debug)]
@@ -79,8 +76,8 @@ open; or a code to compare in their app), waits until the session ends, then pri
 verified claims on stdout. Before creating the session, the user data is checked against
 the provider's requirements.
 
-With --json: the userinfo body as the API sent it, with the upstream tokens of its
-provenance and evidence replaced by \"[redacted]\".
+With --json: the userinfo body as the API sent it, except that its provenance (which
+holds the upstream tokens) reads \"[redacted]\" unless --show-secrets is given.
 
 Ctrl-C cancels the session, then exits with 130. Exit codes: 0 when the person is
 verified, 5 when the session failed, expired or was cancelled, or --timeout passed (the
@@ -102,8 +99,8 @@ enum Command {
     Cancel(IdArg),
     /// Show the verified person's claims of a completed session
     Userinfo(IdArg),
-    /// Show which upstream tokens a completed session holds (their names; never the
-    /// tokens)
+    /// Show which upstream tokens a completed session holds (their names; the tokens
+    /// only with --show-secrets)
     Evidence(IdArg),
     /// List the providers the App may use (the App API's catalog)
     Providers(ProvidersArgs),
@@ -168,7 +165,8 @@ fn connect(global: &Global, keep: Keep) -> Result<AppApi, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
+    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
+        .show_secrets(global.show_secrets);
     if bodies.records() {
         let hook = bodies.clone();
         builder = builder.on_response(move |r| hook.record(r.status, r.body));
@@ -200,29 +198,14 @@ pub(crate) fn run_group(group: Group, global: &Global) -> Result<(), Failure> {
         Command::Userinfo(a) => {
             let api = connect(global, Keep::Last)?;
             let info = api.client.verification(&a.id).userinfo()?;
-            if global.json {
-                return emit_bytes(&raw::document(redact_userinfo(&api.bodies.last()?)));
-            }
-            emit(&userinfo_text(&a.id, &info))
+            print(global, &api, || userinfo_text(&a.id, &info))
         }
         Command::Evidence(a) => {
             let api = connect(global, Keep::Last)?;
             let evidence = api.client.verification(&a.id).evidence()?;
-            if global.json {
-                return emit_bytes(&raw::document(redact_evidence(&api.bodies.last()?)));
-            }
-            let names: Vec<String> = evidence.names().into_iter().map(clean).collect();
-            emit(&fields(&[
-                ("verification", clean(&a.id)),
-                (
-                    "holds",
-                    if names.is_empty() {
-                        "-".into()
-                    } else {
-                        names.join(", ")
-                    },
-                ),
-            ]))
+            print(global, &api, || {
+                evidence_text(&a.id, &evidence, global.show_secrets)
+            })
         }
         Command::Providers(a) => {
             let api = connect(global, Keep::Last)?;
@@ -371,6 +354,34 @@ fn error_text(code: Option<&str>, message: Option<&str>) -> String {
     }
 }
 
+/// What an evidence answer holds: the names of its tokens, and with `show_secrets`
+/// (`--show-secrets`) the tokens themselves.
+fn evidence_text(id: &str, evidence: &Evidence, show_secrets: bool) -> String {
+    let names: Vec<String> = evidence.names().into_iter().map(clean).collect();
+    let holds = if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join(", ")
+    };
+    let mut pairs = vec![
+        ("verification".to_owned(), clean(id)),
+        ("holds".to_owned(), holds),
+    ];
+    if show_secrets {
+        match evidence.token.expose() {
+            Value::Object(map) => {
+                for (name, value) in map {
+                    pairs.push((clean(name), json_text(value)));
+                }
+            }
+            other => pairs.push(("token".to_owned(), json_text(other))),
+        }
+    }
+    let borrowed: Vec<(&str, String)> =
+        pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    fields(&borrowed)
+}
+
 /// The claims of a userinfo answer as key-value lines.
 fn userinfo_text(id: &str, info: &UserInfo) -> String {
     let mut pairs: Vec<(String, String)> = vec![("verification".into(), clean(id))];
@@ -403,117 +414,6 @@ fn userinfo_text(id: &str, info: &UserInfo) -> String {
     let borrowed: Vec<(&str, String)> =
         pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     fields(&borrowed)
-}
-
-/// Whether a key names an upstream token.
-fn token_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    key == "evidence" || key.ends_with("token") || key == "vp"
-}
-
-/// Collects the string leaves of `value`.
-fn leaves<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
-    match value {
-        Value::String(s) => out.push(s),
-        Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
-        Value::Object(map) => map.values().for_each(|v| leaves(v, out)),
-        _ => {}
-    }
-}
-
-/// The secret string leaves of a userinfo body: under a token-like key anywhere, and
-/// under `evidence` inside the provenance.
-fn userinfo_secrets<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|v| userinfo_secrets(v, out)),
-        Value::Object(map) => {
-            for (k, v) in map {
-                if token_key(k) {
-                    leaves(v, out);
-                } else {
-                    userinfo_secrets(v, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `body` with each of `secrets` replaced by `"[redacted]"`, its layout otherwise kept;
-/// when a secret is not found as written (another escaping), `fallback` re-serialized.
-fn replace_secrets(body: &[u8], secrets: &[&str], fallback: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
-    let Ok(mut text) = String::from_utf8(body.to_vec()) else {
-        return fallback();
-    };
-    let redacted = format!("\"{REDACTED}\"");
-    for secret in secrets {
-        let Ok(literal) = serde_json::to_string(secret) else {
-            return fallback();
-        };
-        if !text.contains(&literal) {
-            return fallback();
-        }
-        text = text.replace(&literal, &redacted);
-    }
-    text.into_bytes()
-}
-
-/// Replaces every string leaf under the keys `redact` picks.
-fn redact_value(value: &mut Value, redact: &dyn Fn(&str) -> bool) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, redact)),
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if redact(k) {
-                    blank(v);
-                } else {
-                    redact_value(v, redact);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn blank(value: &mut Value) {
-    match value {
-        Value::String(s) => *s = REDACTED.to_owned(),
-        Value::Array(items) => items.iter_mut().for_each(blank),
-        Value::Object(map) => map.values_mut().for_each(blank),
-        _ => {}
-    }
-}
-
-/// A userinfo body for `--json`: the upstream tokens (under `evidence` and any
-/// `*token` key) redacted.
-pub(crate) fn redact_userinfo(body: &[u8]) -> Vec<u8> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return body.to_vec();
-    };
-    let mut secrets = Vec::new();
-    userinfo_secrets(&value, &mut secrets);
-    replace_secrets(body, &secrets, || {
-        let mut value = value.clone();
-        redact_value(&mut value, &token_key);
-        value.to_string().into_bytes()
-    })
-}
-
-/// An evidence body for `--json`: every value under `token` redacted, the key names and
-/// `names` kept.
-pub(crate) fn redact_evidence(body: &[u8]) -> Vec<u8> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return body.to_vec();
-    };
-    let mut secrets = Vec::new();
-    if let Some(token) = value.get("token") {
-        leaves(token, &mut secrets);
-    }
-    replace_secrets(body, &secrets, || {
-        let mut value = value.clone();
-        redact_value(&mut value, &|k| k == "token");
-        value.to_string().into_bytes()
-    })
 }
 
 /// Checks `--user-data` against the provider's configuration: every required field
@@ -852,10 +752,7 @@ pub(crate) fn run_verify(a: &Verify, global: &Global) -> Result<(), Failure> {
         });
     }
     let info = app.verification(&id).userinfo()?;
-    if global.json {
-        return emit_bytes(&raw::document(redact_userinfo(&api.bodies.last()?)));
-    }
-    emit(&userinfo_text(&id, &info))
+    print(global, &api, || userinfo_text(&id, &info))
 }
 
 /// Where `hopae verify` stands, for its Ctrl-C handler.
@@ -980,27 +877,5 @@ mod tests {
         for bad in ["0", "6", "-1", "x"] {
             assert!(loa(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn json_output_redacts_tokens_and_keeps_the_layout() {
-        let body = br#"{"sub":"s1","user":{"given_name":"Mari"},"provenance":{"credentials":[{"type":"oidc","evidence":{"id_token":"eyJ.a.b"}}]},"x_token":"t-1"}"#;
-        let out = String::from_utf8(redact_userinfo(body)).unwrap();
-        assert_eq!(
-            out,
-            r#"{"sub":"s1","user":{"given_name":"Mari"},"provenance":{"credentials":[{"type":"oidc","evidence":{"id_token":"[redacted]"}}]},"x_token":"[redacted]"}"#
-        );
-        let evidence =
-            br#"{"token": {"id_token": "eyJ.a.b", "vp": {"k": "v1"}}, "names": "id_token;vp"}"#;
-        let out = String::from_utf8(redact_evidence(evidence)).unwrap();
-        assert_eq!(
-            out,
-            r#"{"token": {"id_token": "[redacted]", "vp": {"k": "[redacted]"}}, "names": "id_token;vp"}"#
-        );
-        // Another escaping of a secret: re-serialized, still redacted.
-        let escaped = br#"{"token":{"id_token":"a\/b"}}"#;
-        let out = String::from_utf8(redact_evidence(escaped)).unwrap();
-        assert!(!out.contains("a/b") && !out.contains(r"a\/b"), "{out}");
-        assert!(out.contains(REDACTED));
     }
 }

@@ -244,8 +244,7 @@ fn verify_json_prints_userinfo_with_the_tokens_redacted() {
     let info = r.json();
     assert_eq!(info["user"]["given_name"], "Jaak-Kristjan");
     assert_eq!(info["provider_id"], "smartid");
-    let evidence = &info["provenance"]["credentials"][0]["evidence"];
-    assert_eq!(evidence["id_token"], "[redacted]");
+    assert_eq!(info["provenance"], "[redacted]");
     assert!(!r.stdout.contains("eyJ"), "{}", r.stdout);
     // A push flow shows the code to compare.
     assert!(
@@ -433,7 +432,35 @@ fn verifications_commands_show_sessions_providers_and_requirements() {
     assert!(!r.stdout.contains("eyJ"));
     let r = run(&server, &["verifications", "evidence", &id, "--json"]);
     r.assert_ok();
-    assert_eq!(r.json()["token"]["access_token"], "[redacted]");
+    assert_eq!(r.json()["token"], "[redacted]");
+    assert_eq!(r.json()["names"], "id_token;access_token");
+    // --show-secrets shows the tokens, in JSON and in text.
+    let r = run(
+        &server,
+        &["verifications", "evidence", &id, "--json", "--show-secrets"],
+    );
+    r.assert_ok();
+    assert!(
+        r.json()["token"]["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("eyJ")
+    );
+    let r = run(
+        &server,
+        &["verifications", "evidence", &id, "--show-secrets"],
+    );
+    r.assert_ok();
+    assert!(r.stdout.contains("access_token  eyJ"), "{}", r.stdout);
+    let r = run(
+        &server,
+        &["verifications", "userinfo", &id, "--json", "--show-secrets"],
+    );
+    r.assert_ok();
+    assert!(r.json()["provenance"]["credentials"][0]["evidence"]["id_token"].is_string());
+    let r = run(&server, &["verifications", "userinfo", &id, "--json"]);
+    r.assert_ok();
+    assert_eq!(r.json()["provenance"], "[redacted]");
     let r = run(&server, &["verifications", "cancel", &id]);
     r.assert_error(1, "SESSION_INVALID_STATUS_TRANSITION");
 
