@@ -16,9 +16,9 @@ pub(crate) const SANDBOX_HOST: &str = "sandbox.api.hopae.com";
 pub(crate) const PRODUCTION_HOST: &str = "api.hopae.com";
 /// The longest timeout, backoff or server-requested wait the builder accepts: every wait
 /// stays finite, and deadline arithmetic cannot overflow.
-pub(crate) const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+pub const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most retries the builder accepts: with the capped backoff, a call stays bounded.
-pub(crate) const MAX_RETRIES: u32 = 10;
+pub const MAX_RETRIES: u32 = 10;
 /// The longest API key accepted: far above any real key, low enough to bound every
 /// header and redaction.
 pub(crate) const MAX_KEY_LEN: usize = 512;

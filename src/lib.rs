@@ -178,7 +178,7 @@ pub mod workspace;
 
 pub use apps::Page;
 pub use client::{AppClient, ClientBuilder, HopaeClient};
-pub use config::{Environment, ResponseEvent};
+pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError, escape_untrusted,

@@ -40,11 +40,7 @@ pub(crate) struct Global {
     pub(crate) verbose: bool,
 }
 
-/// The most retries the library accepts (`ClientBuilder::max_retries`).
-const MAX_RETRIES: u32 = 10;
-
-/// The longest `--http-timeout` the library accepts (`ClientBuilder::timeout`).
-const MAX_HTTP_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+use hopae::{MAX_RETRIES, MAX_SETTING as MAX_HTTP_TIMEOUT};
 
 impl Global {
     /// Checks what clap cannot, naming the options as the user typed them (the library
