@@ -104,6 +104,19 @@ impl Problem {
     }
 }
 
+/// `body` without its top-level `code` member: in an error body that is the error's
+/// code (shapes B and D), not an OAuth code, so the secret scrubber must not remove it
+/// from the message.
+fn without_code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) if map.contains_key("code") => {
+            map.remove("code");
+            std::borrow::Cow::Owned(serde_json::Value::Object(map).to_string().into_bytes())
+        }
+        _ => std::borrow::Cow::Borrowed(body),
+    }
+}
+
 /// A response read to the end (or to the size cap), with its server-sourced headers
 /// already redacted.
 pub(crate) struct Received {
@@ -141,10 +154,10 @@ pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> 
             .or_else(|_| serde_json::from_slice::<Obj<Problem>>(&body).map(|p| p.0.shape()))
         {
             Ok(Some(shape)) => {
-                err.code = shape.code.map(|c| credential.redact(&c));
                 err.message = shape
                     .message
-                    .map(|m| scrub_secrets(&body, credential.redact(&m)));
+                    .map(|m| scrub_secrets(&without_code(&body), credential.redact(&m)));
+                err.code = shape.code.map(|c| credential.redact(&c));
                 err.details = shape
                     .details
                     .filter(|d| !d.is_null())
@@ -222,7 +235,8 @@ pub(crate) fn scrub_value(value: serde_json::Value) -> serde_json::Value {
             other => other,
         }
     }
-    walk(value, None)
+    // The details belong to an error: a `code` directly in them is an error code.
+    walk(value, Some("error"))
 }
 
 /// `message` without the secrets of `body`: the strings under a key of
@@ -611,6 +625,18 @@ mod tests {
             assert_eq!(e.code(), None, "{body}");
             assert!(e.body_excerpt().is_some(), "{body}");
         }
+    }
+
+    #[test]
+    fn an_error_code_is_no_secret_in_its_own_message() {
+        let e = shape(
+            422,
+            r#"{"code":"VALIDATION_UNPROCESSABLE","detail":"VALIDATION_UNPROCESSABLE: level 5",
+                "context":{"code":"LOA_TOO_HIGH","error":{"code":"X_CODE_123"}}}"#,
+        );
+        assert_eq!(e.message(), Some("VALIDATION_UNPROCESSABLE: level 5"));
+        assert_eq!(e.details().unwrap()["error"]["code"], "X_CODE_123");
+        assert_eq!(e.details().unwrap()["code"], "LOA_TOO_HIGH");
     }
 
     #[test]
