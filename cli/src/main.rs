@@ -4,9 +4,11 @@
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
 
+mod api;
 mod apps;
 mod confirm;
 mod domains;
+mod list_edit;
 mod mock;
 mod options;
 mod output;
@@ -60,6 +62,9 @@ Environment:
                         --base-url nor HOPAE_BASE_URL is given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
+  SSL_CERT_FILE         a PEM file of trusted roots, used instead of the built-in Mozilla
+  SSL_CERT_DIR          roots (or directories of such files) when --ca-file is not given
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
@@ -75,7 +80,9 @@ Exit codes:
   5  a wait ended without success: production-tests wait without a challenge (request
      failed, unknown, ambiguous), domains wait with the domains invalid, verify with the
      session failed, expired or cancelled, or --timeout
-  6  a webhook signature did not verify";
+  6  a webhook signature did not verify
+  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C; verify
+       interrupted with Ctrl-C, after it cancels its session";
 
 /// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
@@ -99,22 +106,26 @@ enum Command {
     /// Show the workspace the API key belongs to
     Workspace,
     /// List, show, create, change and delete apps
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "app", arg_required_else_help = false)]
     Apps(apps::Group),
     /// An app's workflows: the graphs of nodes a verification runs
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "workflow", arg_required_else_help = false)]
     Workflows(workflows::Group),
     /// The providers on an app and their activation
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "provider", arg_required_else_help = false)]
     Providers(providers::Group),
     /// An app's custom domains: set them, verify their DNS records, wait until active
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "domain", arg_required_else_help = false)]
     Domains(domains::Group),
     /// An app's webhook settings; check, send and receive signed deliveries locally
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "webhook", arg_required_else_help = false)]
     Webhooks(webhooks::Group),
     /// Manage an app's production tests
-    #[command(visible_alias = "pt", arg_required_else_help = false)]
+    #[command(
+        visible_alias = "pt",
+        alias = "production-test",
+        arg_required_else_help = false
+    )]
     ProductionTests(production_tests::Group),
     /// Verify a person with a provider: show the QR code, link or code, wait, print the
     /// claims (App API)
@@ -123,8 +134,10 @@ enum Command {
     /// Verification sessions and the providers an app may use (App API)
     #[command(arg_required_else_help = false)]
     Verifications(verify::Group),
-    /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
-    #[command(after_help = mock::NOTES)]
+    /// Call any endpoint under the base URL: hopae api GET /apps --paginate
+    Api(api::Args),
+    /// Serve a fake Workspace API on 127.0.0.1, or drive a running one's test controls
+    #[command(after_help = mock::NOTES, arg_required_else_help = false)]
     Mock(mock::Args),
     /// Print a shell completion script to stdout
     ///
@@ -220,7 +233,7 @@ fn main() -> ExitCode {
         }
         Err(e) => return exit(&Err(Failure::usage(usage_message(&e, &args)))),
     };
-    let verbose = cli.global.verbose;
+    let verbose = cli.global.verbose > 0;
     let result = run(cli);
     let code = exit(&result);
     if verbose {
@@ -245,8 +258,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Domains(group) => domains::run(group, &cli.global),
         Command::Verify(args) => verify::run_verify(&args, &cli.global),
         Command::Verifications(group) => verify::run_group(group, &cli.global),
-        Command::Mock(args) => mock::run(&args),
+        Command::Api(args) => api::run(&args, &cli.global),
+        Command::Mock(args) => mock::run(&args, &cli.global),
         Command::Completions { shell } => {
+            mock::refuse_globals("completions", &cli.global)?;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
             emit(&String::from_utf8_lossy(&script))
@@ -357,8 +372,18 @@ fn usage_message(e: &clap::Error, args: &[OsString]) -> String {
         ContextKind::SuggestedValue,
     ]
     .into_iter()
-    .flat_map(strings)
-    .collect();
+    // Clap lists its suggestions from the least to the most likely: the likeliest first.
+    .flat_map(|kind| strings(kind).into_iter().rev())
+    .fold(Vec::new(), |mut names, name| {
+        // A command suggested by one of its aliases (`app`, `pt`) is named once, by its name.
+        let name = Cli::command()
+            .find_subcommand(&name)
+            .map_or(name, |c| c.get_name().to_owned());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+        names
+    });
     if !suggestions.is_empty() {
         message.push_str(&format!("; did you mean `{}`?", suggestions.join("` or `")));
     }
@@ -454,6 +479,15 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
+    // `-v -v` traces HTTP like HOPAE_DEBUG=http (which the library reads itself).
+    if global.verbose >= 2 {
+        builder = builder.http_trace(true);
+    }
+    // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
+    builder = match &global.ca_file {
+        Some(path) => builder.root_certificates_file(path),
+        None => builder.root_certificates_from_env(),
+    };
     let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
         .show_secrets(global.show_secrets);
     if bodies.records() {
@@ -466,10 +500,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
             Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
         }
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => Failure::usage(
-            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
-        ),
+        // The key is at fault, not the base URL (the library says which prefix it has).
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
         _ => Failure::from(e),
     })?;
     Ok(Api { client, bodies })
@@ -590,7 +624,7 @@ mod tests {
             ),
             (
                 "hopae apps",
-                "missing command: list, get, create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
+                "missing command: list, get, create, batch-create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
             ),
             (
                 "hopae apps get",
@@ -618,7 +652,7 @@ mod tests {
             ),
             (
                 "hopae pt list",
-                "missing <CLIENT_ID> (see `hopae production-tests list --help`)",
+                "missing <APP> (see `hopae production-tests list --help`)",
             ),
             (
                 "hopae pt create A",

@@ -66,6 +66,9 @@ pub fn command(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Comman
         .env_remove("HOPAE_CLIENT_ID")
         .env_remove("HOPAE_CLIENT_SECRET")
         .env_remove("HOPAE_ENVIRONMENT")
+        .env_remove("HOPAE_DEBUG")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy");
     for var in [
