@@ -15,8 +15,10 @@ mod output;
 mod production_tests;
 mod progress;
 mod providers;
+mod qr;
 mod raw;
 mod show;
+mod verify;
 mod webhooks;
 mod workflows;
 mod workspace;
@@ -54,6 +56,10 @@ Environment:
                         (sk_workspace_test_... for the sandbox, sk_workspace_prod_... for
                         production)
   HOPAE_BASE_URL        API base URL when --base-url is not given
+  HOPAE_CLIENT_ID       an app's client id, for verify and verifications (App API)
+  HOPAE_CLIENT_SECRET   that app's client secret
+  HOPAE_ENVIRONMENT     sandbox or production, for verify and verifications when neither
+                        --base-url nor HOPAE_BASE_URL is given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
   HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
@@ -72,9 +78,11 @@ Exit codes:
   3  a request failed on the network or timed out
   4  the response was not what the API documents (malformed, inconsistent, too large)
   5  a wait ended without success: production-tests wait without a challenge (request
-     failed, unknown, ambiguous), domains wait with the domains invalid, or --timeout
+     failed, unknown, ambiguous), domains wait with the domains invalid, verify with the
+     session failed, expired or cancelled, or --timeout
   6  a webhook signature did not verify
-  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C";
+  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C; verify
+       interrupted with Ctrl-C, after it cancels its session";
 
 /// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
@@ -119,6 +127,13 @@ enum Command {
         arg_required_else_help = false
     )]
     ProductionTests(production_tests::Group),
+    /// Verify a person with a provider: show the QR code, link or code, wait, print the
+    /// claims (App API)
+    #[command(after_help = verify::VERIFY_NOTES)]
+    Verify(verify::Verify),
+    /// Verification sessions and the providers an app may use (App API)
+    #[command(arg_required_else_help = false)]
+    Verifications(verify::Group),
     /// Call any endpoint under the base URL: hopae api GET /apps --paginate
     Api(api::Args),
     /// Serve a fake Workspace API on 127.0.0.1, or drive a running one's test controls
@@ -241,6 +256,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Verify(args) => verify::run_verify(&args, &cli.global),
+        Command::Verifications(group) => verify::run_group(group, &cli.global),
         Command::Api(args) => api::run(&args, &cli.global),
         Command::Mock(args) => mock::run(&args, &cli.global),
         Command::Completions { shell } => {

@@ -50,21 +50,32 @@ pub(crate) struct Args {
     /// Play the production API: accept sk_workspace_prod_ keys, refuse test keys
     #[arg(long)]
     production: bool,
+
+    /// Complete a verification session by itself on its N-th poll; 0 never [default: 3]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
+    complete_after: Option<u32>,
 }
 
 pub(crate) const NOTES: &str = "\
-Prints two lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
+Prints lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
 code 0), logging one line per request on stderr (time, method, path, status):
 
   export HOPAE_BASE_URL=http://127.0.0.1:PORT/connect/v1
   export HOPAE_API_KEY=sk_workspace_test_mock
+  export HOPAE_CLIENT_ID=FK5b0KSM
+  export HOPAE_CLIENT_SECRET=6f1c0a9e...
+
+(the last two, the example app's App API credentials, not with --empty).
 
 The fake keeps its state in memory: what one command changes, the next one sees. It
 models every Workspace API operation with the documented shapes, status codes, errors
 and idempotency, plus some choices of its own (the provider catalog, the activation form
 fields, DNS record values): do not test for those. A production-test request is
 scheduled on a later list call (--schedule-after); each domain verify advances the status
-awaiting_dns -> verifying -> active. Nothing reaches Hopae.
+awaiting_dns -> verifying -> active. The App API (hopae verify, hopae verifications) takes
+the credentials of any app of the fake, apps created with hopae apps create included; a
+verification session answers awaiting_user_action, then completes on its third poll
+(--complete-after). Nothing reaches Hopae.
 
 Test controls, for a running fake at --base-url or HOPAE_BASE_URL (another terminal):
   hopae mock emit APP verification.completed   send a signed webhook delivery
@@ -119,6 +130,9 @@ pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
     if a.production {
         builder = builder.production();
     }
+    if let Some(n) = a.complete_after {
+        builder = builder.complete_after(n);
+    }
     let server = builder.start().map_err(|e| {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, a.port));
         Failure::usage(format!(
@@ -130,11 +144,18 @@ pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
     let on_interrupt = Arc::clone(&stop);
     // Without a handler, Ctrl-C still ends the process (with the signal's status).
     let _ = ctrlc::set_handler(move || on_interrupt.store(true, Ordering::SeqCst));
-    emit(&format!(
+    let mut exports = format!(
         "export HOPAE_BASE_URL={}\nexport HOPAE_API_KEY={}\n",
         server.url(),
         server.api_key()
-    ))?;
+    );
+    if let Some(secret) = server.client_secret(hopae::mock::SEED_APP) {
+        exports.push_str(&format!(
+            "export HOPAE_CLIENT_ID={}\nexport HOPAE_CLIENT_SECRET={secret}\n",
+            hopae::mock::SEED_APP
+        ));
+    }
+    emit(&exports)?;
     let seeded = if a.empty {
         "an empty workspace".to_owned()
     } else {

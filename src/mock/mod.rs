@@ -1,5 +1,6 @@
-//! A stateful fake of the whole Workspace API, served in-process on 127.0.0.1, for
-//! testing code built on this crate (or on any HTTP client) without calling Hopae.
+//! A stateful fake of the whole Workspace API and of the App API, served in-process on
+//! 127.0.0.1, for testing code built on this crate (or on any HTTP client) without
+//! calling Hopae.
 //!
 //! Enabled by the `mock` cargo feature (off by default: builds without it compile none
 //! of this). It uses only the standard library and this crate's own dependencies. A
@@ -52,6 +53,30 @@
 //!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
 //!   key whose first request is still running (see [`Builder::latency`]) a 409
 //!   `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **The App API** (`/providers`, `/verifications`), authenticated with HTTP Basic
+//!   `clientId:clientSecret` of any App the fake holds (one created through the
+//!   Workspace API works at once; a rotated secret replaces the old one; the seed App's
+//!   secret is [`SEED_CLIENT_SECRET`]). The provider catalog lists `smartid`, `frejaid`,
+//!   `bankidse`, `mitid`, `idin`, `skmobileid`, `audkenni` and `passport` with their
+//!   flow types, levels and user-data requirements (`GET /providers/{id}/configuration`;
+//!   `isActive` when enabled on the App through the Workspace API). A create checks the
+//!   provider (404 `PROVIDER_NOT_FOUND`, 403 `PROVIDER_NOT_ENABLED`), the flow type, the
+//!   user data (400 `VALIDATION_MISSING_USER_DATA` naming the fields,
+//!   `VALIDATION_INVALID_USER_DATA`; at most 64 keys of at most 1,024 characters, as
+//!   the fake keeps every session in memory, at most the last 10,000), and `requestedLoa` (1 to 5, else 400; above what
+//!   the provider reaches, the documented 422). A session is `initiated`; each `GET` is a
+//!   poll: the first answers `awaiting_user_action`, the n-th completes it as a default
+//!   person ([`Builder::complete_after`], default 3; 0 never). A QR flow's `qrData`
+//!   changes on every poll. A session expires 5 minutes after its creation. `DELETE`
+//!   cancels (204; then `cancelled`; 400 once ended), userinfo and evidence answer 400
+//!   `verification_not_completed` / `evidence_not_available` until completed, and
+//!   `dc-request` serves `dc` flows. Errors come in the App API's shapes: RFC 7807
+//!   problems (`title`, `status`, `detail`, `context`), lowercase codes
+//!   (`{"error": {"code", "message", "details"}}`), and the 422 `{"code", "detail",
+//!   "context"}`. Test controls play the person:
+//!   [`Server::complete_verification`] (with chosen claims and level, see
+//!   [`Completion`]), [`Server::fail_verification`], [`Server::expire_verification`],
+//!   [`Server::cancel_verification`]; [`Server::verifications`] lists the sessions.
 //! - **Webhook deliveries**: [`Server::emit`] POSTs a documented event to the App's
 //!   webhook URL when its settings are enabled and list the event, signed with its
 //!   `whsec_` secret ([`crate::webhooks::sign`], header `X-Hopae-Signature`), body
@@ -104,8 +129,9 @@
 //!
 //! # What it does not model
 //!
-//! - **Verifications and claims**: no user ever verifies, so no stamp claim arrives by
-//!   itself; a test adds them with [`Server::claim`]. A challenge completes only when
+//! - **Verifications and claims**: no person ever verifies (a session completes by
+//!   itself as one default person, or through the test controls), so no stamp claim
+//!   arrives by itself; a test adds them with [`Server::claim`]. A challenge completes only when
 //!   its claims reach the test's `maxStamps` (never by passing `expiresAt`) or a test
 //!   completes it (`POST /_mock/challenges/{id}/complete`), and a request turns `failed`
 //!   only when a test says so (`POST /_mock/production-tests/{id}/fail`).
@@ -117,7 +143,8 @@
 //!   anything up or issuing a certificate (so a domain never turns `invalid`), and the
 //!   fake itself speaks plain `http://127.0.0.1`.
 //! - **Real ids and secrets**: they come from a seeded generator and mean nothing to
-//!   Hopae; the App API (which the client secret is for) is not faked.
+//!   Hopae; evidence and provenance tokens only look like tokens, and a redirect flow's
+//!   `authorizationUrl` points at a host that does not exist.
 //! - **The rest**: rate limiting (429), the 24-hour expiry of idempotency keys, and
 //!   persistence (the state lives as long as the [`Server`]).
 //!
@@ -160,6 +187,7 @@
 mod deliveries;
 mod http;
 mod routes;
+mod sessions;
 mod state;
 
 use std::fmt;
@@ -169,7 +197,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub use deliveries::Delivery;
-pub use state::{SEED_APP, SEED_CHALLENGE, SEED_REQUEST};
+pub use sessions::{Completion, ControlError, VerificationSummary};
+pub use state::{SEED_APP, SEED_CHALLENGE, SEED_CLIENT_SECRET, SEED_REQUEST};
 
 /// A sandbox key the default fake accepts (any `sk_workspace_test_` key does, until
 /// [`Server::revoke_key`] revokes it).
@@ -180,7 +209,7 @@ pub const PROD_KEY: &str = "sk_workspace_prod_mock";
 /// The path every route is under, as on the real hosts; [`Server::url`] ends with it.
 pub const BASE_PATH: &str = "/connect/v1";
 
-/// A running fake of the Workspace API. It stops, and frees its port, when dropped.
+/// A running fake of the Workspace API and the App API. It stops, and frees its port, when dropped.
 ///
 /// See the [module documentation](self) for what it models.
 pub struct Server {
@@ -467,6 +496,8 @@ pub struct Builder {
     production: bool,
     port: u16,
     retry_after: u64,
+    complete_after: u32,
+    poll_interval: Duration,
     delivery_backoff: Duration,
 }
 
@@ -481,6 +512,8 @@ impl Default for Builder {
             production: false,
             port: 0,
             retry_after: 0,
+            complete_after: sessions::DEFAULT_COMPLETE_AFTER,
+            poll_interval: sessions::DEFAULT_POLL_INTERVAL,
             delivery_backoff: Duration::from_secs(1),
         }
     }
@@ -561,6 +594,8 @@ impl Builder {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
         state.fail_rate = self.fail_rate;
+        state.sessions.complete_after = self.complete_after;
+        state.sessions.poll_interval = self.poll_interval;
         state.delivery_backoff = self.delivery_backoff;
         let shared = Arc::new(routes::Shared {
             state: Mutex::new(state),

@@ -25,6 +25,10 @@ const BATCH_KEYS_CAPACITY: usize = 10_000;
 
 /// The seeded App of the API reference.
 pub const SEED_APP: &str = "FK5b0KSM";
+/// The client secret of [`SEED_APP`], for the App API's Basic credentials (64 hex
+/// characters, like the API's).
+pub const SEED_CLIENT_SECRET: &str =
+    "6f1c0a9e3b7d45f2a8c19e0d7b3f6a2c5e8d1b4f7a0c3e6d9b2f5a8c1e4d7b0a";
 /// Its scheduled BankID SE challenge: 2 claims of 3, through `bankidse` only.
 pub const SEED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 /// Its pending MitID request.
@@ -78,7 +82,10 @@ pub(super) const CATALOG: &[CatalogEntry] = &[
         upload: true,
         contract: true,
         ..entry("idin", "iDIN")
-    },
+    }, // App API providers (see `sessions.rs`) that the Workspace API can enable too.
+    entry("frejaid", "Freja eID"),
+    entry("skmobileid", "Mobile-ID"),
+    entry("audkenni", "Auðkenni"),
 ];
 
 pub(super) fn catalog(id: &str) -> Option<&'static CatalogEntry> {
@@ -126,6 +133,8 @@ pub(super) struct State {
     pub(super) fault_rng: Rng,
     pub(super) fail_rate: f64,
     pub(super) fail_next: u64,
+    /// The App API's verification sessions.
+    pub(super) sessions: super::sessions::Sessions,
     /// Keys revoked by a test: answered 401 from then on.
     pub(super) revoked: HashSet<String>,
     /// Webhook deliveries, shared with the threads that send them.
@@ -267,6 +276,7 @@ impl State {
             fault_rng: Rng(seed),
             fail_rate: 0.0,
             fail_next: 0,
+            sessions: super::sessions::Sessions::default(),
             revoked: HashSet::new(),
             deliveries: super::deliveries::Log::default(),
             delivery_backoff: std::time::Duration::from_secs(1),
@@ -283,6 +293,7 @@ impl State {
         let created = at("2026-03-02T12:00:00.000Z");
         let mut app = self.new_app("Demo Shop".into(), created);
         app.client_id = SEED_APP.into();
+        app.client_secret = SEED_CLIENT_SECRET.into();
         app.redirect_uris = vec!["https://shop.example/callback".into()];
         for id in ["bankidse", "mitid", "smartid"] {
             app.providers.insert(id.into(), Provider::activated());
@@ -332,7 +343,7 @@ impl State {
         providers.insert("passport".to_owned(), Provider::activated());
         App {
             client_id,
-            client_secret: self.alnum(40),
+            client_secret: self.client_secret(),
             name,
             logo: None,
             redirect_uris: Vec::new(),
@@ -439,6 +450,13 @@ impl State {
             0x8000 | ((b >> 48) & 0x3fff),
             b & 0xffff_ffff_ffff
         )
+    }
+
+    /// A client secret as the API makes them: 64 lowercase hex characters.
+    pub(super) fn client_secret(&mut self) -> String {
+        (0..4)
+            .map(|_| format!("{:016x}", self.rng.next()))
+            .collect()
     }
 
     pub(super) fn webhook_secret(&mut self) -> String {
@@ -734,6 +752,13 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert_eq!(s.alnum(8).len(), 8);
         assert!(s.webhook_secret().starts_with("whsec_"));
+        let secret = s.client_secret();
+        assert_eq!(secret.len(), 64, "{secret}");
+        assert!(
+            secret
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(s.apps[0].client_id, SEED_APP);
         let preview = s.apps[0].webhook.json()["secret"]
             .as_str()

@@ -311,7 +311,7 @@ pub(super) fn delete_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
 
 pub(super) fn rotate_client_secret(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     let i = app_index(s, ctx)?;
-    let secret = s.alnum(40);
+    let secret = s.client_secret();
     s.apps[i].client_secret = secret.clone();
     s.apps[i].updated_at = ctx.now;
     created(json!({ "clientSecret": secret }))
