@@ -137,6 +137,7 @@ mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+pub mod oidc;
 pub mod production_tests;
 pub mod providers;
 mod retry;
@@ -149,8 +150,8 @@ pub use apps::Page;
 pub use client::HopaeClient;
 pub use config::{ClientBuilder, Environment, ResponseEvent};
 pub use error::{
-    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
-    TransportError, TransportErrorKind, WaitError,
+    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
+    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError,
 };
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;
