@@ -122,6 +122,7 @@
 //! ```
 
 mod http;
+mod oidc;
 mod routes;
 mod state;
 
@@ -131,6 +132,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+pub use oidc::{ID_TOKEN_LIFETIME, OIDC_KEY_IDS, OIDC_PATH};
 pub use state::{SEED_APP, SEED_CHALLENGE, SEED_REQUEST};
 
 /// A sandbox key the default fake accepts (any `sk_workspace_test_` key does).
@@ -378,6 +380,7 @@ impl Builder {
     /// thread can be started.
     pub fn start(self) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let issuer = format!("http://{}{}", listener.local_addr()?, oidc::OIDC_PATH);
         let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
         state.fail_rate = self.fail_rate;
         let shared = Arc::new(routes::Shared {
@@ -385,6 +388,7 @@ impl Builder {
             latency: self.latency,
             production: self.production,
             retry_after: self.retry_after,
+            oidc: Mutex::new(oidc::Provider::new(issuer)),
         });
         let running = http::serve(listener, Arc::clone(&shared))?;
         Ok(Server {
@@ -398,5 +402,9 @@ impl Builder {
 impl routes::Shared {
     fn lock(&self) -> MutexGuard<'_, state::State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn oidc(&self) -> MutexGuard<'_, oidc::Provider> {
+        self.oidc.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

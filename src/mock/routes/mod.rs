@@ -25,6 +25,8 @@ pub(super) struct Shared {
     pub(super) latency: Duration,
     pub(super) production: bool,
     pub(super) retry_after: u64,
+    /// The OpenID Connect provider's state (locked after `state` when both are).
+    pub(super) oidc: Mutex<super::oidc::Provider>,
 }
 
 /// A failed call: the status and the envelope's `error`.
@@ -228,6 +230,20 @@ impl Shared {
         request_id: &str,
     ) -> Result<Response, Fail> {
         let sleep = || std::thread::sleep(self.latency);
+        if let Some(rest) = path
+            .strip_prefix(super::oidc::OIDC_PATH)
+            .filter(|rest| rest.starts_with('/'))
+        {
+            sleep();
+            let state = self.lock();
+            return Ok(super::oidc::respond(
+                &mut self.oidc(),
+                &state,
+                request,
+                rest,
+                query,
+            ));
+        }
         if let Err(fail) = self.authenticate(request.header("authorization")) {
             sleep();
             return Err(fail);
