@@ -30,6 +30,8 @@ mod authorization;
 mod cache;
 mod claims;
 mod discovery;
+#[doc(hidden)]
+pub mod fuzz;
 mod jose;
 
 pub use crate::error::{IdTokenError, IdTokenErrorKind};
