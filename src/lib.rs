@@ -138,17 +138,20 @@ mod mapping;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod oidc;
+mod open_enum;
 pub mod production_tests;
 pub mod providers;
+mod redact;
 mod retry;
 mod secret;
+pub mod wait;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
 
 pub use apps::Page;
-pub use client::HopaeClient;
-pub use config::{ClientBuilder, Environment, ResponseEvent};
+pub use client::{AppClient, ClientBuilder, HopaeClient};
+pub use config::{Environment, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
     InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError,
