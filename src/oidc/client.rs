@@ -7,7 +7,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{ConfigErrorKind, Error};
 use crate::secret::Secret;
-use crate::verifications::UserInfo;
 
 use super::authorization::{self, Authorization, AuthorizationRequest, Callback};
 use super::cache::{Cache, IssuerCache, Policy};
@@ -15,6 +14,7 @@ use super::claims::{Expected, IdTokenClaims};
 use super::discovery::{Discovery, Tokens};
 use super::jose::KeySet;
 use super::net::{Auth, Net};
+use crate::http::Transport;
 
 /// The clock skew allowed on `exp`, `iat` and `nbf` unless set with
 /// [`OidcClient::leeway`].
@@ -82,12 +82,13 @@ fn unix_now() -> i64 {
 
 impl OidcClient {
     pub(crate) fn new(
-        net: Net,
+        transport: Transport,
         client_id: String,
         client_secret: Secret,
         cache: Arc<Cache>,
         issuer: Option<&str>,
     ) -> OidcClient {
+        let net = Net::from(transport);
         let issuer = match issuer {
             Some(issuer) => net.check_issuer(issuer),
             None => Err("no OIDC issuer: build the App client with an environment, or set \
@@ -292,8 +293,9 @@ impl OidcClient {
             now: unix_now(),
         };
         let mut fetch = || -> Result<KeySet, Error> {
-            let body = self.net.get_bytes("oidc jwks", &discovery.jwks_uri)?;
-            KeySet::parse(&body).map_err(|m| Error::decode_message("oidc jwks", m))
+            self.net.get("oidc jwks", &discovery.jwks_uri, Auth::None, |body| {
+                KeySet::parse(body).map_err(|m| (None, m))
+            })
         };
         cache.verify(jwt, &expected, self.policy, Instant::now(), &mut fetch)
     }
@@ -306,7 +308,7 @@ impl OidcClient {
     /// - [`Error::Config`] when the provider lists no userinfo endpoint.
     /// - [`Error::Api`] (401 `invalid_token`) when the access token is unknown or
     ///   expired; the errors of [`OidcClient::discovery`] and of every call.
-    pub fn userinfo(&self, access_token: &Secret) -> Result<UserInfo, Error> {
+    pub fn userinfo(&self, access_token: &Secret) -> Result<serde_json::Value, Error> {
         let discovery = self.discovery()?;
         let Some(url) = discovery.userinfo_endpoint.as_deref() else {
             return Err(Error::config(

@@ -29,10 +29,12 @@
 mod authorization;
 mod cache;
 mod claims;
+mod client;
 mod discovery;
 #[doc(hidden)]
 pub mod fuzz;
 mod jose;
+mod net;
 
 pub use crate::error::{IdTokenError, IdTokenErrorKind};
 pub use authorization::{
@@ -40,6 +42,7 @@ pub use authorization::{
 };
 pub(crate) use cache::Cache;
 pub use claims::IdTokenClaims;
+pub use client::{DEFAULT_JWKS_REFRESH_INTERVAL, DEFAULT_LEEWAY, JWKS_MAX_AGE, OidcClient};
 pub use discovery::{Discovery, PRODUCTION_ISSUER, SANDBOX_ISSUER, Tokens};
 pub use jose::MAX_TOKEN_BYTES;
 
