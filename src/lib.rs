@@ -144,6 +144,7 @@ pub mod providers;
 mod redact;
 mod retry;
 mod secret;
+pub mod verifications;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;

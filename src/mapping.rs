@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::config::Settings;
+use crate::decode::Obj;
 use crate::error::{ApiError, TransportError, TransportErrorKind};
 use crate::redact::Credential;
 use crate::retry;
@@ -27,6 +28,80 @@ pub(crate) struct EnvelopeError {
     pub(crate) message: Option<String>,
     #[serde(default)]
     pub(crate) details: Option<serde_json::Value>,
+}
+
+/// The fields every documented error body shape carries, once decoded.
+struct Shape {
+    code: Option<String>,
+    message: Option<String>,
+    details: Option<serde_json::Value>,
+    request_id: Option<String>,
+}
+
+/// Shapes A (`{"error": {...}, "request_id"}`) and C (the same without a request id,
+/// lowercase codes such as `verification_not_completed`).
+fn envelope(env: Envelope) -> Option<Shape> {
+    Some(Shape {
+        code: Some(env.error.code),
+        message: env.error.message,
+        details: env.error.details,
+        request_id: env.request_id,
+    })
+}
+
+/// Shapes B (RFC 7807 problem details: `title` is the code, `detail` the message,
+/// `context` the details; the older form adds a `type` URN and a numeric `code`) and D
+/// (`{"code": "VALIDATION_UNPROCESSABLE", "detail", "context"}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Problem {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    context: Option<serde_json::Value>,
+    #[serde(default, alias = "request_id")]
+    request_id: Option<String>,
+}
+
+impl Problem {
+    /// The shape, or `None` when nothing in the body names the error.
+    fn shape(self) -> Option<Shape> {
+        // A title such as `AUTH.INVALID_CREDENTIALS` is a code; a sentence is a message.
+        let title_code = self
+            .title
+            .as_deref()
+            .filter(|t| {
+                !t.is_empty()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            })
+            .map(|t| t.replace('.', "_"));
+        let code = match self.code {
+            Some(serde_json::Value::String(c)) if !c.is_empty() => Some(c),
+            numeric => title_code.clone().or_else(|| match numeric {
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            }),
+        };
+        // A body with a bare `message` (or none of these) is no documented shape.
+        if code.is_none() && self.detail.is_none() && self.title.is_none() {
+            return None;
+        }
+        let title_message = self.title.filter(|_| title_code.is_none());
+        let message = self.detail.or(self.message).or(title_message);
+        Some(Shape {
+            code,
+            message,
+            details: self.context,
+            request_id: self.request_id,
+        })
+    }
 }
 
 /// A response read to the end (or to the size cap), with its server-sourced headers
@@ -60,20 +135,25 @@ pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> 
     if let Ok(body) = r.body {
         // Redact after decoding: JSON escapes (`\u0073k_...`) would hide the key from a
         // search in the raw bytes.
-        match serde_json::from_slice::<Envelope>(&body) {
-            Ok(env) => {
-                err.code = Some(credential.redact(&env.error.code));
-                err.message = env.error.message.map(|m| credential.redact(&m));
-                err.details = env
-                    .error
+        // Objects only: a derived decoder would also read a JSON array positionally.
+        match serde_json::from_slice::<Obj<Envelope>>(&body)
+            .map(|e| envelope(e.0))
+            .or_else(|_| serde_json::from_slice::<Obj<Problem>>(&body).map(|p| p.0.shape()))
+        {
+            Ok(Some(shape)) => {
+                err.code = shape.code.map(|c| credential.redact(&c));
+                err.message = shape
+                    .message
+                    .map(|m| scrub_secrets(&body, credential.redact(&m)));
+                err.details = shape
                     .details
                     .filter(|d| !d.is_null())
-                    .map(|d| credential.redact_value(d));
-                if let Some(id) = env.request_id {
+                    .map(|d| scrub_value(credential.redact_value(d)));
+                if let Some(id) = shape.request_id {
                     err.request_id = Some(credential.redact(&id));
                 }
             }
-            Err(_) => err.excerpt = excerpt(&body, credential),
+            _ => err.excerpt = excerpt(&body, credential),
         }
     }
     err
@@ -119,9 +199,54 @@ pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
 
-/// `message` without the secrets of `body`: the strings under a `clientSecret`,
-/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
-/// string (a bare secret). Runs on the error path only.
+/// The keys whose values are secrets wherever they appear in a body: client and
+/// webhook secrets, tokens, and the App API's evidence and provenance (which hold
+/// upstream tokens). Everything under such a key is secret, at any depth.
+pub(crate) const SECRET_KEYS: &[&str] = &[
+    "clientSecret",
+    "client_secret",
+    "secret",
+    "token",
+    "id_token",
+    "access_token",
+    "refresh_token",
+    "vp_token",
+    "authorizationCode",
+    "evidence",
+    "provenance",
+    "hopae_provenance",
+];
+
+/// Whether `key` names a secret ([`SECRET_KEYS`]).
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key)
+}
+
+/// `value` with everything under a secret key ([`SECRET_KEYS`]) replaced by
+/// `"[redacted]"`.
+pub(crate) fn scrub_value(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(scrub_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_key(&k) {
+                        Value::String("[redacted]".to_owned())
+                    } else {
+                        scrub_value(v)
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `message` without the secrets of `body`: the strings under a secret key
+/// ([`SECRET_KEYS`]) at any depth, or the whole body when it is one JSON string (a bare
+/// secret). Runs on the error path only.
 #[cold]
 pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
     fn collect<'v>(value: &'v serde_json::Value, secret: bool, out: &mut Vec<&'v str>) {
@@ -131,9 +256,7 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
             Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
             Value::Object(map) => {
                 for (key, v) in map {
-                    let secret =
-                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
-                    collect(v, secret, out);
+                    collect(v, secret || is_secret_key(key), out);
                 }
             }
             _ => {}
@@ -416,6 +539,110 @@ pub(crate) fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shape(status: u16, body: &str) -> ApiError {
+        api_error(
+            Received {
+                status,
+                body: Ok(body.as_bytes().to_vec()),
+                retry_after: None,
+                request_id: None,
+            },
+            1,
+            &Credential::basic("FK5b0KSM", KEY),
+        )
+    }
+
+    #[test]
+    fn every_documented_error_shape_decodes() {
+        // A: the Workspace envelope.
+        let e = shape(
+            404,
+            r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"no app","details":{"id":"x"}},"request_id":"req-1"}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message(), e.request_id()),
+            (Some("RESOURCE_NOT_FOUND"), Some("no app"), Some("req-1"))
+        );
+        // B: RFC 7807, current and older.
+        let e = shape(
+            401,
+            r#"{"title":"AUTH_INVALID_CREDENTIALS","status":401,"detail":"Invalid client credentials",
+                "instance":"/connect/v1/providers","timestamp":"2026-04-08T10:00:00Z",
+                "context":{"clientId":"FK5b0KSM"},"doc_url":"https://docs.hopae.com/errors"}"#,
+        );
+        assert_eq!(e.code(), Some("AUTH_INVALID_CREDENTIALS"));
+        assert_eq!(e.message(), Some("Invalid client credentials"));
+        assert_eq!(e.details().unwrap()["clientId"], "FK5b0KSM");
+        assert_eq!(e.body_excerpt(), None);
+        let e = shape(
+            401,
+            r#"{"type":"urn:org:hopae:problem-type:client/100001","title":"AUTH.INVALID_CREDENTIALS",
+                "status":401,"code":100001,"detail":"bad","requestId":"r-9"}"#,
+        );
+        assert_eq!(e.code(), Some("AUTH_INVALID_CREDENTIALS"));
+        assert_eq!((e.message(), e.request_id()), (Some("bad"), Some("r-9")));
+        // A human title is the message when there is no detail; a numeric code the code.
+        let e = shape(
+            500,
+            r#"{"title":"Internal Server Error","status":500,"code":900001}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some("900001"), Some("Internal Server Error"))
+        );
+        // C: lowercase codes, no request id.
+        let e = shape(
+            400,
+            r#"{"error":{"code":"verification_not_completed","message":"Verification is not completed",
+                "details":{"status":"failed","verificationId":"ver_1"}}}"#,
+        );
+        assert_eq!(e.code(), Some("verification_not_completed"));
+        assert_eq!(e.details().unwrap()["status"], "failed");
+        assert_eq!(e.request_id(), None);
+        // D: the 422 LoA refusal.
+        let e = shape(
+            422,
+            r#"{"code":"VALIDATION_UNPROCESSABLE","detail":"requestedLoa 5 exceeds provider max",
+                "context":{"parameter":"requestedLoa","value":5,"providerId":"frejaid"}}"#,
+        );
+        assert_eq!(e.code(), Some("VALIDATION_UNPROCESSABLE"));
+        assert_eq!(e.details().unwrap()["value"], 5);
+        assert_eq!(
+            e.to_string(),
+            "api error: status 422 VALIDATION_UNPROCESSABLE: \"requestedLoa 5 exceeds provider max\""
+        );
+        // Nothing that names an error: an excerpt.
+        for body in [
+            r#"{"status":500}"#,
+            r#"{"message":"Unauthorized"}"#,
+            r#"{"error":"invalid_grant_x"}"#,
+            "[1]",
+        ] {
+            let e = shape(500, body);
+            assert_eq!(e.code(), None, "{body}");
+            assert!(e.body_excerpt().is_some(), "{body}");
+        }
+    }
+
+    #[test]
+    fn error_shapes_never_carry_tokens_or_evidence() {
+        let e = shape(
+            400,
+            r#"{"error":{"code":"evidence_not_available","message":"token eyJhbGciOiJSUzI1NiJ9.x not usable",
+                "details":{"token":{"id_token":"eyJhbGciOiJSUzI1NiJ9.x"},"names":"id_token"}}}"#,
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("eyJhbGci"), "{shown}");
+        assert_eq!(e.details().unwrap()["token"], "[redacted]");
+        assert_eq!(e.details().unwrap()["names"], "id_token");
+        let e = shape(
+            500,
+            r#"{"unexpected":{"provenance":{"credentials":[{"evidence":"raw_upstream_token"}]}}}"#,
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("raw_upstream"), "{shown}");
+    }
 
     #[test]
     fn excerpts_scrub_secrets_of_a_non_envelope_body() {
