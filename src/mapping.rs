@@ -104,6 +104,26 @@ impl Problem {
     }
 }
 
+/// Shape E at the OIDC token and userinfo endpoints (RFC 6749 section 5.2):
+/// `{"error": "invalid_grant", "error_description": "..."}`; the OAuth error is the code.
+#[derive(Deserialize)]
+struct OAuth {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl OAuth {
+    fn shape(self) -> Option<Shape> {
+        Some(Shape {
+            code: Some(self.error),
+            message: self.error_description,
+            details: None,
+            request_id: None,
+        })
+    }
+}
+
 /// A response read to the end (or to the size cap), with its server-sourced headers
 /// already redacted.
 pub(crate) struct Received {
@@ -138,6 +158,7 @@ pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> 
         // Objects only: a derived decoder would also read a JSON array positionally.
         match serde_json::from_slice::<Obj<Envelope>>(&body)
             .map(|e| envelope(e.0))
+            .or_else(|_| serde_json::from_slice::<Obj<OAuth>>(&body).map(|o| o.0.shape()))
             .or_else(|_| serde_json::from_slice::<Obj<Problem>>(&body).map(|p| p.0.shape()))
         {
             Ok(Some(shape)) => {
@@ -210,6 +231,7 @@ pub(crate) const SECRET_KEYS: &[&str] = &[
     "id_token",
     "access_token",
     "refresh_token",
+    "code_verifier",
     "vp_token",
     "authorizationCode",
     "evidence",
@@ -551,6 +573,20 @@ mod tests {
             1,
             &Credential::basic("FK5b0KSM", KEY),
         )
+    }
+
+    #[test]
+    fn oauth_token_errors_decode_with_the_oauth_error_as_code() {
+        let e = shape(
+            400,
+            r#"{"error":"invalid_grant","error_description":"the code was already used"}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some("invalid_grant"), Some("the code was already used"))
+        );
+        let e = shape(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!((e.code(), e.message()), (Some("invalid_client"), None));
     }
 
     #[test]

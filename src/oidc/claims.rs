@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{IdTokenError, IdTokenErrorKind};
 use crate::secret::ct_eq;
+use crate::verifications::loa_from_acr;
 
 use super::jose::{self, KeySet};
 
@@ -73,7 +74,7 @@ impl IdTokenClaims {
     /// ```
     pub fn loa(&self) -> Option<u8> {
         self.hopae_loa
-            .or_else(|| self.acr.as_deref().and_then(level_from_acr))
+            .or_else(|| self.acr.as_deref().and_then(loa_from_acr))
     }
 
     /// The authentication methods of `amr`, whichever shape it was sent in: the strings
@@ -86,17 +87,6 @@ impl IdTokenClaims {
             _ => Vec::new(),
         }
     }
-}
-
-/// The level in an `acr` value: `urn:hopae:loa:3`, `urn:hopae:loa3` or `loa:3`.
-pub(crate) fn level_from_acr(acr: &str) -> Option<u8> {
-    let rest = acr.strip_prefix("urn:hopae:").unwrap_or(acr);
-    let digits = rest.strip_prefix("loa")?;
-    let digits = digits.strip_prefix(':').unwrap_or(digits);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -470,12 +460,6 @@ mod tests {
 
     #[test]
     fn acr_forms_and_claim_shapes() {
-        assert_eq!(level_from_acr("urn:hopae:loa:3"), Some(3));
-        assert_eq!(level_from_acr("urn:hopae:loa3"), Some(3));
-        assert_eq!(level_from_acr("loa:2"), Some(2));
-        for bad in ["urn:hopae:loa:", "loa:x", "urn:other:loa:3", "loa:999", "3"] {
-            assert_eq!(level_from_acr(bad), None, "{bad}");
-        }
         let c = claims(
             json!({"iss": "i", "sub": "s", "aud": ["a", "b"], "exp": 2.5,
             "iat": 1, "amr": "pin", "hopae_loa": "2", "custom": true}),

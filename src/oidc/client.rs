@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{ConfigErrorKind, Error};
 use crate::secret::Secret;
+use crate::verifications::UserInfo;
 
 use super::authorization::{self, Authorization, AuthorizationRequest, Callback};
 use super::cache::{Cache, IssuerCache, Policy};
@@ -91,9 +92,11 @@ impl OidcClient {
         let net = Net::from(transport);
         let issuer = match issuer {
             Some(issuer) => net.check_issuer(issuer),
-            None => Err("no OIDC issuer: build the App client with an environment, or set \
+            None => Err(
+                "no OIDC issuer: build the App client with an environment, or set \
                          HOPAE_OIDC_ISSUER, or call .issuer(..)"
-                .to_owned()),
+                    .to_owned(),
+            ),
         };
         OidcClient {
             net,
@@ -197,7 +200,10 @@ impl OidcClient {
     ///
     /// The errors of [`OidcClient::discovery`]; [`Error::InvalidInput`] for an empty
     /// redirect URI.
-    pub fn authorization_url(&self, request: &AuthorizationRequest) -> Result<Authorization, Error> {
+    pub fn authorization_url(
+        &self,
+        request: &AuthorizationRequest,
+    ) -> Result<Authorization, Error> {
         let discovery = self.discovery()?;
         Authorization::build(
             &authorization::Client {
@@ -225,7 +231,11 @@ impl OidcClient {
     ///   `invalid_client`: wrong credentials); [`Error::code`] is the OAuth error.
     /// - [`Error::Decode`] when the answer has no `id_token`; the errors of
     ///   [`OidcClient::discovery`] and of every call.
-    pub fn exchange_code(&self, auth: &Authorization, callback: &Callback) -> Result<Tokens, Error> {
+    pub fn exchange_code(
+        &self,
+        auth: &Authorization,
+        callback: &Callback,
+    ) -> Result<Tokens, Error> {
         if auth.client_id() != self.client_id {
             return Err(Error::invalid_input(format!(
                 "`auth` was made for the client {:?}, this client is {:?}",
@@ -293,9 +303,10 @@ impl OidcClient {
             now: unix_now(),
         };
         let mut fetch = || -> Result<KeySet, Error> {
-            self.net.get("oidc jwks", &discovery.jwks_uri, Auth::None, |body| {
-                KeySet::parse(body).map_err(|m| (None, m))
-            })
+            self.net
+                .get("oidc jwks", &discovery.jwks_uri, Auth::None, |body| {
+                    KeySet::parse(body).map_err(|m| (None, m))
+                })
         };
         cache.verify(jwt, &expected, self.policy, Instant::now(), &mut fetch)
     }
@@ -308,7 +319,7 @@ impl OidcClient {
     /// - [`Error::Config`] when the provider lists no userinfo endpoint.
     /// - [`Error::Api`] (401 `invalid_token`) when the access token is unknown or
     ///   expired; the errors of [`OidcClient::discovery`] and of every call.
-    pub fn userinfo(&self, access_token: &Secret) -> Result<serde_json::Value, Error> {
+    pub fn userinfo(&self, access_token: &Secret) -> Result<UserInfo, Error> {
         let discovery = self.discovery()?;
         let Some(url) = discovery.userinfo_endpoint.as_deref() else {
             return Err(Error::config(

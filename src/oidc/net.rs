@@ -83,7 +83,10 @@ impl Net {
             .collect();
         let call = Call::new(Method::Post, operation, String::new())
             .absolute(url.to_owned())
-            .body("application/x-www-form-urlencoded", body.join("&").into_bytes())
+            .body(
+                "application/x-www-form-urlencoded",
+                body.join("&").into_bytes(),
+            )
             .at_most_once();
         self.0.execute(call, decode::object)
     }
