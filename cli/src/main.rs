@@ -8,6 +8,7 @@ mod apps;
 mod confirm;
 mod domains;
 mod mock;
+mod oidc;
 mod options;
 mod output;
 mod production_tests;
@@ -42,7 +43,7 @@ const EXIT_NETWORK: u8 = 3;
 const EXIT_RESPONSE: u8 = 4;
 /// A wait ended without success: no challenge, the domains invalid, or its timeout.
 const EXIT_WAIT: u8 = 5;
-/// A webhook signature did not verify.
+/// A webhook signature or an OIDC ID token did not verify.
 const EXIT_SIGNATURE: u8 = 6;
 
 /// Shown after the top-level help only: what every command shares.
@@ -54,6 +55,8 @@ Environment:
   HOPAE_BASE_URL        API base URL when --base-url is not given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_OIDC_ISSUER     the OIDC issuer for hopae oidc (else HOPAE_ENVIRONMENT's), with
+                        HOPAE_CLIENT_ID and HOPAE_CLIENT_SECRET
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
@@ -68,7 +71,7 @@ Exit codes:
   4  the response was not what the API documents (malformed, inconsistent, too large)
   5  a wait ended without success: production-tests wait without a challenge (request
      failed, unknown, ambiguous), domains wait with the domains invalid, or --timeout
-  6  a webhook signature did not verify";
+  6  a webhook signature or an OIDC ID token did not verify";
 
 /// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
@@ -109,6 +112,9 @@ enum Command {
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
+    /// Sign in with the app's OpenID Connect set-up; show discovery; verify ID tokens
+    #[command(arg_required_else_help = true)]
+    Oidc(oidc::Group),
     /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
     #[command(after_help = mock::NOTES)]
     Mock(mock::Args),
@@ -187,6 +193,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::Transport(_) => EXIT_NETWORK,
         Error::Decode(_) | Error::ResponseTooLarge { .. } => EXIT_RESPONSE,
         Error::Wait(_) => EXIT_WAIT,
+        Error::IdToken(_) => EXIT_SIGNATURE,
         // A variant added by a later version of the library: the API was reached.
         _ => EXIT_API,
     }
@@ -229,6 +236,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Oidc(group) => oidc::run(group, &cli.global),
         Command::Mock(args) => mock::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();

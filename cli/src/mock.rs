@@ -47,11 +47,12 @@ pub(crate) struct Args {
 }
 
 pub(crate) const NOTES: &str = "\
-Prints two lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
+Prints three lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
 code 0), logging one line per request on stderr (time, method, path, status):
 
   export HOPAE_BASE_URL=http://127.0.0.1:PORT/connect/v1
   export HOPAE_API_KEY=sk_workspace_test_mock
+  export HOPAE_OIDC_ISSUER=http://127.0.0.1:PORT/oidc
 
 The fake keeps its state in memory: what one command changes, the next one sees. It
 models every Workspace API operation with the documented shapes, status codes, errors
@@ -122,6 +123,11 @@ pub(crate) fn run(a: &Args) -> Result<(), Failure> {
     } else {
         format!("the example app {}", hopae::mock::SEED_APP)
     };
+    // The OIDC provider's issuer, after the lines scripts read first.
+    emit(&format!(
+        "export HOPAE_OIDC_ISSUER={}\n",
+        server.oidc_issuer()
+    ))?;
     log(&format!(
         "serving a fake Workspace API on {} with {seeded}; Ctrl-C stops it",
         server.url()
