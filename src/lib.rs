@@ -57,6 +57,15 @@
 //! A delete answered `{"deleted": false}` or a set-default answered `{"success": false}`
 //! is an [`Error::Api`] carrying that 2xx status, never `Ok`.
 //!
+//! [`AppClient::oidc`] signs people in with Hopae's OpenID Connect provider
+//! ([`oidc`]): the authorization URL with PKCE, `state` and `nonce`
+//! ([`OidcClient::authorization_url`](oidc::OidcClient::authorization_url)), the code
+//! exchange (`POST {token_endpoint}`, [`exchange_code`](oidc::OidcClient::exchange_code)),
+//! ID-token verification against the provider's JWKS
+//! ([`verify_id_token`](oidc::OidcClient::verify_id_token)) and
+//! [`userinfo`](oidc::OidcClient::userinfo) (`GET {userinfo_endpoint}`); endpoints come
+//! from `GET {issuer}/.well-known/openid-configuration`.
+//!
 //! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
 //! an App's URL; it needs the webhook secret, not a client.
 //!

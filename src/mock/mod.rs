@@ -46,6 +46,16 @@
 //!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
 //!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
 //!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
+//! - **OpenID Connect**: an OIDC provider under [`OIDC_PATH`] ([`Server::oidc_issuer`]):
+//!   discovery, `/auth` (checks the client id, the registered redirect URI exactly, PKCE
+//!   S256 and an `openid` scope, then redirects at once with a single-use code for its
+//!   one test person, or with `error=access_denied` after
+//!   [`Server::deny_next_authorizations`]), `/token` (Basic or body credentials, form
+//!   only, PKCE verified, redirect URI matched; RFC 6749 errors), `/userinfo` (Bearer),
+//!   `/jwks`. ID tokens are signed RS256 by one of two fixed, test-only keys kept in the
+//!   source; [`Server::rotate_oidc_key`] switches keys, [`Server::set_oidc_loa`] sets the
+//!   level, and [`Server::sign_id_token`] signs any claims (to test a relying party's
+//!   checks).
 //! - **Idempotency**: every POST's `Idempotency-Key` is remembered, workspace-wide; the
 //!   same key, path and body replay the first answer with `Idempotency-Replayed: true`,
 //!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a

@@ -203,7 +203,7 @@ pub(super) mod tests {
         };
         let t0 = Instant::now();
         let token = sign(0, "k0", &claims_now());
-        let mut verify = |token: &str, p: &mut Provider| {
+        let verify = |token: &str, p: &mut Provider| {
             kind(cache.verify(token, &expected(), POLICY, t0, &mut || p.fetch()))
         };
         assert_eq!(verify(&token, &mut p), None);
