@@ -293,7 +293,7 @@ mod part2_contract {
 
 /// The contract of issue 20 (OpenID Connect), verbatim.
 mod issue20 {
-    #![allow(dead_code, unused_variables)]
+    #![allow(dead_code, unused_variables, clippy::single_match)]
 
     use hopae::oidc::{
         Authorization, AuthorizationRequest, Callback, IdTokenClaims, IdTokenErrorKind, OidcClient,
