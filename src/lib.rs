@@ -166,6 +166,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
     InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError,
 };
+pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;
 

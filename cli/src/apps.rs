@@ -3,7 +3,7 @@
 use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{CONFIRM_NOTES, Confirmed, Typed, confirm};
 use crate::options::{
     AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, whole,
 };
@@ -55,10 +55,6 @@ const UPDATE_NOTES: &str = "\
 Only the options given are changed. --redirect-uri replaces the whole list (repeat it for
 several URIs; `hopae apps redirect-uris APP --clear` empties it).";
 
-pub(crate) const CONFIRM_NOTES: &str = "\
-This cannot be undone. On a terminal the command asks you to type the app id to confirm;
-elsewhere (a script, a CI job) it needs --yes.";
-
 #[derive(clap::Args, Debug)]
 struct List {
     /// Apps per page, 1 to 100 [default: 20]
@@ -105,17 +101,6 @@ struct Update {
     /// Where users land after a failed verification
     #[arg(long, value_name = "URI")]
     failure_redirect: Option<String>,
-}
-
-/// A command that changes what cannot be undone.
-#[derive(clap::Args, Debug)]
-pub(crate) struct Confirmed {
-    /// The app's client id
-    pub(crate) app: String,
-
-    /// Confirm without being asked (required when there is no terminal)
-    #[arg(long)]
-    pub(crate) yes: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -260,7 +245,7 @@ fn page_text(page: &Page<App>) -> String {
 fn create(client: &HopaeClient, a: &Create) -> Result<App, Error> {
     let app = NewApp::new(&a.name);
     match &a.idempotency_key {
-        Some(key) => client.apps().create_with_key(&app, key),
+        Some(key) => client.apps().with_idempotency_key(key).create(&app),
         None => client.apps().create(&app),
     }
 }

@@ -7,8 +7,7 @@
 
 use hopae::HopaeClient;
 
-use crate::apps::Confirmed;
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{Confirmed, Typed, confirm};
 use crate::options::{Global, check_id};
 use crate::output::{clean, rotated_text};
 use crate::raw::{self, Keep};
@@ -64,7 +63,7 @@ pub(crate) fn show_rotated(
     global: &Global,
     a: &Confirmed,
     rotation: Rotation<'_>,
-    call: impl FnOnce(&HopaeClient) -> Result<String, hopae::Error>,
+    call: impl FnOnce(&HopaeClient) -> Result<hopae::Secret, hopae::Error>,
 ) -> Result<(), Failure> {
     let Rotation {
         what,
@@ -83,5 +82,8 @@ pub(crate) fn show_rotated(
     if global.json {
         return emit_secret(&raw::document(api.bodies.last()?), what);
     }
-    emit_secret(rotated_text(&a.app, what, &secret, note).as_bytes(), what)
+    emit_secret(
+        rotated_text(&a.app, what, secret.expose(), note).as_bytes(),
+        what,
+    )
 }
