@@ -431,17 +431,8 @@ fn client<'s>(state: &'s State, request: &Request, form: &[(String, String)]) ->
 
 /// Standard base64 with padding, as `Authorization: Basic` carries it.
 fn decode_standard_base64(text: &str) -> Option<Vec<u8>> {
-    let url_safe: String = text
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            '-' | '_' => '!',
-            c => c,
-        })
-        .collect();
-    crate::oidc::b64url_decode(&url_safe)
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 fn token(p: &mut Provider, state: &State, request: &Request) -> Response {

@@ -1,6 +1,8 @@
 //! The JOSE pieces the flow needs, on `ring` alone: base64url, the compact JWS parser,
 //! RS256 verification against a JWKS, and HS256 signing (for `match_request`).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::{hmac, signature};
 use serde::Deserialize;
 
@@ -12,52 +14,15 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The most keys of a JWKS that are kept (the rest are ignored).
 const MAX_KEYS: usize = 64;
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /// base64url without padding (RFC 7515 appendix C).
 pub(crate) fn b64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (at(0) << 16) | (at(1) << 8) | at(2);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Strict base64url without padding: any other character, an impossible length or
-/// non-zero trailing bits is `None` (one token has one encoding).
+/// Strict base64url without padding: any other character, padding, an impossible
+/// length or non-zero trailing bits is `None` (one token has one encoding).
 pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return None;
-    }
-    let value = |c: u8| -> Option<u32> {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        Some(u32::from(v))
-    };
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= value(c)? << (18 - 6 * i);
-        }
-        let len = chunk.len() - 1;
-        if len < 3 && n & ((1 << (8 * (3 - len))) - 1) != 0 {
-            return None;
-        }
-        out.extend_from_slice(&n.to_be_bytes()[1..=len]);
-    }
-    Some(out)
+    URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 /// The protected header fields the verifier reads; others are ignored.
