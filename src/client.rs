@@ -192,7 +192,8 @@ impl AppClient {
 
     /// A client configured from the environment: `HOPAE_CLIENT_ID`,
     /// `HOPAE_CLIENT_SECRET`, and `HOPAE_BASE_URL` when set and not empty, else
-    /// `HOPAE_ENVIRONMENT` (`sandbox` or `production`). Same as
+    /// `HOPAE_ENVIRONMENT` (`sandbox` or `production`); `HOPAE_OIDC_ISSUER`, when set,
+    /// is the issuer of [`AppClient::oidc`]. Same as
     /// `AppClient::builder_from_env()?.build()`.
     ///
     /// # Errors
