@@ -114,7 +114,17 @@ struct OAuth {
 }
 
 impl OAuth {
+    /// The shape, or `None` when `error` is not an OAuth error code (RFC 6749: printable
+    /// ASCII without `"` and `\`, not empty).
     fn shape(self) -> Option<Shape> {
+        let valid = !self.error.is_empty()
+            && self
+                .error
+                .bytes()
+                .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+        if !valid {
+            return None;
+        }
         Some(Shape {
             code: Some(self.error),
             message: self.error_description,
@@ -652,7 +662,9 @@ mod tests {
         for body in [
             r#"{"status":500}"#,
             r#"{"message":"Unauthorized"}"#,
-            r#"{"error":"invalid_grant_x"}"#,
+            // An RFC 6749 body names its error (see the OAuth test); an empty one does not.
+            r#"{"error":""}"#,
+            r#"{"error":"a\nb"}"#,
             "[1]",
         ] {
             let e = shape(500, body);
