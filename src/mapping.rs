@@ -114,14 +114,15 @@ struct OAuth {
 }
 
 impl OAuth {
-    /// The shape, or `None` when `error` is not an OAuth error code (RFC 6749: printable
-    /// ASCII without `"` and `\`, not empty).
+    /// The shape, or `None` when `error` is not an OAuth error code: a non-empty word of
+    /// ASCII letters, digits and `_` (`invalid_grant`, `access_denied`); a sentence such
+    /// as `"bad request"` is not one.
     fn shape(self) -> Option<Shape> {
         let valid = !self.error.is_empty()
             && self
                 .error
                 .bytes()
-                .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
             return None;
         }
@@ -662,8 +663,10 @@ mod tests {
         for body in [
             r#"{"status":500}"#,
             r#"{"message":"Unauthorized"}"#,
-            // An RFC 6749 body names its error (see the OAuth test); an empty one does not.
+            // An RFC 6749 body names its error (see the OAuth test); an empty one or a
+            // sentence does not.
             r#"{"error":""}"#,
+            r#"{"error":"bad request"}"#,
             r#"{"error":"a\nb"}"#,
             "[1]",
         ] {
