@@ -90,16 +90,19 @@ impl IdTokenClaims {
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
+    use serde::de::Error as _;
+    let bad = || D::Error::custom("`aud` must be a string or an array of strings");
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(vec![s]),
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => Ok(s),
+                _ => Err(bad()),
+            })
+            .collect(),
+        _ => Err(bad()),
     }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => vec![s],
-        OneOrMany::Many(v) => v,
-    })
 }
 
 /// A NumericDate: seconds, as an integer or a number with a fraction (truncated).

@@ -14,7 +14,7 @@ use super::cache::{Cache, IssuerCache, Policy};
 use super::claims::{Expected, IdTokenClaims};
 use super::discovery::{Discovery, Tokens};
 use super::jose::KeySet;
-use super::net::{Auth, Net};
+use super::net::{self, Answer, Auth, Net};
 use crate::http::Transport;
 
 /// The clock skew allowed on `exp`, `iat` and `nbf` unless set with
@@ -181,9 +181,14 @@ impl OidcClient {
             return Ok(Arc::clone(d));
         }
         let url = format!("{issuer}/.well-known/openid-configuration");
-        let discovery: Discovery = self.net.get_json("oidc discovery", &url, Auth::None)?;
+        let Answer::Discovery(discovery) =
+            self.net
+                .get("oidc discovery", &url, Auth::None, net::discovery)?
+        else {
+            return Err(net::mismatch());
+        };
         discovery.check(issuer)?;
-        let discovery = Arc::new(discovery);
+        let discovery: Arc<Discovery> = Arc::from(discovery);
         *cache
             .discovery
             .lock()
@@ -244,7 +249,7 @@ impl OidcClient {
             )));
         }
         let discovery = self.discovery()?;
-        self.net.post_form(
+        let answer = self.net.post_form(
             "oidc token exchange",
             &discovery.token_endpoint,
             &[
@@ -253,7 +258,12 @@ impl OidcClient {
                 ("redirect_uri", auth.redirect_uri()),
                 ("code_verifier", auth.code_verifier()),
             ],
-        )
+            net::tokens,
+        )?;
+        match answer {
+            Answer::Tokens(tokens) => Ok(*tokens),
+            _ => Err(net::mismatch()),
+        }
     }
 
     /// Verifies an ID token from [`OidcClient::exchange_code`] for this authorization:
@@ -303,10 +313,13 @@ impl OidcClient {
             now: unix_now(),
         };
         let mut fetch = || -> Result<KeySet, Error> {
-            self.net
-                .get("oidc jwks", &discovery.jwks_uri, Auth::None, |body| {
-                    KeySet::parse(body).map_err(|m| (None, m))
-                })
+            match self
+                .net
+                .get("oidc jwks", &discovery.jwks_uri, Auth::None, net::keys)?
+            {
+                Answer::Keys(keys) => Ok(keys),
+                _ => Err(net::mismatch()),
+            }
         };
         cache.verify(jwt, &expected, self.policy, Instant::now(), &mut fetch)
     }
@@ -327,7 +340,14 @@ impl OidcClient {
                 "the provider's discovery document lists no userinfo_endpoint",
             ));
         };
-        self.net
-            .get_json("oidc userinfo", url, Auth::Bearer(access_token))
+        match self.net.get(
+            "oidc userinfo",
+            url,
+            Auth::Bearer(access_token),
+            net::userinfo,
+        )? {
+            Answer::UserInfo(info) => Ok(*info),
+            _ => Err(net::mismatch()),
+        }
     }
 }
