@@ -151,8 +151,11 @@ mod open_enum;
 pub mod production_tests;
 pub mod providers;
 mod redact;
+pub mod request;
 mod retry;
 mod secret;
+mod tls;
+mod trace;
 pub mod verifications;
 pub mod wait;
 pub mod webhooks;
@@ -161,14 +164,14 @@ pub mod workspace;
 
 pub use apps::Page;
 pub use client::{AppClient, ClientBuilder, HopaeClient};
-pub use config::{Environment, ResponseEvent};
+pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
-    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError,
+    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
-pub use secret::Secret;
+pub use secret::{SECRET_FIELDS, Secret, is_secret_field};
 
 /// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in
 /// the models are its types.

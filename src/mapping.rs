@@ -142,6 +142,9 @@ pub(crate) struct Received {
     pub(crate) body: Result<Vec<u8>, ureq::Error>,
     pub(crate) retry_after: Option<String>,
     pub(crate) request_id: Option<String>,
+    /// Every header, shown as the trace shows them; empty unless a trace or an
+    /// `on_response` hook wants them.
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// Builds the error of a non-2xx response: the envelope's fields when the body is one,
@@ -202,6 +205,11 @@ const EXCERPT_CHARS: usize = 120;
 /// (`&#115;k_...` in a page, `\u0073k_...` in a JSON body) nor a cut through the key
 /// shows any part of it.
 pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
+    excerpt_within(body, credential, EXCERPT_CHARS)
+}
+
+/// [`excerpt`], cut to `max` characters (the HTTP trace shows more than an error).
+pub(crate) fn excerpt_within(body: &[u8], credential: &Credential, max: usize) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     // A JSON body whose strings hold the key only behind escapes: show it re-encoded
     // (plain JSON, where the key's characters never need escaping), redacted.
@@ -210,86 +218,103 @@ pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
         && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
         && credential.held_by(&value)
     {
-        return excerpt(
+        return excerpt_within(
             credential.redact_value(value).to_string().as_bytes(),
             credential,
+            max,
         );
     }
     // Enough characters that a key starting within the first 120 is seen whole.
-    let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
+    let (flat, more) = flatten(&text, max + crate::config::MAX_KEY_LEN + 1);
     // A body that is not the error envelope may still carry a secret (an App echoed by
     // an older API generation): scrub it like a decode error does.
     let flat = scrub_secrets(body, credential.redact(&flat));
-    let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
+    let mut out: String = flat.chars().take(max).collect();
     if more || out.len() < flat.len() {
         out.push('…');
     }
     (!out.is_empty()).then_some(out)
 }
 
+/// Replaces the value of every secret field of `value` ([`crate::is_secret_field`], at
+/// any depth; everything inside it included) with `"[redacted]"` (a `null` stays
+/// `null`); says whether it replaced any. For the HTTP trace's body excerpts.
+pub(crate) fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
+    fn walk(value: &mut serde_json::Value, parent: Option<&str>) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (key, v) in map.iter_mut() {
+                    if crate::secret::is_secret_field(parent, key) && !v.is_null() {
+                        *v = Value::String("[redacted]".into());
+                        changed = true;
+                    } else {
+                        changed |= walk(v, Some(key));
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, v| walk(v, None) | changed),
+            _ => false,
+        }
+    }
+    walk(value, None)
+}
+
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
 
-/// The keys whose values are secrets wherever they appear in a body: client and
-/// webhook secrets, tokens, and the App API's evidence and provenance (which hold
-/// upstream tokens). Everything under such a key is secret, at any depth.
-pub(crate) const SECRET_KEYS: &[&str] = &[
-    "clientSecret",
-    "client_secret",
-    "secret",
-    "token",
-    "id_token",
-    "access_token",
-    "refresh_token",
-    "code_verifier",
-    "vp_token",
-    "authorizationCode",
-    "evidence",
-    "provenance",
-    "hopae_provenance",
-];
-
-/// Whether `key` names a secret ([`SECRET_KEYS`]).
-pub(crate) fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.contains(&key)
-}
-
-/// `value` with everything under a secret key ([`SECRET_KEYS`]) replaced by
-/// `"[redacted]"`.
+/// `value` with everything under a secret field
+/// ([`is_secret_field`](crate::is_secret_field)) replaced by `"[redacted]"`.
 pub(crate) fn scrub_value(value: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Array(items) => Value::Array(items.into_iter().map(scrub_value).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let v = if is_secret_key(&k) {
-                        Value::String("[redacted]".to_owned())
-                    } else {
-                        scrub_value(v)
-                    };
-                    (k, v)
-                })
-                .collect(),
-        ),
-        other => other,
+    fn scrub(value: serde_json::Value, parent: Option<&str>) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| scrub(v, None)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let v = if crate::secret::is_secret_field(parent, &k) {
+                            Value::String("[redacted]".to_owned())
+                        } else {
+                            scrub(v, Some(&k))
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
     }
+    scrub(value, None)
 }
 
-/// `message` without the secrets of `body`: the strings under a secret key
-/// ([`SECRET_KEYS`]) at any depth, or the whole body when it is one JSON string (a bare
-/// secret). Runs on the error path only.
+/// `message` without the secrets of `body`: the strings under a key of
+/// [`SECRET_FIELDS`](crate::SECRET_FIELDS) at any depth (everything inside such a key
+/// included, see [`is_secret_field`](crate::is_secret_field)), or the whole body when it
+/// is one JSON string (a bare secret). Runs on the error path only.
 #[cold]
 pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
-    fn collect<'v>(value: &'v serde_json::Value, secret: bool, out: &mut Vec<&'v str>) {
+    fn collect<'v>(
+        value: &'v serde_json::Value,
+        parent: Option<&str>,
+        secret: bool,
+        out: &mut Vec<&'v str>,
+    ) {
         use serde_json::Value;
         match value {
             Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
-            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, None, secret, out)),
             Value::Object(map) => {
                 for (key, v) in map {
-                    collect(v, secret || is_secret_key(key), out);
+                    let secret = secret || crate::secret::is_secret_field(parent, key);
+                    collect(v, Some(key), secret, out);
                 }
             }
             _ => {}
@@ -300,7 +325,7 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
         return message;
     };
     let mut secrets = Vec::new();
-    collect(&value, value.is_string(), &mut secrets);
+    collect(&value, None, value.is_string(), &mut secrets);
     for secret in secrets {
         // serde quotes values as `{:?}` does: match the escaped form too.
         for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
@@ -483,7 +508,8 @@ fn no_tls_peer(e: &ureq::Error) -> Option<&'static str> {
 }
 
 /// Where a call went, for transport errors: the method, the URL without its query, and
-/// the proxy when one was used.
+/// how it got there when a proxy is configured (`via proxy host:port`, or `directly
+/// (NO_PROXY ...)`).
 pub(crate) struct Target<'a> {
     pub(crate) method: &'static str,
     pub(crate) url: &'a str,
@@ -511,14 +537,16 @@ pub(crate) fn transport_error(
     credential: &Credential,
 ) -> TransportError {
     let mut message = format!("{} {}", target.method, target.url);
-    if let Some(proxy) = target.proxy {
-        message.push_str(" via proxy ");
-        message.push_str(proxy);
+    if let Some(route) = target.proxy {
+        message.push(' ');
+        message.push_str(route);
     }
     let own = match &e {
-        _ if kind == TransportErrorKind::Tls && target.https() => {
-            no_tls_peer(&e).map(str::to_owned)
-        }
+        _ if kind == TransportErrorKind::Tls && target.https() => no_tls_peer(&e)
+            .or_else(|| {
+                crate::tls::is_unknown_issuer(&e).then_some(crate::tls::UNKNOWN_ISSUER_HELP)
+            })
+            .map(str::to_owned),
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Some(format!(
             "could not connect within {}",
             crate::error::format_duration(s.connect_timeout.min(timeout))
@@ -580,6 +608,7 @@ mod tests {
                 body: Ok(body.as_bytes().to_vec()),
                 retry_after: None,
                 request_id: None,
+                headers: Vec::new(),
             },
             1,
             &Credential::basic("FK5b0KSM", KEY),
@@ -703,6 +732,16 @@ mod tests {
         assert!(
             shown.contains("[redacted]") && shown.contains("FK5b0KSM"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn scrubber_uses_the_shared_list_and_everything_inside_a_secret_field() {
+        let body = br#"{"access_token":"at_0123456789","provenance":{"credentials":[{"evidence":{"raw":"ev_0123456789"}}]},"error":{"code":"RESOURCE_NOT_FOUND"}}"#;
+        let message = "at_0123456789 ev_0123456789 RESOURCE_NOT_FOUND".to_owned();
+        assert_eq!(
+            scrub_secrets(body, message),
+            "[redacted] [redacted] RESOURCE_NOT_FOUND"
         );
     }
 

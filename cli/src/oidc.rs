@@ -93,10 +93,6 @@ struct AuthorizeArgs {
     /// The workflow to run (the app's default when not given)
     #[arg(long, value_name = "ID")]
     workflow_id: Option<String>,
-
-    /// Print the tokens in --json output instead of [redacted]
-    #[arg(long)]
-    show_secrets: bool,
 }
 
 /// The App client and its OIDC client, from the environment and the flags.
@@ -254,7 +250,7 @@ fn authorize(group: &Group, global: &Global, a: &AuthorizeArgs) -> Result<(), Fa
     };
     if global.json {
         let shown = |s: &hopae::Secret| {
-            if a.show_secrets {
+            if global.show_secrets {
                 json!(s.expose())
             } else {
                 json!("[redacted]")

@@ -80,7 +80,8 @@ pub(crate) fn show_rotated(
     )?;
     let secret = call(&api.client)?;
     if global.json {
-        return emit_secret(&raw::document(api.bodies.last()?), what);
+        // The new secret, shown this once: never redacted.
+        return emit_secret(&raw::document(api.bodies.last_revealed()?), what);
     }
     emit_secret(
         rotated_text(&a.app, what, secret.expose(), note).as_bytes(),
