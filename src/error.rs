@@ -78,6 +78,10 @@ pub enum Error {
     /// is unknown or matches several challenges; a custom domain became `invalid`; or the
     /// timeout passed. Errors of the polls themselves are reported as they are.
     Wait(Box<WaitError>),
+    /// An OpenID Connect ID token failed verification: malformed, not RS256, signed by
+    /// an unknown key or not by the key it names, or with claims that do not hold
+    /// (issuer, audience, times, nonce, level). [`IdTokenError::kind`] says which.
+    IdToken(Box<IdTokenError>),
 }
 
 impl Error {
@@ -133,7 +137,7 @@ impl Error {
             Error::Transport(e) => e.attempts,
             Error::Decode(e) => e.attempts,
             Error::ResponseTooLarge { attempts, .. } => *attempts,
-            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) => 0,
+            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) | Error::IdToken(_) => 0,
         }
     }
 
@@ -187,6 +191,7 @@ impl fmt::Display for Error {
                 e.fmt(f)
             }
             Error::Wait(e) => e.fmt(f),
+            Error::IdToken(e) => e.fmt(f),
         }
     }
 }
@@ -611,6 +616,9 @@ pub enum InputErrorKind {
     Field,
     /// The options of a call (a wait's interval, a request id to wait for) are invalid.
     Options,
+    /// A redirect back from the OpenID Connect provider that is not the answer to this
+    /// authorization: another `state`, no `code`, a repeated parameter, another issuer.
+    Callback,
     /// The method or path of a raw request (`HopaeClient::request`) is not one the
     /// client sends: an unknown method, or a path that is not under the base URL.
     Request,
@@ -948,6 +956,80 @@ pub(crate) fn format_duration(d: Duration) -> String {
         .map(|(n, unit)| format!("{n}{unit}"))
         .collect();
     parts.join(" ")
+}
+
+/// Why an ID token was refused, from [`IdTokenError::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdTokenErrorKind {
+    /// Not a compact JWS of three base64url parts with JSON header and claims, too
+    /// large, or without a required claim (`iss`, `sub`, `aud`, `exp`, `iat`).
+    Malformed,
+    /// The header names another algorithm than RS256 (`none` and `HS256` included), or
+    /// critical extensions.
+    UnsupportedAlgorithm,
+    /// No key of the provider's JWKS has the token's `kid`, even after fetching the JWKS
+    /// again.
+    UnknownKey,
+    /// The signature does not verify with the key the token names.
+    BadSignature,
+    /// `iss` is not the issuer of the provider's discovery document.
+    WrongIssuer,
+    /// `aud` does not contain the client id, or `azp` names another client.
+    WrongAudience,
+    /// `exp` has passed, beyond the leeway.
+    Expired,
+    /// `iat` (or `nbf`) lies in the future, beyond the leeway.
+    NotYetValid,
+    /// `nonce` is missing or not the one the authorization sent.
+    NonceMismatch,
+    /// The token's level of assurance is below the minimum the authorization asked for.
+    LoaTooLow,
+}
+
+/// An ID token that failed verification: its [`kind`](IdTokenError::kind) and a message
+/// a person can act on.
+///
+/// The message quotes what the token said (issuer, audience, key id) escaped and cut,
+/// never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTokenError {
+    pub(crate) kind: IdTokenErrorKind,
+    pub(crate) message: String,
+}
+
+impl IdTokenError {
+    pub(crate) fn new(kind: IdTokenErrorKind, message: impl Into<String>) -> IdTokenError {
+        IdTokenError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Which rule the token broke.
+    pub fn kind(&self) -> IdTokenErrorKind {
+        self.kind
+    }
+
+    /// What went wrong, without the `invalid id token: ` prefix of `Display`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for IdTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid id token: ")?;
+        write_bounded(f, &self.message, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
+    }
+}
+
+impl std::error::Error for IdTokenError {}
+
+impl From<IdTokenError> for Error {
+    fn from(e: IdTokenError) -> Error {
+        Error::IdToken(Box::new(e))
+    }
 }
 
 #[cfg(test)]

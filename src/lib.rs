@@ -62,6 +62,15 @@
 //! A delete answered `{"deleted": false}` or a set-default answered `{"success": false}`
 //! is an [`Error::Api`] carrying that 2xx status, never `Ok`.
 //!
+//! [`AppClient::oidc`] signs people in with Hopae's OpenID Connect provider
+//! ([`oidc`]): the authorization URL with PKCE, `state` and `nonce`
+//! ([`OidcClient::authorization_url`](oidc::OidcClient::authorization_url)), the code
+//! exchange (`POST {token_endpoint}`, [`exchange_code`](oidc::OidcClient::exchange_code)),
+//! ID-token verification against the provider's JWKS
+//! ([`verify_id_token`](oidc::OidcClient::verify_id_token)) and
+//! [`userinfo`](oidc::OidcClient::userinfo) (`GET {userinfo_endpoint}`); endpoints come
+//! from `GET {issuer}/.well-known/openid-configuration`.
+//!
 //! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
 //! an App's URL; it needs the webhook secret, not a client.
 //!
@@ -171,6 +180,7 @@ mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+pub mod oidc;
 mod open_enum;
 pub mod production_tests;
 pub mod providers;
@@ -194,8 +204,8 @@ pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
 pub use config::{MAX_JSON_BODY_BYTES, MAX_MULTIPART_BODY_BYTES};
 pub use domains::CustomDomain;
 pub use error::{
-    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
-    TransportError, TransportErrorKind, WaitError, escape_untrusted,
+    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
+    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;

@@ -117,6 +117,37 @@ fn without_code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
+/// Shape E at the OIDC token and userinfo endpoints (RFC 6749 section 5.2):
+/// `{"error": "invalid_grant", "error_description": "..."}`; the OAuth error is the code.
+#[derive(Deserialize)]
+struct OAuth {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl OAuth {
+    /// The shape, or `None` when `error` is not an OAuth error code: a non-empty word of
+    /// ASCII letters, digits and `_` (`invalid_grant`, `access_denied`); a sentence such
+    /// as `"bad request"` is not one.
+    fn shape(self) -> Option<Shape> {
+        let valid = !self.error.is_empty()
+            && self
+                .error
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return None;
+        }
+        Some(Shape {
+            code: Some(self.error),
+            message: self.error_description,
+            details: None,
+            request_id: None,
+        })
+    }
+}
+
 /// A response read to the end (or to the size cap), with its server-sourced headers
 /// already redacted.
 pub(crate) struct Received {
@@ -154,6 +185,7 @@ pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> 
         // Objects only: a derived decoder would also read a JSON array positionally.
         match serde_json::from_slice::<Obj<Envelope>>(&body)
             .map(|e| envelope(e.0))
+            .or_else(|_| serde_json::from_slice::<Obj<OAuth>>(&body).map(|o| o.0.shape()))
             .or_else(|_| serde_json::from_slice::<Obj<Problem>>(&body).map(|p| p.0.shape()))
         {
             Ok(Some(shape)) => {
@@ -597,6 +629,20 @@ mod tests {
     }
 
     #[test]
+    fn oauth_token_errors_decode_with_the_oauth_error_as_code() {
+        let e = shape(
+            400,
+            r#"{"error":"invalid_grant","error_description":"the code was already used"}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some("invalid_grant"), Some("the code was already used"))
+        );
+        let e = shape(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!((e.code(), e.message()), (Some("invalid_client"), None));
+    }
+
+    #[test]
     fn every_documented_error_shape_decodes() {
         // A: the Workspace envelope.
         let e = shape(
@@ -659,7 +705,11 @@ mod tests {
         for body in [
             r#"{"status":500}"#,
             r#"{"message":"Unauthorized"}"#,
-            r#"{"error":"invalid_grant_x"}"#,
+            // An RFC 6749 body names its error (see the OAuth test); an empty one or a
+            // sentence does not.
+            r#"{"error":""}"#,
+            r#"{"error":"bad request"}"#,
+            r#"{"error":"a\nb"}"#,
             "[1]",
         ] {
             let e = shape(500, body);

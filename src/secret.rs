@@ -131,6 +131,8 @@ pub const SECRET_FIELDS: &[&str] = &[
     "code",
     "code_verifier",
     "token",
+    "vp_token",
+    "authorizationCode",
     "evidence",
     "provenance",
     "hopae_provenance",

@@ -428,3 +428,61 @@ mod issue19 {
         Ok(())
     }
 }
+
+/// The contract of issue 20 (OpenID Connect), verbatim.
+mod issue20 {
+    #![allow(dead_code, unused_variables, clippy::single_match)]
+
+    use hopae::oidc::{
+        Authorization, AuthorizationRequest, Callback, IdTokenClaims, IdTokenErrorKind, OidcClient,
+        Tokens,
+    };
+    use hopae::{AppClient, Error, Secret};
+    use std::time::Duration;
+
+    fn oidc_contract(app: &AppClient, saved: &str, jwt: &str) -> Result<(), Error> {
+        let oidc: OidcClient = app.oidc().leeway(Duration::from_secs(30));
+        let other: OidcClient = app.oidc().issuer("https://sandbox.connect.hopae.com"); // explicit issuer
+        let issuer: String = oidc.discovery()?.issuer.clone();
+        let request = AuthorizationRequest::new("https://shop.example/callback")
+            .scope("openid idv")
+            .min_loa(3)
+            .prompt("login")
+            .workflow_id("wf_1")
+            .match_data(serde_json::json!({"fullName": "Test User"}));
+        let auth: Authorization = oidc.authorization_url(&request)?;
+        let _: &str = auth.url();
+        let kept: String = serde_json::to_string(&auth).expect("serializes");
+        let auth: Authorization = serde_json::from_str(saved).expect("deserializes");
+        let callback: Callback =
+            auth.parse_callback("https://shop.example/callback?code=abc&state=xyz")?;
+        let tokens: Tokens = oidc.exchange_code(&auth, &callback)?;
+        let _: (&Secret, Option<&Secret>, Option<Duration>) = (
+            &tokens.id_token,
+            tokens.access_token.as_ref(),
+            tokens.expires_in,
+        );
+        let claims: IdTokenClaims = oidc.verify_id_token(tokens.id_token.expose(), &auth)?;
+        let _: (&str, Option<u8>, &[String]) = (&claims.sub, claims.loa(), &claims.aud);
+        if let Some(access) = tokens.access_token.as_ref() {
+            let _: hopae::verifications::UserInfo = oidc.userinfo(access)?;
+        }
+        match oidc.verify_id_token(jwt, &auth) {
+            Err(Error::IdToken(e)) => match e.kind() {
+                IdTokenErrorKind::Malformed
+                | IdTokenErrorKind::UnsupportedAlgorithm
+                | IdTokenErrorKind::UnknownKey
+                | IdTokenErrorKind::BadSignature
+                | IdTokenErrorKind::WrongIssuer
+                | IdTokenErrorKind::WrongAudience
+                | IdTokenErrorKind::Expired
+                | IdTokenErrorKind::NotYetValid
+                | IdTokenErrorKind::NonceMismatch
+                | IdTokenErrorKind::LoaTooLow => {}
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+}

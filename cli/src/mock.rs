@@ -64,8 +64,10 @@ code 0), logging one line per request on stderr (time, method, path, status):
   export HOPAE_API_KEY=sk_workspace_test_mock
   export HOPAE_CLIENT_ID=FK5b0KSM
   export HOPAE_CLIENT_SECRET=6f1c0a9e...
+  export HOPAE_OIDC_ISSUER=http://127.0.0.1:PORT/oidc
 
-(the last two, the example app's App API credentials, not with --empty).
+(the client id and secret, the example app's App API credentials, not with --empty;
+the issuer is the fake's OpenID Connect provider).
 
 The fake keeps its state in memory: what one command changes, the next one sees. It
 models every Workspace API operation with the documented shapes, status codes, errors
@@ -161,6 +163,11 @@ pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
     } else {
         format!("the example app {}", hopae::mock::SEED_APP)
     };
+    // The OIDC provider's issuer, after the lines scripts read first.
+    emit(&format!(
+        "export HOPAE_OIDC_ISSUER={}\n",
+        server.oidc_issuer()
+    ))?;
     log(&format!(
         "serving a fake Workspace API on {} with {seeded}; Ctrl-C stops it",
         server.url()

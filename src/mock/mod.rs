@@ -48,6 +48,16 @@
 //!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
 //!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
 //!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
+//! - **OpenID Connect**: an OIDC provider under [`OIDC_PATH`] ([`Server::oidc_issuer`]):
+//!   discovery, `/auth` (checks the client id, the registered redirect URI exactly, PKCE
+//!   S256 and an `openid` scope, then redirects at once with a single-use code for its
+//!   one test person, or with `error=access_denied` after
+//!   [`Server::deny_next_authorizations`]), `/token` (Basic or body credentials, form
+//!   only, PKCE verified, redirect URI matched; RFC 6749 errors), `/userinfo` (Bearer),
+//!   `/jwks`. ID tokens are signed RS256 by one of two fixed, test-only keys kept in the
+//!   source; [`Server::rotate_oidc_key`] switches keys, [`Server::set_oidc_loa`] sets the
+//!   level, and [`Server::sign_id_token`] signs any claims (to test a relying party's
+//!   checks).
 //! - **Idempotency**: every POST's `Idempotency-Key` is remembered, workspace-wide; the
 //!   same key, path and body replay the first answer with `Idempotency-Replayed: true`,
 //!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
@@ -186,6 +196,7 @@
 
 mod deliveries;
 mod http;
+mod oidc;
 mod routes;
 mod sessions;
 mod state;
@@ -197,6 +208,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub use deliveries::Delivery;
+pub use oidc::{ID_TOKEN_LIFETIME, OIDC_KEY_IDS, OIDC_PATH};
 pub use sessions::{Completion, ControlError, VerificationSummary};
 pub use state::{SEED_APP, SEED_CHALLENGE, SEED_CLIENT_SECRET, SEED_REQUEST};
 
@@ -592,6 +604,7 @@ impl Builder {
     /// thread can be started.
     pub fn start(self) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let issuer = format!("http://{}{}", listener.local_addr()?, oidc::OIDC_PATH);
         let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
         state.fail_rate = self.fail_rate;
         state.sessions.complete_after = self.complete_after;
@@ -602,6 +615,7 @@ impl Builder {
             latency: self.latency,
             production: self.production,
             retry_after: self.retry_after,
+            oidc: Mutex::new(oidc::Provider::new(issuer)),
         });
         let running = http::serve(listener, Arc::clone(&shared))?;
         Ok(Server {
@@ -615,5 +629,9 @@ impl Builder {
 impl routes::Shared {
     fn lock(&self) -> MutexGuard<'_, state::State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn oidc(&self) -> MutexGuard<'_, oidc::Provider> {
+        self.oidc.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

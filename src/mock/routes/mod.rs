@@ -28,6 +28,8 @@ pub(super) struct Shared {
     pub(super) latency: Duration,
     pub(super) production: bool,
     pub(super) retry_after: u64,
+    /// The OpenID Connect provider's state (locked after `state` when both are).
+    pub(super) oidc: Mutex<super::oidc::Provider>,
 }
 
 /// A failed call: the status and the envelope's `error`.
@@ -251,6 +253,20 @@ impl Shared {
             .filter(|p| p.starts_with('/'))
         {
             return self.control(request, rest, query, request_id);
+        }
+        if let Some(rest) = path
+            .strip_prefix(super::oidc::OIDC_PATH)
+            .filter(|rest| rest.starts_with('/'))
+        {
+            sleep();
+            let state = self.lock();
+            return Ok(super::oidc::respond(
+                &mut self.oidc(),
+                &state,
+                request,
+                rest,
+                query,
+            ));
         }
         let under_base = path.strip_prefix(BASE_PATH).unwrap_or("");
         let app = if verifications::is_app_api(under_base) {
