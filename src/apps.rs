@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
-use crate::error::{DecodeError, Error, InputErrorKind};
+use crate::error::{Error, InputErrorKind, PagingError, PagingErrorKind};
 use crate::http::{Call, Idempotent, Transport};
 use crate::secret::Secret;
 
@@ -813,7 +813,7 @@ impl<'a> Apps<'a> {
     /// read that many places earlier, so that no App is skipped; a page of only Apps
     /// already yielded after such a step back is read past. A page of only Apps already
     /// yielded where the iteration has not been before (a server repeating a page) ends
-    /// the iteration with an [`Error::Decode`] instead of looping, and so do pages that
+    /// the iteration with an [`Error::Paging`] instead of looping, and so do pages that
     /// keep bringing nothing new.
     ///
     /// Offset paging cannot promise more: when Apps are created and deleted between two
@@ -1045,10 +1045,7 @@ impl AppsIter<'_> {
             self.offset = self.offset.saturating_sub(dropped);
         } else {
             if len > 0 && fresh.is_empty() && self.offset >= self.furthest {
-                return Err(list_error(format!(
-                    "the page at offset {} repeats Apps already listed; stopping",
-                    self.offset
-                )));
+                return Err(paging_error(PagingErrorKind::RepeatedPage, self.offset, 0));
             }
             self.offset = end;
             self.furthest = self.furthest.max(end);
@@ -1059,25 +1056,24 @@ impl AppsIter<'_> {
         // under the iteration longer than that is given up on rather than followed
         // forever.
         if !self.done && self.stale > 2 * self.furthest.div_ceil(page_size) + 2 {
-            return Err(list_error(format!(
-                "{} pages in a row brought no new App while the list kept moving; stopping",
-                self.stale
-            )));
+            return Err(paging_error(
+                PagingErrorKind::NoProgress,
+                self.offset,
+                self.stale,
+            ));
         }
         self.buffer = fresh.into_iter();
         Ok(())
     }
 }
 
-/// An [`Error::Decode`] of a list of Apps that cannot be paged through.
-fn list_error(message: String) -> Error {
-    Error::Decode(Box::new(DecodeError {
+/// The [`Error::Paging`] of a list of Apps that cannot be paged through.
+fn paging_error(kind: PagingErrorKind, offset: u64, stale_pages: u64) -> Error {
+    Error::Paging(Box::new(PagingError {
         operation: "list apps",
-        status: 200,
-        index: None,
-        message,
-        request_id: None,
-        attempts: 1,
+        kind,
+        offset,
+        stale_pages,
     }))
 }
 

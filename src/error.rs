@@ -82,6 +82,12 @@ pub enum Error {
     /// an unknown key or not by the key it names, or with claims that do not hold
     /// (issuer, audience, times, nonce, level). [`IdTokenError::kind`] says which.
     IdToken(Box<IdTokenError>),
+    /// Paging through a list could not go on: the server answered, page after page,
+    /// only items already listed where new ones were due (a page repeated where the
+    /// iteration had not been yet, or a list that kept moving without bringing new
+    /// items). Each page decoded; the list as a whole is inconsistent.
+    /// [`PagingError::kind`] says which.
+    Paging(Box<PagingError>),
 }
 
 impl Error {
@@ -137,7 +143,11 @@ impl Error {
             Error::Transport(e) => e.attempts,
             Error::Decode(e) => e.attempts,
             Error::ResponseTooLarge { attempts, .. } => *attempts,
-            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) | Error::IdToken(_) => 0,
+            Error::Config(_)
+            | Error::InvalidInput(_)
+            | Error::Wait(_)
+            | Error::IdToken(_)
+            | Error::Paging(_) => 0,
         }
     }
 
@@ -192,6 +202,65 @@ impl fmt::Display for Error {
             }
             Error::Wait(e) => e.fmt(f),
             Error::IdToken(e) => e.fmt(f),
+            Error::Paging(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Why paging through a list stopped: see [`Error::Paging`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagingErrorKind {
+    /// A page at an offset the iteration had not reached yet held only items already
+    /// listed: a server that ignores `offset`, or answers the same page again.
+    RepeatedPage,
+    /// Several pages in a row brought no new item while the list kept moving (its
+    /// `total` changing under the iteration).
+    NoProgress,
+}
+
+/// The details of an [`Error::Paging`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagingError {
+    pub(crate) operation: &'static str,
+    pub(crate) kind: PagingErrorKind,
+    /// The offset of the page that ended the iteration.
+    pub(crate) offset: u64,
+    /// Pages in a row that brought no new item.
+    pub(crate) stale_pages: u64,
+}
+
+impl PagingError {
+    /// What the list is, e.g. `"list apps"`.
+    pub fn operation(&self) -> &str {
+        self.operation
+    }
+
+    /// Why paging stopped.
+    pub fn kind(&self) -> PagingErrorKind {
+        self.kind
+    }
+
+    /// The offset of the page that ended the iteration.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot page through {}: ", self.operation)?;
+        match self.kind {
+            PagingErrorKind::RepeatedPage => write!(
+                f,
+                "the page at offset {} repeats items already listed; stopping",
+                self.offset
+            ),
+            PagingErrorKind::NoProgress => write!(
+                f,
+                "{} pages in a row brought no new item while the list kept moving; stopping",
+                self.stale_pages
+            ),
         }
     }
 }

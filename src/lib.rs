@@ -205,7 +205,8 @@ pub use config::{MAX_JSON_BODY_BYTES, MAX_MULTIPART_BODY_BYTES};
 pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
-    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError, escape_untrusted,
+    InputError, InputErrorKind, PagingError, PagingErrorKind, TransportError, TransportErrorKind,
+    WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;

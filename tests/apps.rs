@@ -498,13 +498,16 @@ fn iter_ends_with_a_decode_error_on_a_server_that_repeats_the_page() {
     assert_eq!(results.len(), 101, "100 Apps, one error, then the end");
     assert!(results[..100].iter().all(Result::is_ok));
     let e = results[100].as_ref().unwrap_err();
-    let d = decode_error(e);
-    assert_eq!(d.operation(), "list apps");
+    // Issue 16: a repeated page is what it is, not a made-up decode error.
+    let Error::Paging(p) = e else { panic!("{e:?}") };
+    assert_eq!(p.operation(), "list apps");
+    assert_eq!(p.kind(), hopae::PagingErrorKind::RepeatedPage);
+    assert_eq!(p.offset(), 100);
     assert_eq!(
-        d.message(),
-        "the page at offset 100 repeats Apps already listed; stopping"
+        e.to_string(),
+        "cannot page through list apps: the page at offset 100 repeats items already listed; stopping"
     );
-    assert_eq!(e.status(), Some(200));
+    assert_eq!(e.status(), None);
     assert_error_hygiene(e);
     mock.assert();
 }

@@ -238,7 +238,7 @@ fn a_list_that_keeps_moving_without_new_apps_ends_with_an_error_not_a_loop() {
     let e = results[100].as_ref().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "malformed list apps response: 7 pages in a row brought no new App while the list kept moving; stopping"
+        "cannot page through list apps: 7 pages in a row brought no new item while the list kept moving; stopping"
     );
     list.assert();
 }

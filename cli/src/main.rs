@@ -218,7 +218,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::Api(_) => EXIT_API,
         Error::Config(_) | Error::InvalidInput(_) => EXIT_USAGE,
         Error::Transport(_) => EXIT_NETWORK,
-        Error::Decode(_) | Error::ResponseTooLarge { .. } => EXIT_RESPONSE,
+        Error::Decode(_) | Error::ResponseTooLarge { .. } | Error::Paging(_) => EXIT_RESPONSE,
         Error::Wait(_) => EXIT_WAIT,
         Error::IdToken(_) => EXIT_SIGNATURE,
         // A variant added by a later version of the library: the API was reached.
