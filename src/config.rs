@@ -119,6 +119,7 @@ pub struct ClientBuilder {
     settings: Settings,
     user_agent_prefix: Option<String>,
     on_response: Option<Arc<ResponseHook>>,
+    dns: crate::resolve::DnsOptions,
 }
 
 /// The callback of [`ClientBuilder::on_response`].
@@ -193,7 +194,30 @@ impl ClientBuilder {
             settings: Settings::default(),
             user_agent_prefix: None,
             on_response: None,
+            dns: crate::resolve::DnsOptions::default(),
         }
+    }
+
+    /// Resolves host names with `lookup` instead of the system resolver, for tests and
+    /// benchmarks that count or slow down lookups. Not part of the stable API.
+    ///
+    /// `lookup` gets a host name (never an IP literal) and a port; the client caches
+    /// what it returns as it caches the system resolver's answers.
+    #[doc(hidden)]
+    pub fn dns_lookup(
+        mut self,
+        lookup: impl Fn(&str, u16) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+    ) -> Self {
+        self.dns.lookup = Some(Arc::new(lookup));
+        self
+    }
+
+    /// How long looked-up addresses are reused (30 s by default), for tests of their
+    /// expiry. Not part of the stable API.
+    #[doc(hidden)]
+    pub fn dns_ttl(mut self, ttl: Duration) -> Self {
+        self.dns.ttl = ttl;
+        self
     }
 
     /// Puts your program's name before the crate's own in the `User-Agent` header:
@@ -409,7 +433,8 @@ impl ClientBuilder {
         let api_key = self.api_key;
         Ok(HopaeClient {
             inner: Arc::new(Inner {
-                agent: ureq::Agent::new_with_config(config.build()),
+                // Names are resolved once per host, not per call: src/resolve.rs.
+                agent: crate::resolve::agent(config.build(), self.dns),
                 authorization: format!("Bearer {api_key}"),
                 api_key,
                 base_url: url.normalized,

@@ -139,6 +139,7 @@ mod mapping;
 pub mod mock;
 pub mod production_tests;
 pub mod providers;
+mod resolve;
 mod retry;
 mod secret;
 pub mod webhooks;
