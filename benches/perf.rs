@@ -1054,6 +1054,67 @@ fn bench_client(scale: &Scale) -> bool {
     ratio <= 1.05 && slow_vs_loopback <= 1.10 && warm_lookups == 0.0 && conns == 1
 }
 
+/// `cargo bench --bench perf -- callgrind`: warm calls only, for counting instructions
+/// per call under `valgrind --tool=callgrind --toggle-collect='*measured_*'` (which
+/// counts the calling thread inside the `measured_*` functions, not the server's
+/// threads). Load on a shared machine changes times, not instruction counts. Not part
+/// of a plain `cargo bench`. `HOPAE_CALLGRIND_CALLS` sets the number of calls (1000).
+fn callgrind_calls() {
+    let calls: usize = std::env::var("HOPAE_CALLGRIND_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let body = list_body(0x5eed_0002, LIST_ITEMS, 0);
+    let (hopae_server, raw_server) = (Server::start(&body), Server::start(&body));
+    let client = HopaeClient::builder(API_KEY)
+        .base_url(format!("http://127.0.0.1:{}/connect/v1", hopae_server.port))
+        .build()
+        .expect("client builds");
+    let raw_agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .build(),
+    );
+    let url = format!(
+        "http://127.0.0.1:{}/connect/v1/apps/FK5b0KSM/production-tests",
+        raw_server.port
+    );
+    let authorization = format!("Bearer {API_KEY}");
+    let raw = raw_call(&raw_agent, &url, &authorization);
+    let hopae = || {
+        let items = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .list()
+            .expect("list succeeds");
+        black_box(items);
+    };
+    for _ in 0..20 {
+        hopae();
+        raw();
+    }
+    measured_hopae(calls, &hopae);
+    measured_raw(calls, &raw);
+    println!("callgrind: {calls} warm calls each of hopae and raw ureq (no timeout)");
+}
+
+#[inline(never)]
+fn measured_hopae(calls: usize, call: &dyn Fn()) {
+    for _ in 0..calls {
+        call();
+    }
+}
+
+#[inline(never)]
+fn measured_raw(calls: usize, call: &dyn Fn()) {
+    // Not the same body as `measured_hopae`, so that the two are never merged.
+    black_box("raw");
+    for _ in 0..calls {
+        call();
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Connections under concurrency
 // ---------------------------------------------------------------------------------------
@@ -1232,6 +1293,10 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
+    if only.iter().any(|o| o == "callgrind") {
+        callgrind_calls();
+        return;
+    }
     let scale = if full { &FULL } else { &SMOKE };
     let started = Instant::now();
     println!("# hopae benchmarks (`cargo bench`)");
