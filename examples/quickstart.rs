@@ -27,7 +27,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hopae::mock::Server;
-use hopae::production_tests::{Challenge, NewProductionTest, WaitOptions};
+use hopae::production_tests::{Challenge, NewProductionTest};
+use hopae::wait::WaitOptions;
 use hopae::{HopaeClient, ProductionTestItem};
 
 // The very tables the `hopae` command-line tool prints: its output module, shared.

@@ -1,5 +1,5 @@
-//! Apps: the collection ([`Apps`], from [`HopaeClient::apps`]), one App
-//! ([`AppHandle`], from [`HopaeClient::app`]), and their request and response types.
+//! Apps: the collection ([`Apps`], from [`HopaeClient::apps`](crate::HopaeClient::apps)), one App
+//! ([`AppHandle`], from [`HopaeClient::app`](crate::HopaeClient::app)), and their request and response types.
 //!
 //! | call | method and path |
 //! |---|---|
@@ -22,16 +22,15 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
-use crate::client::HopaeClient;
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
-use crate::error::{DecodeError, Error, InputError, InputErrorKind};
-use crate::http::{Call, Method, segment};
-use crate::mapping;
+use crate::error::{DecodeError, Error, InputError};
+use crate::http::{Call, Method, Transport};
+
+pub use crate::http::AppHandle;
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
 use crate::workflows::Workflow;
 
@@ -705,14 +704,6 @@ impl TryFrom<RawBatchItemResult> for BatchItemResult {
     }
 }
 
-/// Decodes a JSON object as the funnel does, but with the secrets the body carries
-/// replaced by `[redacted]` in the failure's message: a malformed answer must not put a
-/// client or webhook secret into an error. Every call whose answer can hold a secret
-/// decodes through this.
-pub(crate) fn object_keeping_secrets<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
-    decode::object(body).map_err(|(index, message)| (index, mapping::scrub_secrets(body, message)))
-}
-
 fn validate_name(field: &str, name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
         return Err(Error::invalid_input(format!("`{field}` must not be empty")));
@@ -749,7 +740,7 @@ pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(),
     Ok(())
 }
 
-/// The App collection of a workspace, from [`HopaeClient::apps`].
+/// The App collection of a workspace, from [`HopaeClient::apps`](crate::HopaeClient::apps).
 ///
 /// # Example
 ///
@@ -762,7 +753,7 @@ pub(crate) fn validate_redirect_uris(field: &str, uris: &[String]) -> Result<(),
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Apps<'a> {
-    pub(crate) client: &'a HopaeClient,
+    pub(crate) transport: &'a Transport,
 }
 
 impl<'a> Apps<'a> {
@@ -795,7 +786,7 @@ impl<'a> Apps<'a> {
         let call = Call::get("list apps", "/apps".into())
             .query("limit", query.limit)
             .query("offset", query.offset);
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Every App of the workspace, fetched 100 per page as the iteration goes.
@@ -819,7 +810,7 @@ impl<'a> Apps<'a> {
     /// ```
     pub fn iter(&self) -> AppsIter<'a> {
         AppsIter {
-            client: self.client,
+            transport: self.transport,
             offset: 0,
             buffer: Vec::new().into_iter(),
             seen: HashSet::new(),
@@ -856,7 +847,7 @@ impl<'a> Apps<'a> {
     pub fn create(&self, app: &NewApp) -> Result<App, Error> {
         validate_name("name", &app.name)?;
         let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Like [`Apps::create`], with the caller's `Idempotency-Key` (1 to 255 visible
@@ -882,7 +873,7 @@ impl<'a> Apps<'a> {
         let call = Call::new(Method::Post, "create app", "/apps".into())
             .json(app)?
             .idempotency_key(idempotency_key)?;
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Creates up to 100 Apps in one call. Per-item failures are values in
@@ -915,7 +906,7 @@ impl<'a> Apps<'a> {
         batch.validate()?;
         let call =
             Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?;
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 }
 
@@ -934,7 +925,7 @@ impl<'a> Apps<'a> {
 /// ```
 #[derive(Debug)]
 pub struct AppsIter<'a> {
-    client: &'a HopaeClient,
+    transport: &'a Transport,
     offset: u64,
     buffer: std::vec::IntoIter<App>,
     seen: HashSet<String>,
@@ -952,7 +943,10 @@ impl Iterator for AppsIter<'_> {
             return None;
         }
         let query = ListApps::new().limit(MAX_PAGE_SIZE).offset(self.offset);
-        let page = match self.client.apps().list(&query) {
+        let apps = Apps {
+            transport: self.transport,
+        };
+        let page = match apps.list(&query) {
             Ok(page) => page,
             Err(e) => {
                 self.done = true;
@@ -995,44 +989,7 @@ impl Iterator for AppsIter<'_> {
     }
 }
 
-/// One App, by client id, from [`HopaeClient::app`]: its own endpoints and the handles
-/// of what lives under it. Making it sends nothing.
-///
-/// # Example
-///
-/// ```no_run
-/// let client = hopae::HopaeClient::from_env()?;
-/// let app = client.app("FK5b0KSM"); // sends nothing
-/// let uris = app.redirect_uris()?;
-/// let hooks = app.webhook_config()?;
-/// println!("{uris:?} {:?}", hooks.url);
-/// # Ok::<(), hopae::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct AppHandle<'a> {
-    pub(crate) client: &'a HopaeClient,
-    /// `/apps/{client_id}`, encoded once; or why the id cannot be a path segment.
-    base: Result<String, String>,
-}
-
-impl<'a> AppHandle<'a> {
-    pub(crate) fn new(client: &'a HopaeClient, client_id: &str) -> AppHandle<'a> {
-        let base = match segment("client_id", client_id) {
-            Ok(id) => Ok(format!("/apps/{id}")),
-            Err(Error::InvalidInput(m)) => Err(m.message().to_owned()),
-            Err(other) => Err(other.to_string()),
-        };
-        AppHandle { client, base }
-    }
-
-    /// `/apps/{client_id}` followed by `suffix`.
-    pub(crate) fn path(&self, suffix: &str) -> Result<String, Error> {
-        match &self.base {
-            Ok(base) => Ok(format!("{base}{suffix}")),
-            Err(m) => Err(Error::input(InputErrorKind::PathParameter, m.clone())),
-        }
-    }
-
+impl AppHandle<'_> {
     /// Fetches the App.
     ///
     /// # Errors
@@ -1052,7 +1009,7 @@ impl<'a> AppHandle<'a> {
     /// ```
     pub fn get(&self) -> Result<App, Error> {
         let call = Call::get("get app", self.path("")?);
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Changes the fields set in `update` and returns the App as stored.
@@ -1077,7 +1034,7 @@ impl<'a> AppHandle<'a> {
     pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
         update.validate()?;
         let call = Call::new(Method::Patch, "update app", self.path("")?).json(update)?;
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Deletes the App. Its client id answers 404 from then on.
@@ -1100,7 +1057,7 @@ impl<'a> AppHandle<'a> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn delete(&self) -> Result<(), Error> {
-        self.client
+        self.transport
             .send_unless_refused(Call::new(Method::Delete, "delete app", self.path("")?))
     }
 
@@ -1132,7 +1089,7 @@ impl<'a> AppHandle<'a> {
             "rotate client secret",
             self.path("/rotate-client-secret")?,
         );
-        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        let rotated: Rotated = self.transport.execute(call, decode::object)?;
         Ok(rotated.client_secret)
     }
 
@@ -1153,7 +1110,7 @@ impl<'a> AppHandle<'a> {
     /// ```
     pub fn redirect_uris(&self) -> Result<Vec<String>, Error> {
         let call = Call::get("get redirect uris", self.path("/redirect-uris")?);
-        self.client.execute(call, decode_redirect_uris)
+        self.transport.execute(call, decode_redirect_uris)
     }
 
     /// Replaces the App's redirect URIs (an empty list clears them) and returns them as
@@ -1195,7 +1152,7 @@ impl<'a> AppHandle<'a> {
             self.path("/redirect-uris")?,
         )
         .json(&body)?;
-        self.client.execute(call, decode_redirect_uris)
+        self.transport.execute(call, decode_redirect_uris)
     }
 }
 
@@ -1209,7 +1166,7 @@ fn decode_redirect_uris(body: &[u8]) -> DecodeResult<Vec<String>> {
         #[serde(rename = "redirect_uris")]
         snake: Option<Vec<String>>,
     }
-    let uris: Uris = object_keeping_secrets(body)?;
+    let uris: Uris = decode::object(body)?;
     uris.camel.or(uris.snake).ok_or_else(|| {
         (
             None,
@@ -1237,34 +1194,6 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid input: `redirectUris[0]` must not have a fragment (`#...`)"
-        );
-    }
-
-    #[test]
-    fn scrub_secrets_replaces_the_secret_values_only() {
-        let body = br#"{"clientSecret":"cs_live_abcdefgh","name":"short","x":{"secret":["whsec_12345678"]},"client_secret":"tiny"}"#;
-        assert_eq!(
-            mapping::scrub_secrets(
-                body,
-                "a cs_live_abcdefgh b whsec_12345678 c tiny d short".into()
-            ),
-            "a [redacted] b [redacted] c tiny d short"
-        );
-        let bare = br#""whsec_12345678""#;
-        assert_eq!(
-            mapping::scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
-            r#"invalid type: string "[redacted]""#
-        );
-        // Quoted as `{:?}` quotes it.
-        let odd = br#"{"secret":"ab\"cd\u0001efgh"}"#;
-        assert_eq!(
-            mapping::scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
-            r#"string "[redacted]""#
-        );
-        // A body that is not JSON quotes nothing: the message stays.
-        assert_eq!(
-            mapping::scrub_secrets(br#"{"secret": "#, "eof".into()),
-            "eof"
         );
     }
 

@@ -17,13 +17,17 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::apps::AppHandle;
 use crate::decode::ts;
 use crate::error::{Error, WaitError};
-use crate::http::{Call, Method};
-use crate::production_tests::{Poll, WaitOptions, open_enum, poll_until};
+use crate::http::{AppHandle, Call, Method};
+use crate::open_enum::open_enum;
+use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
 /// The longest host name DNS allows, in characters.
+/// The default pause between two verifies of
+/// [`AppHandle::wait_for_custom_domain`]: 15 seconds (DNS changes take minutes).
+pub const DEFAULT_WAIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+
 const MAX_HOST_CHARS: usize = 253;
 /// The longest DNS label, in characters.
 const MAX_LABEL_CHARS: usize = 63;
@@ -205,7 +209,7 @@ impl AppHandle<'_> {
     ///   every call.
     pub fn custom_domain(&self) -> Result<CustomDomain, Error> {
         let call = Call::get("get custom domain", self.path("/custom-domain")?);
-        self.client.send(call)
+        self.transport.send(call)
     }
 
     /// Sets the App's custom domain pair and returns it with the DNS records to create.
@@ -252,7 +256,7 @@ impl AppHandle<'_> {
             web_domain,
             oidc_domain,
         })?;
-        self.client.send(call)
+        self.transport.send(call)
     }
 
     /// Removes the App's custom domain pair and returns the domain as it now stands
@@ -267,7 +271,7 @@ impl AppHandle<'_> {
             "delete custom domain",
             self.path("/custom-domain")?,
         );
-        self.client.send(call)
+        self.transport.send(call)
     }
 
     /// Asks Hopae to check the DNS records now and returns the resulting state: the only
@@ -290,10 +294,11 @@ impl AppHandle<'_> {
             "verify custom domain",
             self.path("/custom-domain/verify")?,
         );
-        self.client.send(call.deadline(deadline))
+        self.transport.send(call.deadline(deadline))
     }
 
-    /// Verifies the custom domain every [`WaitOptions::interval`] until it is `active`,
+    /// Verifies the custom domain every [`WaitOptions::interval`] (default
+    /// [`DEFAULT_WAIT_INTERVAL`], 15 s) until it is `active`,
     /// and returns it.
     ///
     /// Each poll is one [`AppHandle::verify_custom_domain`] call. Timing is that of
@@ -315,7 +320,7 @@ impl AppHandle<'_> {
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use hopae::production_tests::WaitOptions;
+    /// use hopae::wait::WaitOptions;
     ///
     /// let client = hopae::HopaeClient::from_env()?;
     /// let options = WaitOptions::new()
@@ -326,20 +331,22 @@ impl AppHandle<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn wait_for_custom_domain(&self, options: &WaitOptions) -> Result<CustomDomain, Error> {
-        let client = self.client;
+        let transport = self.transport;
         poll_until(
             options,
+            DEFAULT_WAIT_INTERVAL,
             |deadline| {
                 let domain = self.verify_custom_domain_until(deadline)?;
                 match domain.status {
                     DomainStatus::Active => Ok(Poll::Done(domain)),
                     DomainStatus::Invalid => Err(Error::Wait(Box::new(WaitError::DomainInvalid {
-                        required_action: client.redact(domain.required_action.as_str()),
-                        status_message: domain.status_message.map(|m| client.redact(&m)),
+                        required_action: transport.redact(domain.required_action.as_str()),
+                        status_message: domain.status_message.map(|m| transport.redact(&m)),
                     }))),
                     status => Ok(Poll::Pending {
-                        status: Some(client.redact(status.as_str())),
-                        challenge_id: None,
+                        status: Some(transport.redact(status.as_str())),
+                        detail: WaitDetail::CustomDomain,
+                        interval: None,
                     }),
                 }
             },

@@ -532,6 +532,14 @@ pub enum ConfigErrorKind {
     Setting,
     /// The installed logger would record the HTTP layer's raw dumps, the key included.
     KeyWouldBeLogged,
+    /// No App client id or secret (`HOPAE_CLIENT_ID`, `HOPAE_CLIENT_SECRET` unset or
+    /// empty).
+    ClientCredentialsMissing,
+    /// The App client id or secret is malformed (characters, length).
+    ClientCredentialsInvalid,
+    /// An App client was built without an environment or a base URL: App credentials
+    /// carry no environment marker.
+    EnvironmentMissing,
 }
 
 /// The details of an [`Error::Config`].

@@ -1,18 +1,25 @@
-//! The one funnel every call goes through: a [`Call`] describes the request (method,
-//! path, query, body, idempotency key, deadline); [`HopaeClient::execute`] sends it with
-//! retries, reads the body up to the cap, and maps every failure to an [`Error`].
+//! The transport and the one funnel every call goes through.
+//!
+//! A [`Transport`] owns what every clone of a client shares: the agent (connection
+//! pool), the base URL, the credential and the settings. A [`Call`] describes one
+//! request (method, path, query, body, idempotency key, deadline);
+//! [`Transport::execute`] sends it with retries, reads the body up to the cap, and maps
+//! every failure to an [`Error`]. [`AppHandle`] is the scope every App-level endpoint
+//! hangs off, whatever resource module defines the endpoint.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::HopaeClient;
-use crate::config::ResponseEvent;
+use crate::config::{self, Options, ResponseEvent, ResponseHook, Settings};
 use crate::decode::{self, DecodeResult};
 use crate::error::{ApiError, ConfigErrorKind, DecodeError, Error, InputErrorKind};
 use crate::mapping::{self, Received, Target};
+use crate::redact::{Credential, shown_url};
 use crate::retry;
 
 /// The most a response's `Content-Length` can make the client reserve before any byte of
@@ -61,6 +68,28 @@ pub(crate) struct Call {
     /// A deadline for the whole call, retries included (used by the waits): attempts
     /// are cut short to end by it, and no retry starts after it.
     pub(crate) deadline: Option<Instant>,
+    /// An absolute URL that replaces the base URL and `path` (OIDC endpoints from
+    /// discovery); the caller has checked where it points.
+    pub(crate) url: Option<String>,
+    /// What the `Authorization` header carries.
+    pub(crate) auth: Auth,
+    /// Whether an answered attempt (429, 5xx) may be retried. `false` for calls that
+    /// must reach the server at most once (an OAuth code is single use): only a
+    /// request that provably never left is sent again.
+    pub(crate) retry_answered: bool,
+}
+
+/// What a call authenticates with.
+#[allow(dead_code)] // `Bearer` and `None` are for the OIDC client, which lands next.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Auth {
+    /// The client's own credential (the workspace key, or the App's Basic credentials).
+    #[default]
+    Client,
+    /// A bearer token (an OIDC access token), redacted like the credential.
+    Bearer(crate::secret::Secret),
+    /// No `Authorization` header (discovery, JWKS).
+    None,
 }
 
 impl Call {
@@ -74,6 +103,9 @@ impl Call {
             body: None,
             idempotency_key: None,
             deadline: None,
+            url: None,
+            auth: Auth::Client,
+            retry_answered: true,
         }
     }
 
@@ -112,6 +144,29 @@ impl Call {
         validate_idempotency_key(key)?;
         self.idempotency_key = Some(key.to_owned());
         Ok(self)
+    }
+
+    // `absolute`, `auth` and `at_most_once` are for the OIDC client, which lands next.
+    #[allow(dead_code)]
+    /// Sends the call to `url`, an absolute URL checked by the caller, instead of the
+    /// base URL followed by the path.
+    pub(crate) fn absolute(mut self, url: String) -> Call {
+        self.url = Some(url);
+        self
+    }
+
+    /// Sets what the `Authorization` header carries.
+    #[allow(dead_code)]
+    pub(crate) fn auth(mut self, auth: Auth) -> Call {
+        self.auth = auth;
+        self
+    }
+
+    /// Never retries once the server may have seen the request.
+    #[allow(dead_code)]
+    pub(crate) fn at_most_once(mut self) -> Call {
+        self.retry_answered = false;
+        self
     }
 
     /// Ends the call, retries included, by `deadline`.
@@ -187,6 +242,126 @@ pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// What every clone of a client shares: one agent (connection pool), one configuration,
+/// one credential. Cloning is cheap.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    base_url: String,
+    credential: Credential,
+    /// `host:port` of the proxy calls go through, for error messages.
+    proxy: Option<String>,
+    settings: Settings,
+    /// The builder's `on_response` callback.
+    on_response: Option<Arc<ResponseHook>>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Transport")
+            .field("base_url", &shown_url(&inner.base_url, &inner.credential))
+            .field("credential", &inner.credential)
+            .field("settings", &inner.settings)
+            .finish()
+    }
+}
+
+impl Transport {
+    /// Checks `options` and builds the agent. The caller has checked the credential
+    /// and resolved the base URL into `options.base_url`.
+    pub(crate) fn new(options: Options, credential: Credential) -> Result<Transport, Error> {
+        let raw_url = options.base_url.as_deref().unwrap_or_default();
+        let url = config::parse_base_url(raw_url, &credential)
+            .map_err(|m| Error::config(ConfigErrorKind::BaseUrl, m))?;
+        let s = options.settings;
+        config::check_settings(&s)?;
+        let user_agent = options.user_agent()?;
+        let mut agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .https_only(url.https)
+            .timeout_global(Some(s.timeout))
+            .timeout_connect(Some(s.connect_timeout.min(s.timeout)))
+            .max_idle_connections(s.max_idle_connections)
+            .max_idle_connections_per_host(s.max_idle_connections)
+            .user_agent(&user_agent)
+            .accept("application/json");
+        let proxy = if url.loopback {
+            // Never route a loopback call (plain http) through a proxy from the environment.
+            agent_config = agent_config.proxy(None);
+            None
+        } else {
+            ureq::Proxy::try_from_env().map(|p| format!("{}:{}", p.host(), p.port()))
+        };
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                // Names are resolved once per host, not per call: src/resolve.rs.
+                agent: crate::resolve::agent(agent_config.build(), options.dns),
+                base_url: url.normalized,
+                credential,
+                proxy,
+                settings: s,
+                on_response: options.on_response,
+            }),
+        })
+    }
+
+    /// The base URL endpoint paths are appended to, without a trailing `/`.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// `text` with the credential replaced by `[redacted]`: for server-sourced strings
+    /// that reach an error's `Display` from a successfully decoded body.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.inner.credential.redact(text)
+    }
+}
+
+/// One App, by client id, from [`HopaeClient::app`](crate::HopaeClient::app): its own
+/// endpoints and the handles of what lives under it. Making it sends nothing.
+///
+/// # Example
+///
+/// ```no_run
+/// let client = hopae::HopaeClient::from_env()?;
+/// let app = client.app("FK5b0KSM"); // sends nothing
+/// let uris = app.redirect_uris()?;
+/// let hooks = app.webhook_config()?;
+/// println!("{uris:?} {:?}", hooks.url);
+/// # Ok::<(), hopae::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct AppHandle<'a> {
+    pub(crate) transport: &'a Transport,
+    /// `/apps/{client_id}`, encoded once; or why the id cannot be a path segment.
+    base: Result<String, String>,
+}
+
+impl<'a> AppHandle<'a> {
+    pub(crate) fn new(transport: &'a Transport, client_id: &str) -> AppHandle<'a> {
+        let base = match segment("client_id", client_id) {
+            Ok(id) => Ok(format!("/apps/{id}")),
+            Err(Error::InvalidInput(m)) => Err(m.message().to_owned()),
+            Err(other) => Err(other.to_string()),
+        };
+        AppHandle { transport, base }
+    }
+
+    /// `/apps/{client_id}` followed by `suffix`.
+    pub(crate) fn path(&self, suffix: &str) -> Result<String, Error> {
+        match &self.base {
+            Ok(base) => Ok(format!("{base}{suffix}")),
+            Err(m) => Err(Error::input(InputErrorKind::PathParameter, m.clone())),
+        }
+    }
+}
+
 /// A decoded 2xx answer and what came with it.
 struct Answer<T> {
     value: T,
@@ -203,7 +378,7 @@ enum Failure {
     Retryable(Error, Option<Duration>),
 }
 
-impl HopaeClient {
+impl Transport {
     /// Sends `call` and decodes a JSON object body as `T`.
     pub(crate) fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         self.execute(call, decode::object)
@@ -228,7 +403,7 @@ impl HopaeClient {
 
     /// Sends `call`, whose 2xx body is undocumented (deleting an App): `Ok` whatever it
     /// holds, unless it is a JSON object whose `deleted` or `success` is `false`, which is
-    /// an [`Error::Api`] like [`HopaeClient::send_confirmed`]'s.
+    /// an [`Error::Api`] like [`Transport::send_confirmed`]'s.
     pub(crate) fn send_unless_refused(&self, call: Call) -> Result<(), Error> {
         let answer = self.execute_answer(call, |body| Ok(decode::refusal(body)))?;
         match answer.value {
@@ -245,7 +420,7 @@ impl HopaeClient {
             message: None,
             details: None,
             request_id: answer.request_id,
-            excerpt: mapping::excerpt(&answer.body, &self.inner.api_key)
+            excerpt: mapping::excerpt(&answer.body, &self.inner.credential)
                 .or_else(|| Some(format!("{{\"{field}\":false}}"))),
             retry_after: None,
             attempts: answer.attempts,
@@ -262,7 +437,7 @@ impl HopaeClient {
         self.execute_answer(call, decode).map(|a| a.value)
     }
 
-    /// [`HopaeClient::execute`], returning what the 2xx answer was besides its value.
+    /// [`Transport::execute`], returning what the 2xx answer was besides its value.
     fn execute_answer<T>(
         &self,
         mut call: Call,
@@ -274,7 +449,13 @@ impl HopaeClient {
         }
         let inner = &*self.inner;
         let s = &inner.settings;
-        let mut url = format!("{}{}", inner.base_url, call.path);
+        let (mut url, shown_from) = match &call.url {
+            Some(absolute) => (absolute.clone(), 0),
+            None => (
+                format!("{}{}", inner.base_url, call.path),
+                inner.base_url.len(),
+            ),
+        };
         let target_url_len = url.len();
         for (i, (name, value)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -304,7 +485,7 @@ impl HopaeClient {
                         hook(&ResponseEvent {
                             operation: call.operation,
                             method: call.method.as_str(),
-                            path: &url[inner.base_url.len()..],
+                            path: &url[shown_from..],
                             status: received.status,
                             request_id: received.request_id.as_deref(),
                             attempt,
@@ -321,7 +502,7 @@ impl HopaeClient {
                                 Some(w) => w,
                                 None => retry::backoff(attempt, s.initial_backoff, s.max_backoff),
                             };
-                            if !can_retry || past(call.deadline, wait) {
+                            if !(can_retry && call.retry_answered) || past(call.deadline, wait) {
                                 return Err(e);
                             }
                             wait
@@ -333,8 +514,8 @@ impl HopaeClient {
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
                     // the caller decides (retrying with the same idempotency key).
-                    let retryable =
-                        class.retryable && (call.method != Method::Post || class.unsent);
+                    let retryable = class.retryable
+                        && ((call.method != Method::Post && call.retry_answered) || class.unsent);
                     let wait = retry::backoff(attempt, s.initial_backoff, s.max_backoff);
                     if !(retryable && can_retry) || past(call.deadline, wait) {
                         let mut t = mapping::transport_error(
@@ -344,7 +525,7 @@ impl HopaeClient {
                             timeout,
                             s,
                             attempt,
-                            &inner.api_key,
+                            &inner.credential,
                         );
                         t.idempotency_key.clone_from(&call.idempotency_key);
                         return Err(Error::Transport(Box::new(t)));
@@ -361,8 +542,14 @@ impl HopaeClient {
         let inner = &*self.inner;
         let mut request = ureq::http::Request::builder()
             .method(call.method.as_str())
-            .uri(url)
-            .header("Authorization", &inner.authorization);
+            .uri(url);
+        request = match &call.auth {
+            Auth::Client => request.header("Authorization", inner.credential.authorization()),
+            Auth::Bearer(token) => {
+                request.header("Authorization", format!("Bearer {}", token.expose()))
+            }
+            Auth::None => request,
+        };
         if let Some((content_type, _)) = &call.body {
             request = request.header("Content-Type", content_type.as_ref());
         }
@@ -381,13 +568,13 @@ impl HopaeClient {
             }
             (None, Method::Get | Method::Delete) => self.run(request.body(())?, shorter)?,
         };
-        let api_key = &inner.api_key;
+        let credential = &inner.credential;
         let header = |name: &str| {
             response
                 .headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(|v| mapping::redact(v, api_key))
+                .map(|v| credential.redact(v))
         };
         let retry_after = header("retry-after");
         let request_id = header("x-request-id");
@@ -470,7 +657,7 @@ impl HopaeClient {
                         timeout,
                         &inner.settings,
                         attempts,
-                        &inner.api_key,
+                        &inner.credential,
                     );
                     t.idempotency_key.clone_from(&call.idempotency_key);
                     return Err(Failure::Final(Error::Transport(Box::new(t))));
@@ -489,14 +676,18 @@ impl HopaeClient {
                         operation: call.operation,
                         status: r.status,
                         index,
-                        message: mapping::redact(&message, &inner.api_key),
+                        // Every decode error passes the secret scrubber (the body of a
+                        // create or rotate call holds one) and then the credential's.
+                        message: inner
+                            .credential
+                            .redact(&mapping::scrub_secrets(&body, message)),
                         request_id: r.request_id,
                         attempts,
                     }))))
                 }
             };
         }
-        let api = mapping::api_error(r, attempts, &inner.api_key);
+        let api = mapping::api_error(r, attempts, &inner.credential);
         let retry_after = api.retry_after;
         let retryable = retry::is_retryable_status(api.status, api.code());
         let err = Error::Api(Box::new(api));

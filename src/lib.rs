@@ -137,18 +137,21 @@ mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+mod open_enum;
 pub mod production_tests;
 pub mod providers;
+mod redact;
 mod resolve;
 mod retry;
 mod secret;
+pub mod wait;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
 
 pub use apps::Page;
-pub use client::HopaeClient;
-pub use config::{ClientBuilder, Environment, ResponseEvent};
+pub use client::{AppClient, ClientBuilder, HopaeClient};
+pub use config::{Environment, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,

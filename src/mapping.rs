@@ -9,38 +9,8 @@ use time::OffsetDateTime;
 
 use crate::config::Settings;
 use crate::error::{ApiError, TransportError, TransportErrorKind};
+use crate::redact::Credential;
 use crate::retry;
-
-/// `text` with every occurrence of the API key replaced by `[redacted]`.
-///
-/// The key's alphabet (letters, digits, `_`, `-`) survives `{:?}` quoting, JSON and
-/// HTML escaping unchanged, so matching the plain key catches every escaped echo too.
-pub(crate) fn redact(text: &str, api_key: &str) -> String {
-    if api_key.is_empty() {
-        return text.to_owned();
-    }
-    text.replace(api_key, "[redacted]")
-}
-
-/// Every string (and key) of a JSON value, redacted.
-pub(crate) fn redact_value(value: serde_json::Value, api_key: &str) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => Value::String(redact(&s, api_key)),
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| redact_value(v, api_key))
-                .collect(),
-        ),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (redact(&k, api_key), redact_value(v, api_key)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -72,7 +42,7 @@ pub(crate) struct Received {
 /// else a short sanitized excerpt. A body that could not be read still reports the status.
 /// A server that echoes the API key (in a message, a detail or a proxy page) has it
 /// replaced by `[redacted]` before anything is kept.
-pub(crate) fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
+pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> ApiError {
     let retry_after = r
         .retry_after
         .as_deref()
@@ -92,18 +62,18 @@ pub(crate) fn api_error(r: Received, attempts: u32, api_key: &str) -> ApiError {
         // search in the raw bytes.
         match serde_json::from_slice::<Envelope>(&body) {
             Ok(env) => {
-                err.code = Some(redact(&env.error.code, api_key));
-                err.message = env.error.message.map(|m| redact(&m, api_key));
+                err.code = Some(credential.redact(&env.error.code));
+                err.message = env.error.message.map(|m| credential.redact(&m));
                 err.details = env
                     .error
                     .details
                     .filter(|d| !d.is_null())
-                    .map(|d| redact_value(d, api_key));
+                    .map(|d| credential.redact_value(d));
                 if let Some(id) = env.request_id {
-                    err.request_id = Some(redact(&id, api_key));
+                    err.request_id = Some(credential.redact(&id));
                 }
             }
-            Err(_) => err.excerpt = excerpt(&body, api_key),
+            Err(_) => err.excerpt = excerpt(&body, credential),
         }
     }
     err
@@ -119,22 +89,25 @@ const EXCERPT_CHARS: usize = 120;
 /// The key is redacted after decoding and before cutting, so neither an escaped echo
 /// (`&#115;k_...` in a page, `\u0073k_...` in a JSON body) nor a cut through the key
 /// shows any part of it.
-pub(crate) fn excerpt(body: &[u8], api_key: &str) -> Option<String> {
+pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     // A JSON body whose strings hold the key only behind escapes: show it re-encoded
     // (plain JSON, where the key's characters never need escaping), redacted.
-    if !api_key.is_empty()
+    if !credential.is_empty()
         && text.contains("\\u")
         && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
-        && holds(&value, api_key)
+        && credential.held_by(&value)
     {
-        return excerpt(redact_value(value, api_key).to_string().as_bytes(), api_key);
+        return excerpt(
+            credential.redact_value(value).to_string().as_bytes(),
+            credential,
+        );
     }
     // Enough characters that a key starting within the first 120 is seen whole.
     let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
     // A body that is not the error envelope may still carry a secret (an App echoed by
     // an older API generation): scrub it like a decode error does.
-    let flat = scrub_secrets(body, redact(&flat, api_key));
+    let flat = scrub_secrets(body, credential.redact(&flat));
     let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
     if more || out.len() < flat.len() {
         out.push('…');
@@ -179,19 +152,6 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
         }
     }
     message
-}
-
-/// Whether a string (or key) anywhere in `value` contains `api_key`.
-fn holds(value: &serde_json::Value, api_key: &str) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => s.contains(api_key),
-        Value::Array(items) => items.iter().any(|v| holds(v, api_key)),
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k.contains(api_key) || holds(v, api_key)),
-        _ => false,
-    }
 }
 
 /// `text` on one line, at most `max` characters: for HTML, tags dropped and character
@@ -392,7 +352,7 @@ pub(crate) fn transport_error(
     timeout: Duration,
     s: &Settings,
     attempts: u32,
-    api_key: &str,
+    credential: &Credential,
 ) -> TransportError {
     let mut message = format!("{} {}", target.method, target.url);
     if let Some(proxy) = target.proxy {
@@ -416,9 +376,9 @@ pub(crate) fn transport_error(
     // The cause is said once: as the source, or (when its text holds the key, so it
     // cannot be kept) redacted in the message.
     let source: Option<Arc<dyn std::error::Error + Send + Sync>> =
-        if format!("{e} {e:?}").contains(api_key) {
+        if credential.appears_in(&format!("{e} {e:?}")) {
             message.push_str(": ");
-            message.push_str(&redact(&lowercase_first(&e.to_string()), api_key));
+            message.push_str(&credential.redact(&lowercase_first(&e.to_string())));
             None
         } else {
             Some(match e {
@@ -431,7 +391,7 @@ pub(crate) fn transport_error(
         message.push_str(": ");
         message.push_str(&own);
     }
-    let message = redact(&message, api_key);
+    let message = credential.redact(&message);
     TransportError {
         kind,
         message,
@@ -460,7 +420,7 @@ mod tests {
     #[test]
     fn excerpts_scrub_secrets_of_a_non_envelope_body() {
         let body = br#"{"clientId":"FK5b0KSM","clientSecret":"cs_live_abcdefgh12345"}"#;
-        let shown = excerpt(body, "sk_workspace_test_K").unwrap();
+        let shown = excerpt(body, &Credential::api_key("sk_workspace_test_K")).unwrap();
         assert!(!shown.contains("cs_live"), "{shown}");
         assert!(
             shown.contains("[redacted]") && shown.contains("FK5b0KSM"),
@@ -470,7 +430,8 @@ mod tests {
 
     #[test]
     fn excerpt_is_short_single_line_and_strips_html() {
-        let excerpt = |body: &[u8]| excerpt(body, KEY);
+        let key = Credential::api_key(KEY);
+        let excerpt = |body: &[u8]| excerpt(body, &key);
         assert_eq!(
             excerpt(
                 b"<html><head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>"
@@ -503,6 +464,7 @@ mod tests {
     // in a page or in a JSON body that is not the envelope showed its secret part.
     #[test]
     fn excerpt_redacts_the_key_in_every_echoed_form() {
+        let key = Credential::api_key(KEY);
         let html_numeric: String = KEY.chars().map(|c| format!("&#{};", c as u32)).collect();
         let html_hex: String = KEY.chars().map(|c| format!("&#x{:x};", c as u32)).collect();
         let json_escaped: String = KEY
@@ -520,7 +482,7 @@ mod tests {
             format!("{} {KEY}", "x".repeat(110)),
             format!("<p>{} {html_numeric}</p>", "x".repeat(110)),
         ] {
-            let shown = excerpt(body.as_bytes(), KEY).unwrap();
+            let shown = excerpt(body.as_bytes(), &key).unwrap();
             assert!(!shown.contains("K3Y0"), "{body}: {shown}");
             assert!(!shown.contains("workspace_test_K"), "{body}: {shown}");
             assert!(
@@ -531,14 +493,14 @@ mod tests {
         assert_eq!(
             excerpt(
                 format!(r#"{{"detail": "bad key {json_escaped}"}}"#).as_bytes(),
-                KEY
+                &key
             )
             .as_deref(),
             Some(r#"{"detail":"bad key [redacted]"}"#)
         );
         // JSON without the key keeps its bytes as sent.
         assert_eq!(
-            excerpt(br#"{"b": "\u00e9", "a": 1}"#, KEY).as_deref(),
+            excerpt(br#"{"b": "\u00e9", "a": 1}"#, &key).as_deref(),
             Some(r#"{"b": "\u00e9", "a": 1}"#)
         );
     }
@@ -556,12 +518,27 @@ mod tests {
     }
 
     #[test]
-    fn redaction_covers_nested_json() {
-        let key = "sk_workspace_test_K";
-        let v = serde_json::json!({"a": [key, {"sk_workspace_test_K": 1}], "b": 2});
+    fn scrub_secrets_replaces_the_secret_values_only() {
+        let body = br#"{"clientSecret":"cs_live_abcdefgh","name":"short","x":{"secret":["whsec_12345678"]},"client_secret":"tiny"}"#;
         assert_eq!(
-            redact_value(v, key).to_string(),
-            r#"{"a":["[redacted]",{"[redacted]":1}],"b":2}"#
+            scrub_secrets(
+                body,
+                "a cs_live_abcdefgh b whsec_12345678 c tiny d short".into()
+            ),
+            "a [redacted] b [redacted] c tiny d short"
         );
+        let bare = br#""whsec_12345678""#;
+        assert_eq!(
+            scrub_secrets(bare, r#"invalid type: string "whsec_12345678""#.into()),
+            r#"invalid type: string "[redacted]""#
+        );
+        // Quoted as `{:?}` quotes it.
+        let odd = br#"{"secret":"ab\"cd\u0001efgh"}"#;
+        assert_eq!(
+            scrub_secrets(odd, r#"string "ab\"cd\u{1}efgh""#.into()),
+            r#"string "[redacted]""#
+        );
+        // A body that is not JSON quotes nothing: the message stays.
+        assert_eq!(scrub_secrets(br#"{"secret": "#, "eof".into()), "eof");
     }
 }

@@ -22,11 +22,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::apps::AppHandle;
 use crate::decode::{self, DecodeResult, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::http::{Call, Method, segment};
-use crate::production_tests::open_enum;
+use crate::http::{AppHandle, Call, Method, segment};
+use crate::open_enum::open_enum;
 use crate::retry;
 
 /// The most documents one upload takes, as documented.
@@ -774,7 +773,7 @@ impl Providers<'_> {
     /// - [`Error::Transport`], [`Error::ResponseTooLarge`] as for every call.
     pub fn list(&self) -> Result<Vec<AppProvider>, Error> {
         let call = Call::get("list providers", self.app.path("/providers")?);
-        self.app.client.execute(call, decode_providers)
+        self.app.transport.execute(call, decode_providers)
     }
 
     /// Activates several providers at once. Each provider gets its own outcome: a
@@ -813,7 +812,7 @@ impl Providers<'_> {
             self.app.path("/activation")?,
         )
         .json(activation)?;
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 }
 
@@ -837,7 +836,7 @@ impl ProviderHandle<'_> {
     ///   every call.
     pub fn activation_steps(&self) -> Result<ActivationSteps, Error> {
         let call = Call::get("get activation steps", self.path("/activation/steps")?);
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Enables or disables the provider on the App.
@@ -856,7 +855,7 @@ impl ProviderHandle<'_> {
             self.path("/activation")?,
         )
         .json(&Body { enabled })?;
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Submits the activation form. A provider takes one form, unless it was rejected.
@@ -879,7 +878,7 @@ impl ProviderHandle<'_> {
             self.path("/activation/form")?,
         )
         .json(form)?;
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Uploads documents for the provider's upload step, as one `multipart/form-data`
@@ -924,7 +923,7 @@ impl ProviderHandle<'_> {
         let (content_type, body) = multipart(documents)?;
         let call =
             Call::new(Method::Post, "upload activation documents", path).body(content_type, body);
-        Ok(self.app.client.send::<Uploaded>(call)?.documents)
+        Ok(self.app.transport.send::<Uploaded>(call)?.documents)
     }
 
     /// Deletes an uploaded document that is not `processed` yet.
@@ -942,7 +941,7 @@ impl ProviderHandle<'_> {
             "delete activation document",
             self.path(&format!("/activation/documents/{id}"))?,
         );
-        self.app.client.send_confirmed(call, "deleted")
+        self.app.transport.send_confirmed(call, "deleted")
     }
 }
 

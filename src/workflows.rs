@@ -23,11 +23,10 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::apps::AppHandle;
 use crate::decode::ts;
 use crate::error::Error;
-use crate::http::{Call, Method, segment};
-use crate::production_tests::open_enum;
+use crate::http::{AppHandle, Call, Method, segment};
+use crate::open_enum::open_enum;
 
 open_enum! {
     /// What a workflow node does (its `type`).
@@ -423,7 +422,7 @@ impl Workflows<'_> {
     ///   every call.
     pub fn list(&self) -> Result<Vec<Workflow>, Error> {
         let call = Call::get("list workflows", self.app.path("/workflows")?);
-        self.app.client.send_list(call)
+        self.app.transport.send_list(call)
     }
 
     /// Fetches one workflow.
@@ -437,7 +436,7 @@ impl Workflows<'_> {
     ///   every call.
     pub fn get(&self, workflow_id: &str) -> Result<Workflow, Error> {
         let call = Call::get("get workflow", self.path(workflow_id, "")?);
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Creates a workflow and returns it as stored.
@@ -475,7 +474,7 @@ impl Workflows<'_> {
             self.app.path("/workflows")?,
         )
         .json(workflow)?;
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Changes the fields set in `update` and returns the workflow as stored.
@@ -493,7 +492,7 @@ impl Workflows<'_> {
             self.path(workflow_id, "")?,
         )
         .json(update)?;
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Deletes a workflow.
@@ -509,7 +508,7 @@ impl Workflows<'_> {
             "delete workflow",
             self.path(workflow_id, "")?,
         );
-        self.app.client.send_confirmed(call, "deleted")
+        self.app.transport.send_confirmed(call, "deleted")
     }
 
     /// Makes a workflow the App's default: the one an OIDC authorize runs when it names
@@ -525,7 +524,7 @@ impl Workflows<'_> {
             "set default workflow",
             self.path(workflow_id, "/set-default")?,
         );
-        self.app.client.send_confirmed(call, "success")
+        self.app.transport.send_confirmed(call, "success")
     }
 
     /// The node types a workflow can use, with their configuration fields.
@@ -538,7 +537,7 @@ impl Workflows<'_> {
             "list workflow node types",
             self.app.path("/workflows/node-types")?,
         );
-        self.app.client.send_list(call)
+        self.app.transport.send_list(call)
     }
 }
 

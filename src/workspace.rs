@@ -1,12 +1,12 @@
-//! The workspace the API key belongs to: [`HopaeClient::workspace`] (`GET /workspace`).
+//! The workspace the API key belongs to: [`HopaeClient::workspace`](crate::HopaeClient::workspace)
+//! (`GET /workspace`).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::client::HopaeClient;
 use crate::decode::ts;
 use crate::error::Error;
-use crate::http::Call;
+use crate::http::{Call, Transport};
 
 /// The workspace (the customer's Console organization) of the API key.
 ///
@@ -37,24 +37,7 @@ pub struct Workspace {
     pub created_at: OffsetDateTime,
 }
 
-impl HopaeClient {
-    /// The workspace the API key belongs to.
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::Api`] for a non-2xx status (401 invalid key);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let client = hopae::HopaeClient::from_env()?;
-    /// let ws = client.workspace()?;
-    /// println!("{} has {} apps", ws.id, ws.apps_count);
-    /// # Ok::<(), hopae::Error>(())
-    /// ```
-    pub fn workspace(&self) -> Result<Workspace, Error> {
-        self.send(Call::get("get workspace", "/workspace".into()))
-    }
+/// `GET /workspace`.
+pub(crate) fn get(transport: &Transport) -> Result<Workspace, Error> {
+    transport.send(Call::get("get workspace", "/workspace".into()))
 }

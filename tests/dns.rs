@@ -170,7 +170,10 @@ fn an_expired_entry_is_looked_up_once_more() {
 #[test]
 fn addresses_that_failed_to_connect_are_looked_up_again() {
     // The host "moved": its first answer is a port nothing listens on.
-    let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let server = Server::start();
     let lookups = Lookups::new(dead);
     let client = lookups.client(server.addr.port()).build().unwrap();

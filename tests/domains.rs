@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{CLIENT_ID, KEY, assert_error_hygiene, client, fixture, with_common_headers};
 use hopae::domains::{DomainStatus, RequiredAction};
-use hopae::production_tests::WaitOptions;
+use hopae::wait::WaitOptions;
 use hopae::{Error, WaitError};
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@ mod fault_server;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hopae::production_tests::WaitOptions;
+use hopae::wait::{WaitDetail, WaitOptions};
 use hopae::{Error, HopaeClient, WaitError};
 use mockito::{Mock, Server, ServerGuard};
 use serde_json::{Value, json};
@@ -120,8 +120,12 @@ fn wait_keeps_polling_while_challenge_id_is_set_but_its_challenge_is_not_listed(
     );
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    let options =
-        fast().on_poll(move |p| log.lock().unwrap().push((p.polls, p.challenge_id.clone())));
+    let options = fast().on_poll(move |p| {
+        let WaitDetail::ProductionTest { challenge_id } = &p.detail else {
+            panic!("{p:?}")
+        };
+        log.lock().unwrap().push((p.polls, challenge_id.clone()))
+    });
     let c = client(&server)
         .app(APP)
         .production_tests()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hopae::HopaeClient;
 use hopae::domains::CustomDomain;
-use hopae::production_tests::{WaitOptions, WaitProgress};
+use hopae::wait::{WaitOptions, WaitProgress};
 
 use crate::Failure;
 use crate::confirm::{Typed, confirm};

@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use hopae::production_tests::{
-    Challenge, ChallengeRequest, NewProductionTest, Platform, WaitOptions, WaitProgress,
-};
+use hopae::production_tests::{Challenge, ChallengeRequest, NewProductionTest, Platform};
+use hopae::wait::{WaitDetail, WaitOptions, WaitProgress};
 use hopae::{Error, HopaeClient};
 
 use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
@@ -253,13 +252,11 @@ fn wait(
 ) -> Result<Challenge, Failure> {
     let id = request_id.to_owned();
     let line = move |p: &WaitProgress| {
-        progress_line(
-            &id,
-            p.polls,
-            p.elapsed,
-            p.status.as_deref(),
-            p.challenge_id.as_deref(),
-        )
+        let challenge_id = match &p.detail {
+            WaitDetail::ProductionTest { challenge_id } => challenge_id.as_deref(),
+            _ => None,
+        };
+        progress_line(&id, p.polls, p.elapsed, p.status.as_deref(), challenge_id)
     };
     let tests = client.app(client_id).production_tests();
     Ok(with_progress(options, line, |options| {
@@ -403,10 +400,10 @@ mod tests {
     #[test]
     fn wait_check_keeps_the_library_defaults_and_takes_the_options() {
         let o = wait_args(None, None).check().unwrap();
-        assert_eq!(o.interval, WaitOptions::DEFAULT_INTERVAL);
+        assert_eq!(o.interval, None);
         assert_eq!(o.timeout, WaitOptions::DEFAULT_TIMEOUT);
         let o = wait_args(Some("100ms"), Some("1h5m")).check().unwrap();
-        assert_eq!(o.interval, Duration::from_millis(100));
+        assert_eq!(o.interval, Some(Duration::from_millis(100)));
         assert_eq!(o.timeout, Duration::from_secs(3900));
         let o = wait_args(None, Some("0")).check().unwrap();
         assert_eq!(o.timeout, Duration::ZERO);

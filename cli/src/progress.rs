@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hopae::Error;
-use hopae::production_tests::{WaitOptions, WaitProgress};
+use hopae::wait::{WaitOptions, WaitProgress};
 
 use crate::Failure;
 use crate::options::DurationArg;
@@ -143,10 +143,10 @@ mod tests {
             .interval(Duration::from_secs(30))
             .timeout(Duration::from_secs(3600));
         let o = wait_options(defaults.clone(), None, None).unwrap();
-        assert_eq!(o.interval, Duration::from_secs(30));
+        assert_eq!(o.interval, Some(Duration::from_secs(30)));
         assert_eq!(o.timeout, Duration::from_secs(3600));
         let o = wait_options(defaults, Some(&arg("100ms")), Some(&arg("0"))).unwrap();
-        assert_eq!(o.interval, Duration::from_millis(100));
+        assert_eq!(o.interval, Some(Duration::from_millis(100)));
         assert_eq!(o.timeout, Duration::ZERO);
     }
 

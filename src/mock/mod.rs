@@ -95,7 +95,8 @@
 //! use std::time::Duration;
 //!
 //! use hopae::HopaeClient;
-//! use hopae::production_tests::{NewProductionTest, WaitOptions};
+//! use hopae::production_tests::NewProductionTest;
+//! use hopae::wait::WaitOptions;
 //!
 //! let server = hopae::mock::Server::builder().schedule_after(1).start()?;
 //! let client = HopaeClient::builder(hopae::mock::TEST_KEY)
@@ -212,7 +213,8 @@ impl Server {
     /// use std::time::Duration;
     ///
     /// use hopae::HopaeClient;
-    /// use hopae::production_tests::{NewProductionTest, WaitOptions};
+    /// use hopae::production_tests::NewProductionTest;
+    /// use hopae::wait::WaitOptions;
     ///
     /// let server = hopae::mock::Server::builder().schedule_after(1).start()?;
     /// let client = HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url()).build()?;

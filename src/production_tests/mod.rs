@@ -22,86 +22,16 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::apps::AppHandle;
 use crate::decode::{DecodeResult, obj, ts, with_path};
 use crate::error::Error;
+use crate::http::AppHandle;
 use crate::http::{Call, Method, segment};
+use crate::open_enum::open_enum;
 
-pub(crate) use wait::{Poll, poll_until};
-pub use wait::{WaitOptions, WaitProgress};
-
-/// Defines an open string enum: known values get a variant, anything else is kept in
-/// `Other` so that new vendor values never fail decoding. Every module with an open set
-/// uses it (`use crate::production_tests::open_enum;`).
-macro_rules! open_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this version of the crate does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $wire,)*
-                    $name::Other(s) => s,
-                }
-            }
-        }
-
-        impl ::std::convert::From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($wire => $name::$variant,)*
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl ::std::convert::From<String> for $name {
-            fn from(s: String) -> Self {
-                match s.as_str() {
-                    $($wire => $name::$variant,)*
-                    _ => $name::Other(s),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str("a string")
-                    }
-                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
-                        Ok($name::from(v))
-                    }
-                }
-                d.deserialize_str(V)
-            }
-        }
-    };
-}
-pub(crate) use open_enum;
+/// The wait options and progress of every wait, also reachable here for code written
+/// before they moved to [`crate::wait`].
+pub use crate::wait::{WaitOptions, WaitProgress};
+pub use wait::DEFAULT_WAIT_INTERVAL;
 
 open_enum! {
     /// How a challenge is run (`challengeMode`). Hopae documents only `"stamp"`.
@@ -665,7 +595,7 @@ impl ProductionTests<'_> {
     ) -> Result<Vec<ProductionTestItem>, Error> {
         let call = Call::get("list production tests", self.app.path("/production-tests")?);
         self.app
-            .client
+            .transport
             .execute(call.deadline(deadline), decode_list)
     }
 
@@ -730,7 +660,7 @@ impl ProductionTests<'_> {
         if let Some(key) = key {
             call = call.idempotency_key(key)?;
         }
-        self.app.client.send(call)
+        self.app.transport.send(call)
     }
 
     /// Fetches the participation report of a scheduled challenge: a point-in-time
@@ -762,7 +692,7 @@ impl ProductionTests<'_> {
             segment("challenge_id", challenge_id)?
         ))?;
         self.app
-            .client
+            .transport
             .send(Call::get("production test report", path))
     }
 }

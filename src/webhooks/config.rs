@@ -4,10 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apps::{AppHandle, object_keeping_secrets};
-use crate::decode::{DecodeResult, obj};
+use crate::decode::{self, DecodeResult, obj};
 use crate::error::Error;
-use crate::http::{Call, Method};
+use crate::http::{AppHandle, Call, Method};
 
 /// Where and how Hopae delivers an App's webhook events.
 ///
@@ -172,7 +171,7 @@ impl AppHandle<'_> {
     /// ```
     pub fn webhook_config(&self) -> Result<WebhookConfig, Error> {
         let call = Call::get("get webhook config", self.path("/webhook-config")?);
-        self.client.execute(call, object_keeping_secrets)
+        self.transport.execute(call, decode::object)
     }
 
     /// Merges `update` into the App's webhook settings and returns them as stored.
@@ -216,7 +215,7 @@ impl AppHandle<'_> {
             self.path("/webhook-config")?,
         )
         .json(update)?;
-        self.client.execute(call, decode_config_or_app)
+        self.transport.execute(call, decode_config_or_app)
     }
 
     /// Replaces the webhook signing secret and returns the new one (`whsec_...`):
@@ -246,7 +245,7 @@ impl AppHandle<'_> {
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );
-        let rotated: Rotated = self.client.execute(call, object_keeping_secrets)?;
+        let rotated: Rotated = self.transport.execute(call, decode::object)?;
         Ok(rotated.secret)
     }
 }
@@ -261,14 +260,14 @@ fn decode_config_or_app(body: &[u8]) -> DecodeResult<WebhookConfig> {
         #[serde(default, deserialize_with = "obj::option")]
         webhook_config: Option<WebhookConfig>,
     }
-    let shape: MaybeApp = object_keeping_secrets(body)?;
+    let shape: MaybeApp = decode::object(body)?;
     match (shape.client_id, shape.webhook_config) {
         (Some(_), Some(config)) => Ok(config),
         (Some(_), None) => Err((
             None,
             "the answer is an App without `webhookConfig`".to_owned(),
         )),
-        (None, _) => object_keeping_secrets(body),
+        (None, _) => decode::object(body),
     }
 }
 

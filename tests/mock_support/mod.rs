@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use hopae::mock::Server;
-use hopae::production_tests::WaitOptions;
+use hopae::wait::WaitOptions;
 use hopae::{Error, HopaeClient};
 use serde_json::Value;
 
