@@ -20,7 +20,6 @@
 //! ([`AppHandle::custom_domain`] and its siblings) and [`crate::production_tests`].
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +27,8 @@ use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
 use crate::error::{DecodeError, Error, InputError};
-use crate::http::{Call, Method, Transport};
+use crate::http::{Call, Idempotent, Method, Transport};
+use crate::secret::Secret;
 
 pub use crate::http::AppHandle;
 use crate::webhooks::{WebhookConfig, WebhookConfigUpdate};
@@ -73,7 +73,8 @@ pub struct Page<T> {
 /// An App: one OIDC client of the workspace, with its providers, workflows and
 /// webhook settings.
 ///
-/// `Debug` shows `client_secret` as `[redacted]`; the field itself keeps the value.
+/// `client_secret` is a [`Secret`]: `Debug` shows `Secret([redacted])`, and
+/// [`Secret::expose`] gives the value.
 ///
 /// # Example
 ///
@@ -92,13 +93,13 @@ pub struct Page<T> {
 /// }"#)?;
 /// assert!(app.providers["passport"].enabled);
 /// assert_eq!(app.webhook_config, None);
-/// assert_eq!(app.client_secret.as_deref(), Some("cs_live_abc123xyz"));
+/// assert_eq!(app.client_secret.as_ref().map(|s| s.expose().as_str()), Some("cs_live_abc123xyz"));
 /// let shown = format!("{app:?}");
-/// assert!(shown.contains(r#"client_secret: Some("[redacted]")"#));
+/// assert!(shown.contains("client_secret: Some(Secret([redacted]))"));
 /// assert!(!shown.contains("cs_live_abc123xyz"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct App {
@@ -115,7 +116,7 @@ pub struct App {
     /// The client secret. Hopae's documents disagree on whether reads return it, so it
     /// is optional; it is a secret either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The providers ever configured on the App, by provider id.
     #[serde(deserialize_with = "provider_map")]
     pub providers: BTreeMap<String, ProviderSetting>,
@@ -145,39 +146,6 @@ pub struct App {
     /// When the App was last changed.
     #[serde(with = "ts")]
     pub updated_at: OffsetDateTime,
-}
-
-impl fmt::Debug for App {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("App")
-            .field("client_id", &self.client_id)
-            .field("name", &self.name)
-            .field(
-                "logo",
-                &self.logo.as_ref().map(|l| format!("[{} bytes]", l.len())),
-            )
-            .field("redirect_uris", &self.redirect_uris)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
-            .field("providers", &self.providers)
-            .field("default_workflow_id", &self.default_workflow_id)
-            .field("workflows", &self.workflows)
-            .field("organization_id", &self.organization_id)
-            .field("webhook_config", &self.webhook_config)
-            .field(
-                "default_success_redirect_uri",
-                &self.default_success_redirect_uri,
-            )
-            .field(
-                "default_failure_redirect_uri",
-                &self.default_failure_redirect_uri,
-            )
-            .field("created_at", &self.created_at)
-            .field("updated_at", &self.updated_at)
-            .finish()
-    }
 }
 
 /// `providers`: a map whose values must be JSON objects.
@@ -820,8 +788,8 @@ impl<'a> Apps<'a> {
 
     /// Creates an App. The answer carries its client secret.
     ///
-    /// The call carries a generated `Idempotency-Key` that its retries reuse; use
-    /// [`Apps::create_with_key`] to choose it.
+    /// The call carries a generated `Idempotency-Key` that its retries reuse;
+    /// [`Apps::with_idempotency_key`] sends yours.
     ///
     /// # Errors
     ///
@@ -838,42 +806,27 @@ impl<'a> Apps<'a> {
     ///
     /// let client = hopae::HopaeClient::from_env()?;
     /// let app = client.apps().create(&NewApp::new("Shop"))?;
-    /// // Store the secret now; `Debug` of the App shows it as `[redacted]`.
-    /// let secret: Option<String> = app.client_secret.clone();
+    /// // Store the secret now; `Debug` of the App shows it as `Secret([redacted])`.
+    /// let secret: Option<hopae::Secret> = app.client_secret.clone();
     /// println!("created {} ({app:?})", app.client_id);
     /// # drop(secret);
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn create(&self, app: &NewApp) -> Result<App, Error> {
-        validate_name("name", &app.name)?;
-        let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
-        self.transport.execute(call, decode::object)
+        self.create_keyed(app, None)
     }
 
-    /// Like [`Apps::create`], with the caller's `Idempotency-Key` (1 to 255 visible
-    /// ASCII characters): the same key and body replay the first answer.
-    ///
-    /// # Errors
-    ///
-    /// As [`Apps::create`], plus [`Error::InvalidInput`] for an invalid key.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// use hopae::apps::NewApp;
-    ///
-    /// let client = hopae::HopaeClient::from_env()?;
-    /// // Running this twice creates one App: the second call replays the first answer.
-    /// let app = client.apps().create_with_key(&NewApp::new("Shop"), "provision-shop-1")?;
-    /// println!("{}", app.client_id);
-    /// # Ok::<(), hopae::Error>(())
-    /// ```
-    pub fn create_with_key(&self, app: &NewApp, idempotency_key: &str) -> Result<App, Error> {
+    fn create_keyed(&self, app: &NewApp, key: Option<&str>) -> Result<App, Error> {
         validate_name("name", &app.name)?;
-        let call = Call::new(Method::Post, "create app", "/apps".into())
-            .json(app)?
-            .idempotency_key(idempotency_key)?;
-        self.transport.execute(call, decode::object)
+        let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
+        self.transport.send(call.keyed(key))
+    }
+
+    /// This collection's POST calls ([`create`](Idempotent::create),
+    /// [`batch_create`](Idempotent::batch_create)) with the caller's idempotency key:
+    /// see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<Apps<'a>> {
+        Idempotent::new(*self, key)
     }
 
     /// Creates up to 100 Apps in one call. Per-item failures are values in
@@ -903,10 +856,39 @@ impl<'a> Apps<'a> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn batch_create(&self, batch: &BatchCreate) -> Result<BatchResult, Error> {
+        self.batch_create_keyed(batch, None)
+    }
+
+    fn batch_create_keyed(
+        &self,
+        batch: &BatchCreate,
+        key: Option<&str>,
+    ) -> Result<BatchResult, Error> {
         batch.validate()?;
         let call =
             Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?;
-        self.transport.execute(call, decode::object)
+        self.transport.send(call.keyed(key))
+    }
+}
+
+impl Idempotent<Apps<'_>> {
+    /// [`Apps::create`] with this key: the same key and body replay the first answer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Apps::create`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn create(self, app: &NewApp) -> Result<App, Error> {
+        self.handle.create_keyed(app, Some(self.key()?))
+    }
+
+    /// [`Apps::batch_create`] with this key for the batch call (each item may carry its
+    /// own, [`BatchItem::idempotency_key`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Apps::batch_create`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn batch_create(self, batch: &BatchCreate) -> Result<BatchResult, Error> {
+        self.handle.batch_create_keyed(batch, Some(self.key()?))
     }
 }
 
@@ -1078,18 +1060,22 @@ impl AppHandle<'_> {
     /// # drop(secret);
     /// # Ok::<(), hopae::Error>(())
     /// ```
-    pub fn rotate_client_secret(&self) -> Result<String, Error> {
+    pub fn rotate_client_secret(&self) -> Result<Secret, Error> {
+        self.rotate_client_secret_keyed(None)
+    }
+
+    fn rotate_client_secret_keyed(&self, key: Option<&str>) -> Result<Secret, Error> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Rotated {
-            client_secret: String,
+            client_secret: Secret,
         }
         let call = Call::new(
             Method::Post,
             "rotate client secret",
             self.path("/rotate-client-secret")?,
         );
-        let rotated: Rotated = self.transport.execute(call, decode::object)?;
+        let rotated: Rotated = self.transport.send(call.keyed(key))?;
         Ok(rotated.client_secret)
     }
 
@@ -1173,6 +1159,19 @@ fn decode_redirect_uris(body: &[u8]) -> DecodeResult<Vec<String>> {
             "missing field `redirectUris` (nor `redirect_uris`)".to_owned(),
         )
     })
+}
+
+impl Idempotent<AppHandle<'_>> {
+    /// [`AppHandle::rotate_client_secret`] with this key: a rotation retried with the
+    /// same key answers the same new secret instead of rotating twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::rotate_client_secret`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn rotate_client_secret(self) -> Result<Secret, Error> {
+        self.handle.rotate_client_secret_keyed(Some(self.key()?))
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::decode::ts;
 use crate::error::{Error, WaitError};
-use crate::http::{AppHandle, Call, Method};
+use crate::http::{AppHandle, Call, Idempotent, Method};
 use crate::open_enum::open_enum;
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
@@ -281,20 +281,22 @@ impl AppHandle<'_> {
     ///
     /// As [`AppHandle::custom_domain`].
     pub fn verify_custom_domain(&self) -> Result<CustomDomain, Error> {
-        self.verify_custom_domain_until(None)
+        self.verify_custom_domain_until(None, None)
     }
 
-    /// [`AppHandle::verify_custom_domain`] ending by `deadline`, retries included.
+    /// [`AppHandle::verify_custom_domain`] ending by `deadline`, retries included. The
+    /// wait passes no key: each poll is a new operation with a fresh generated key.
     fn verify_custom_domain_until(
         &self,
         deadline: Option<std::time::Instant>,
+        key: Option<&str>,
     ) -> Result<CustomDomain, Error> {
         let call = Call::new(
             Method::Post,
             "verify custom domain",
             self.path("/custom-domain/verify")?,
         );
-        self.transport.send(call.deadline(deadline))
+        self.transport.send(call.deadline(deadline).keyed(key))
     }
 
     /// Verifies the custom domain every [`WaitOptions::interval`] (default
@@ -336,7 +338,7 @@ impl AppHandle<'_> {
             options,
             DEFAULT_WAIT_INTERVAL,
             |deadline| {
-                let domain = self.verify_custom_domain_until(deadline)?;
+                let domain = self.verify_custom_domain_until(deadline, None)?;
                 match domain.status {
                     DomainStatus::Active => Ok(Poll::Done(domain)),
                     DomainStatus::Invalid => Err(Error::Wait(Box::new(WaitError::DomainInvalid {
@@ -355,6 +357,19 @@ impl AppHandle<'_> {
                 last_status,
             },
         )
+    }
+}
+
+impl Idempotent<AppHandle<'_>> {
+    /// [`AppHandle::verify_custom_domain`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::verify_custom_domain`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn verify_custom_domain(self) -> Result<CustomDomain, Error> {
+        self.handle
+            .verify_custom_domain_until(None, Some(self.key()?))
     }
 }
 

@@ -136,8 +136,8 @@ impl Error {
     }
 
     /// The `Idempotency-Key` of a POST that failed on the network
-    /// ([`TransportError::idempotency_key`]): send the call again with it (the
-    /// `create_with_key` calls) to learn its outcome without creating twice.
+    /// ([`TransportError::idempotency_key`]): send the call again with it
+    /// ([`Idempotent`](crate::Idempotent)) to learn its outcome without creating twice.
     pub fn idempotency_key(&self) -> Option<&str> {
         match self {
             Error::Transport(e) => e.idempotency_key(),
@@ -443,7 +443,7 @@ impl TransportError {
     /// the caller gave none); `None` for other methods.
     ///
     /// A POST whose connection broke after it may have been sent is not retried: its
-    /// outcome is unknown. Sending it again with this key (the `create_with_key` calls)
+    /// outcome is unknown. Sending it again with this key ([`Idempotent`](crate::Idempotent))
     /// replays the first outcome instead of creating twice.
     pub fn idempotency_key(&self) -> Option<&str> {
         self.idempotency_key.as_deref()

@@ -139,11 +139,11 @@ impl Call {
         self
     }
 
-    /// Sets the caller's idempotency key, after checking it.
-    pub(crate) fn idempotency_key(mut self, key: &str) -> Result<Call, Error> {
-        validate_idempotency_key(key)?;
-        self.idempotency_key = Some(key.to_owned());
-        Ok(self)
+    /// Sets the caller's idempotency key, already checked ([`Idempotent::key`]); `None`
+    /// leaves the funnel to generate one for a POST.
+    pub(crate) fn keyed(mut self, key: Option<&str>) -> Call {
+        self.idempotency_key = key.map(str::to_owned);
+        self
     }
 
     // `absolute`, `auth` and `at_most_once` are for the OIDC client, which lands next.
@@ -221,8 +221,23 @@ fn encode_into(out: &mut String, value: &str) {
     }
 }
 
-/// Checks an `Idempotency-Key`: 1 to 255 visible ASCII characters.
-pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Checks an `Idempotency-Key` as every `with_idempotency_key` does: 1 to 255 visible
+/// ASCII characters.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] of kind [`InputErrorKind::IdempotencyKey`] otherwise.
+///
+/// # Example
+///
+/// ```
+/// assert!(hopae::validate_idempotency_key("nightly-2026-12-06").is_ok());
+/// assert!(hopae::validate_idempotency_key("has space").is_err());
+/// ```
+pub fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     // Characters first: for an ASCII key, bytes and characters agree in the length check.
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::input(
@@ -230,11 +245,11 @@ pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), Error> {
             "an idempotency key may only contain visible ASCII characters",
         ));
     }
-    if key.is_empty() || key.len() > 255 {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
             format!(
-                "an idempotency key must have 1 to 255 characters, this one has {}",
+                "an idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, this one has {}",
                 key.len()
             ),
         ));
@@ -344,6 +359,11 @@ pub struct AppHandle<'a> {
 }
 
 impl<'a> AppHandle<'a> {
+    /// This App's POST calls with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<AppHandle<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     pub(crate) fn new(transport: &'a Transport, client_id: &str) -> AppHandle<'a> {
         let base = match segment("client_id", client_id) {
             Ok(id) => Ok(format!("/apps/{id}")),
@@ -358,6 +378,61 @@ impl<'a> AppHandle<'a> {
         match &self.base {
             Ok(base) => Ok(format!("{base}{suffix}")),
             Err(m) => Err(Error::input(InputErrorKind::PathParameter, m.clone())),
+        }
+    }
+}
+
+/// A handle whose POST calls send the caller's `Idempotency-Key`, from
+/// `with_idempotency_key` on the handle or collection that makes the call
+/// ([`Apps`](crate::apps::Apps), [`AppHandle`], production tests, workflows, providers).
+///
+/// One key is for one operation: the POST methods take `self`, and the value offers no
+/// GET, sub-handle or wait. Sending the same key with the same body again replays the
+/// first answer (Hopae remembers a key for 24 hours per workspace), so a script that
+/// failed halfway can run again without creating anything twice; the same key with
+/// another body fails with 409 `IDEMPOTENCY_KEY_CONFLICT`. A key must be 1 to 255
+/// visible ASCII characters ([`validate_idempotency_key`](crate::validate_idempotency_key)):
+/// an invalid one fails the call with [`Error::InvalidInput`] before anything is sent.
+///
+/// Without a key, every POST carries a generated one that its retries reuse;
+/// [`Error::idempotency_key`] tells it after a failure.
+///
+/// # Example
+///
+/// ```no_run
+/// use hopae::apps::NewApp;
+///
+/// let client = hopae::HopaeClient::from_env()?;
+/// // Running this twice creates one App: the second call replays the first answer.
+/// let app = client
+///     .apps()
+///     .with_idempotency_key("provision-shop-1")
+///     .create(&NewApp::new("Shop"))?;
+/// println!("{}", app.client_id);
+/// # Ok::<(), hopae::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Idempotent<H> {
+    pub(crate) handle: H,
+    /// The key, or why it is refused.
+    key: Result<String, String>,
+}
+
+impl<H> Idempotent<H> {
+    pub(crate) fn new(handle: H, key: &str) -> Idempotent<H> {
+        let key = match validate_idempotency_key(key) {
+            Ok(()) => Ok(key.to_owned()),
+            Err(Error::InvalidInput(e)) => Err(e.message().to_owned()),
+            Err(other) => Err(other.to_string()),
+        };
+        Idempotent { handle, key }
+    }
+
+    /// The checked key.
+    pub(crate) fn key(&self) -> Result<&str, Error> {
+        match &self.key {
+            Ok(key) => Ok(key),
+            Err(m) => Err(Error::input(InputErrorKind::IdempotencyKey, m.clone())),
         }
     }
 }

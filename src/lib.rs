@@ -156,6 +156,7 @@ pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError,
 };
+pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
 pub use secret::Secret;
 

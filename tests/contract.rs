@@ -145,12 +145,13 @@ mod handles_contract {
             let app: App = app?;
             let (_, _, _): (&str, &str, &Vec<String>) =
                 (&app.client_id, &app.name, &app.redirect_uris);
-            let _: &Option<String> = &app.client_secret;
+            let _: &Option<hopae::Secret> = &app.client_secret; // issue 16: a Secret
         }
         let created: App = client.apps().create(&NewApp::new("Shop"))?;
-        let created: App = client
+        let created: App = client // issue 16: `with_idempotency_key` replaces `create_with_key`
             .apps()
-            .create_with_key(&NewApp::new("Shop"), "shop-app-1")?;
+            .with_idempotency_key("shop-app-1")
+            .create(&NewApp::new("Shop"))?;
         let batch = client.apps().batch_create(
             &BatchCreate::new([
                 BatchItem::new("A"),
@@ -167,7 +168,7 @@ mod handles_contract {
                 .name("Shop 2")
                 .redirect_uris(["https://shop.example/cb"]),
         )?;
-        let secret: String = app.rotate_client_secret()?;
+        let secret: hopae::Secret = app.rotate_client_secret()?; // issue 16: a Secret
         let uris: Vec<String> = app.redirect_uris()?;
         let uris: Vec<String> = app.set_redirect_uris(["https://shop.example/cb"])?;
         let cfg: WebhookConfig = app.webhook_config()?;
@@ -178,7 +179,7 @@ mod handles_contract {
                 .enabled(true),
         )?;
         let (_, _, _): (&Option<String>, bool, &Vec<String>) = (&cfg.url, cfg.enabled, &cfg.events);
-        let secret: String = app.rotate_webhook_secret()?;
+        let secret: hopae::Secret = app.rotate_webhook_secret()?; // issue 16: a Secret
         app.delete()?;
 
         let tests = app.production_tests(); // the three endpoints of today
@@ -188,8 +189,9 @@ mod handles_contract {
                 .provider_ids(["mitid"])
                 .max_stamps(3),
         )?;
-        let req: ChallengeRequest =
-            tests.create_with_key(&NewProductionTest::new("MitID test"), "nightly-1")?;
+        let req: ChallengeRequest = tests // issue 16: `with_idempotency_key`
+            .with_idempotency_key("nightly-1")
+            .create(&NewProductionTest::new("MitID test"))?;
         let report: ProductionTestReport = tests.report("ch_1")?;
         let ch: Challenge = tests.wait_for_challenge(
             &req.id,
@@ -288,5 +290,43 @@ mod part2_contract {
         model::<UploadedDocument>();
         model::<CustomDomain>();
         model::<hopae::providers::BulkActivationResult>();
+    }
+}
+
+/// The contract of issue 16 (one way down: `Secret`, `hopae::wait`, one idempotency
+/// story), verbatim.
+mod issue16 {
+    #![allow(dead_code, unused_variables, clippy::single_match)]
+
+    use hopae::wait::{WaitOptions, WaitProgress};
+    use hopae::{HopaeClient, Secret};
+    use std::time::Duration;
+
+    fn house_contract(client: &HopaeClient) -> Result<(), hopae::Error> {
+        let s: Secret = client.app("FK5b0KSM").rotate_client_secret()?;
+        let _: &str = s.expose();
+        let _: String = format!("{s:?}"); // Secret([redacted])
+        let w: Secret = client
+            .app("FK5b0KSM")
+            .with_idempotency_key("rotate-1")
+            .rotate_webhook_secret()?;
+        let app = client
+            .apps()
+            .with_idempotency_key("create-1")
+            .create(&hopae::apps::NewApp::new("Shop"))?;
+        let _: Option<&Secret> = app.client_secret.as_ref();
+        let o = WaitOptions::new()
+            .interval(Duration::from_secs(2))
+            .timeout(Duration::from_secs(60))
+            .on_poll(|p: &WaitProgress| {
+                let _: u32 = p.polls;
+                let _: Duration = p.elapsed;
+            });
+        let _ = client
+            .app("FK5b0KSM")
+            .production_tests()
+            .wait_for_challenge("req_1", &o)?;
+        let _ = client.app("FK5b0KSM").wait_for_custom_domain(&o)?;
+        Ok(())
     }
 }

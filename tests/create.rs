@@ -107,7 +107,8 @@ fn create_with_key_sends_that_key() {
     client(&server)
         .app(CLIENT_ID)
         .production_tests()
-        .create_with_key(&NewProductionTest::new("t"), key)
+        .with_idempotency_key(key)
+        .create(&NewProductionTest::new("t"))
         .unwrap();
     mock.assert();
 }
@@ -240,7 +241,8 @@ fn create_refuses_invalid_input_without_a_request() {
         let e = c
             .app(id)
             .production_tests()
-            .create_with_key(test, key)
+            .with_idempotency_key(key)
+            .create(test)
             .unwrap_err();
         assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
         assert!(e.to_string().contains(wanted), "{e} lacks {wanted}");
@@ -273,10 +275,8 @@ fn create_accepts_limits_at_the_boundary() {
     client(&server)
         .app(CLIENT_ID)
         .production_tests()
-        .create_with_key(
-            &NewProductionTest::new(title.as_str()).description("d".repeat(1000)),
-            &key,
-        )
+        .with_idempotency_key(&key)
+        .create(&NewProductionTest::new(title.as_str()).description("d".repeat(1000)))
         .unwrap();
     mock.assert();
 }
@@ -296,7 +296,8 @@ fn create_idempotency_key_conflict_is_not_retried() {
     let e = retrying_client(&server, 3)
         .app(CLIENT_ID)
         .production_tests()
-        .create_with_key(&NewProductionTest::new("t"), "key-1")
+        .with_idempotency_key("key-1")
+        .create(&NewProductionTest::new("t"))
         .unwrap_err();
     mock.assert();
     assert_eq!(e.status(), Some(409));
@@ -329,7 +330,8 @@ fn create_request_in_progress_is_retried_then_succeeds() {
     let request = retrying_client(&server, 2)
         .app(CLIENT_ID)
         .production_tests()
-        .create_with_key(&NewProductionTest::new("t"), "key-2")
+        .with_idempotency_key("key-2")
+        .create(&NewProductionTest::new("t"))
         .unwrap();
     busy.assert();
     replay.assert();

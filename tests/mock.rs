@@ -96,7 +96,8 @@ fn apps_persist_across_calls_until_deleted() {
     assert!(
         created
             .client_secret
-            .as_deref()
+            .as_ref()
+            .map(|s| s.expose().as_str())
             .is_some_and(|s| !s.is_empty())
     );
     assert_eq!(created.workflows.len(), 1);
@@ -319,7 +320,8 @@ fn webhook_settings_merge_and_the_secret_rotates() {
     assert_eq!(app.webhook_config().unwrap(), config);
 
     let before = config.secret.unwrap();
-    let secret = app.rotate_webhook_secret().unwrap();
+    let rotated = app.rotate_webhook_secret().unwrap();
+    let secret = rotated.expose();
     assert!(
         secret.starts_with("whsec_") && secret.len() > 20,
         "{secret}"
@@ -327,10 +329,10 @@ fn webhook_settings_merge_and_the_secret_rotates() {
     let preview = app.webhook_config().unwrap().secret.unwrap();
     assert_ne!(preview, before);
     assert_eq!(
-        preview,
-        format!("whsec_****{}", &secret[secret.len() - 4..])
+        preview.expose(),
+        &format!("whsec_****{}", &secret[secret.len() - 4..])
     );
-    assert_ne!(app.rotate_webhook_secret().unwrap(), secret);
+    assert_ne!(app.rotate_webhook_secret().unwrap(), rotated);
 }
 
 #[test]
@@ -402,7 +404,8 @@ fn wait_for_challenge_ends_when_the_fake_schedules_the_request() {
     let client = client(&server);
     let tests = client.app(SEED_APP).production_tests();
     let request = tests
-        .create_with_key(&NewProductionTest::new("MitID test"), "wait-test")
+        .with_idempotency_key("wait-test")
+        .create(&NewProductionTest::new("MitID test"))
         .unwrap();
     assert_eq!(request.payload.provider_ids, None);
     let challenge = tests.wait_for_challenge(&request.id, &wait(50)).unwrap();
@@ -502,8 +505,14 @@ fn idempotency_replays_the_same_body_and_refuses_another() {
     let client = client(&server);
     let tests = client.app(SEED_APP).production_tests();
     let test = NewProductionTest::new("MitID test").provider_ids(["mitid"]);
-    let first = tests.create_with_key(&test, "order-42").unwrap();
-    let again = tests.create_with_key(&test, "order-42").unwrap();
+    let first = tests
+        .with_idempotency_key("order-42")
+        .create(&test)
+        .unwrap();
+    let again = tests
+        .with_idempotency_key("order-42")
+        .create(&test)
+        .unwrap();
     assert_eq!(again, first);
     let log = server.requests();
     assert_eq!(
@@ -515,22 +524,28 @@ fn idempotency_replays_the_same_body_and_refuses_another() {
     assert_eq!(tests.list().unwrap().len(), 3, "created once");
 
     let other = NewProductionTest::new("Another test").provider_ids(["mitid"]);
-    let e = tests.create_with_key(&other, "order-42").unwrap_err();
+    let e = tests
+        .with_idempotency_key("order-42")
+        .create(&other)
+        .unwrap_err();
     assert_eq!((api(&e).0, api(&e).1), (409, "IDEMPOTENCY_KEY_CONFLICT"));
 
     let app = client
         .apps()
-        .create_with_key(&NewApp::new("Keyed"), "app-1")
+        .with_idempotency_key("app-1")
+        .create(&NewApp::new("Keyed"))
         .unwrap();
     let replayed = client
         .apps()
-        .create_with_key(&NewApp::new("Keyed"), "app-1")
+        .with_idempotency_key("app-1")
+        .create(&NewApp::new("Keyed"))
         .unwrap();
     assert_eq!(replayed.client_id, app.client_id);
     assert_eq!(client.workspace().unwrap().apps_count, 2);
     let e = client
         .apps()
-        .create_with_key(&NewApp::new("Other"), "app-1")
+        .with_idempotency_key("app-1")
+        .create(&NewApp::new("Other"))
         .unwrap_err();
     assert_eq!(api(&e).1, "IDEMPOTENCY_KEY_CONFLICT");
 

@@ -120,11 +120,13 @@ fn every_sdk_operation_decodes_and_sees_the_state_the_previous_ones_left() {
     assert_eq!(created.default_workflow_id, "default");
     let keyed = client
         .apps()
-        .create_with_key(&NewApp::new("Keyed"), "tour-app")
+        .with_idempotency_key("tour-app")
+        .create(&NewApp::new("Keyed"))
         .unwrap();
     let replayed = client
         .apps()
-        .create_with_key(&NewApp::new("Keyed"), "tour-app")
+        .with_idempotency_key("tour-app")
+        .create(&NewApp::new("Keyed"))
         .unwrap();
     assert_eq!(replayed, keyed);
     assert!(server.requests().last().unwrap().replayed);
@@ -210,12 +212,13 @@ fn every_sdk_operation_decodes_and_sees_the_state_the_previous_ones_left() {
     assert_eq!(app.get().unwrap().webhook_config, Some(config.clone()));
     let first = app.rotate_webhook_secret().unwrap();
     let second = app.rotate_webhook_secret().unwrap();
+    let (first, second) = (first.expose(), second.expose());
     assert!(first.starts_with("whsec_") && second.starts_with("whsec_"));
     assert_ne!(first, second, "a rotation makes a new secret");
     let preview = app.webhook_config().unwrap().secret.unwrap();
     assert_eq!(
-        preview,
-        format!("whsec_****{}", &second[second.len() - 4..])
+        preview.expose(),
+        &format!("whsec_****{}", &second[second.len() - 4..])
     );
 
     // ---- workflows ----
@@ -410,16 +413,12 @@ fn every_sdk_operation_decodes_and_sees_the_state_the_previous_ones_left() {
     assert_eq!(request.status, RequestStatus::Pending);
     assert_eq!(request.client_id, created.client_id);
     let keyed = tests
-        .create_with_key(
-            &NewProductionTest::new("NO").provider_ids(["bankidno"]),
-            "tour-test",
-        )
+        .with_idempotency_key("tour-test")
+        .create(&NewProductionTest::new("NO").provider_ids(["bankidno"]))
         .unwrap();
     let again = tests
-        .create_with_key(
-            &NewProductionTest::new("NO").provider_ids(["bankidno"]),
-            "tour-test",
-        )
+        .with_idempotency_key("tour-test")
+        .create(&NewProductionTest::new("NO").provider_ids(["bankidno"]))
         .unwrap();
     assert_eq!(again, keyed);
     let pending: Vec<String> = tests

@@ -268,7 +268,8 @@ fn an_over_long_path_parameter_is_invalid_input_and_sends_nothing() {
         client
             .app("FK5b0KSM")
             .production_tests()
-            .create_with_key(&hopae::production_tests::NewProductionTest::new("t"), &id)
+            .with_idempotency_key(&id)
+            .create(&hopae::production_tests::NewProductionTest::new("t"))
             .unwrap_err(),
     ];
     for e in &errors {

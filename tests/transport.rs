@@ -313,7 +313,8 @@ fn separate_creates_get_different_generated_keys_and_caller_keys_are_sent_as_giv
     client
         .app("FK5b0KSM")
         .production_tests()
-        .create_with_key(&test, "nightly-2026-11-26")
+        .with_idempotency_key("nightly-2026-11-26")
+        .create(&test)
         .unwrap();
     let keys: Vec<String> = server
         .requests()
@@ -334,7 +335,8 @@ fn invalid_idempotency_keys_are_refused_before_sending() {
         let err = client
             .app("FK5b0KSM")
             .production_tests()
-            .create_with_key(&test, key)
+            .with_idempotency_key(key)
+            .create(&test)
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{key:?}: {err:?}");
         assert_eq!(err.attempts(), 0);

@@ -260,7 +260,7 @@ fn page_text(page: &Page<App>) -> String {
 fn create(client: &HopaeClient, a: &Create) -> Result<App, Error> {
     let app = NewApp::new(&a.name);
     match &a.idempotency_key {
-        Some(key) => client.apps().create_with_key(&app, key),
+        Some(key) => client.apps().with_idempotency_key(key).create(&app),
         None => client.apps().create(&app),
     }
 }

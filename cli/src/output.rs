@@ -371,8 +371,8 @@ pub(crate) fn webhook_config_text(app: &str, c: &WebhookConfig) -> String {
         (
             "secret",
             c.secret
-                .as_deref()
-                .map_or("not set".to_owned(), secret_hint),
+                .as_ref()
+                .map_or("not set".to_owned(), |s| secret_hint(s.expose())),
         ),
     ])
 }

@@ -24,7 +24,8 @@ fn create(
         Some(key) => client
             .app(app)
             .production_tests()
-            .create_with_key(test, key),
+            .with_idempotency_key(key)
+            .create(test),
         None => client.app(app).production_tests().create(test),
     }
 }

@@ -64,7 +64,7 @@ pub(crate) fn show_rotated(
     global: &Global,
     a: &Confirmed,
     rotation: Rotation<'_>,
-    call: impl FnOnce(&HopaeClient) -> Result<String, hopae::Error>,
+    call: impl FnOnce(&HopaeClient) -> Result<hopae::Secret, hopae::Error>,
 ) -> Result<(), Failure> {
     let Rotation {
         what,
@@ -83,5 +83,8 @@ pub(crate) fn show_rotated(
     if global.json {
         return emit_secret(&raw::document(api.bodies.last()?), what);
     }
-    emit_secret(rotated_text(&a.app, what, &secret, note).as_bytes(), what)
+    emit_secret(
+        rotated_text(&a.app, what, secret.expose(), note).as_bytes(),
+        what,
+    )
 }

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use crate::decode::{DecodeResult, obj, ts, with_path};
 use crate::error::Error;
 use crate::http::AppHandle;
-use crate::http::{Call, Method, segment};
+use crate::http::{Call, Idempotent, Method, segment};
 use crate::open_enum::open_enum;
 
 /// The wait options and progress of every wait, also reachable here for code written
@@ -557,7 +557,12 @@ impl<'a> AppHandle<'a> {
     }
 }
 
-impl ProductionTests<'_> {
+impl<'a> ProductionTests<'a> {
+    /// The production-test create with the caller's idempotency key: see [`Idempotent`].
+    pub fn with_idempotency_key(&self, key: &str) -> Idempotent<ProductionTests<'a>> {
+        Idempotent::new(self.clone(), key)
+    }
+
     /// Lists the App's production tests: scheduled challenges and pending requests, in
     /// the order the API returned them.
     ///
@@ -603,9 +608,9 @@ impl ProductionTests<'_> {
     /// [`ChallengeRequest`] and schedules it into a challenge later.
     ///
     /// The call carries a freshly generated `Idempotency-Key`; retries of this call send
-    /// the same key and the same bytes, so a retried create never creates twice. Use
-    /// [`ProductionTests::create_with_key`] to choose the key yourself (for example to
-    /// make a whole script re-runnable).
+    /// the same key and the same bytes, so a retried create never creates twice.
+    /// [`ProductionTests::with_idempotency_key`] sends yours (for example to make a
+    /// whole script re-runnable).
     ///
     /// # Errors
     ///
@@ -631,24 +636,6 @@ impl ProductionTests<'_> {
         self.send_create(test, None)
     }
 
-    /// Like [`ProductionTests::create`], with the caller's `Idempotency-Key`.
-    ///
-    /// Hopae remembers a key for 24 hours per workspace: the same key with the same body
-    /// replays the original response; the same key with another body fails with 409
-    /// `IDEMPOTENCY_KEY_CONFLICT`.
-    ///
-    /// # Errors
-    ///
-    /// As [`ProductionTests::create`], plus [`Error::InvalidInput`] when the key is
-    /// empty, longer than 255 characters, or not visible ASCII.
-    pub fn create_with_key(
-        &self,
-        test: &NewProductionTest,
-        idempotency_key: &str,
-    ) -> Result<ChallengeRequest, Error> {
-        self.send_create(test, Some(idempotency_key))
-    }
-
     fn send_create(
         &self,
         test: &NewProductionTest,
@@ -656,11 +643,8 @@ impl ProductionTests<'_> {
     ) -> Result<ChallengeRequest, Error> {
         let path = self.app.path("/production-tests")?;
         test.validate()?;
-        let mut call = Call::new(Method::Post, "create production test", path).json(test)?;
-        if let Some(key) = key {
-            call = call.idempotency_key(key)?;
-        }
-        self.app.transport.send(call)
+        let call = Call::new(Method::Post, "create production test", path).json(test)?;
+        self.app.transport.send(call.keyed(key))
     }
 
     /// Fetches the participation report of a scheduled challenge: a point-in-time
@@ -749,6 +733,20 @@ pub(crate) fn decode_list(body: &[u8]) -> DecodeResult<Vec<ProductionTestItem>> 
             // Not an array, a syntax error between items, or trailing characters.
             None => (None, e.to_string()),
         })
+}
+
+impl Idempotent<ProductionTests<'_>> {
+    /// [`ProductionTests::create`] with this key. Hopae remembers a key for 24 hours
+    /// per workspace: the same key with the same body replays the original response;
+    /// the same key with another body fails with 409 `IDEMPOTENCY_KEY_CONFLICT`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProductionTests::create`], plus [`Error::InvalidInput`] when the key is
+    /// empty, longer than 255 characters, or not visible ASCII.
+    pub fn create(self, test: &NewProductionTest) -> Result<ChallengeRequest, Error> {
+        self.handle.send_create(test, Some(self.key()?))
+    }
 }
 
 #[cfg(test)]

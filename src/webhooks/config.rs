@@ -1,16 +1,15 @@
 //! An App's webhook delivery settings and the three calls that read and change them.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeResult, obj};
 use crate::error::Error;
-use crate::http::{AppHandle, Call, Method};
+use crate::http::{AppHandle, Call, Idempotent, Method};
+use crate::secret::Secret;
 
 /// Where and how Hopae delivers an App's webhook events.
 ///
-/// `Debug` shows `secret` as `[redacted]`. On read, Hopae sends only a redacted preview
+/// `secret` is a [`Secret`]: `Debug` shows `Secret([redacted])`. On read, Hopae sends only a redacted preview
 /// of the secret (`whsec_****abc1`); the full secret is returned once, by
 /// [`AppHandle::rotate_webhook_secret`].
 ///
@@ -21,12 +20,12 @@ use crate::http::{AppHandle, Call, Method};
 ///     "url": "https://shop.example/hooks", "enabled": true, "retryAttempts": 3,
 ///     "timeoutSeconds": 10, "secret": "whsec_****abc1", "events": ["verification.completed"]
 /// }"#)?;
-/// assert_eq!(config.secret.as_deref(), Some("whsec_****abc1"));
+/// assert_eq!(config.secret.as_ref().map(|s| s.expose().as_str()), Some("whsec_****abc1"));
 /// let shown = format!("{config:?}");
-/// assert!(shown.contains(r#"secret: Some("[redacted]")"#) && !shown.contains("abc1"));
+/// assert!(shown.contains("secret: Some(Secret([redacted]))") && !shown.contains("abc1"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookConfig {
@@ -41,22 +40,9 @@ pub struct WebhookConfig {
     pub timeout_seconds: u32,
     /// The signing secret's preview, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// The event names delivered (e.g. `verification.completed`); an open set.
     pub events: Vec<String>,
-}
-
-impl fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("url", &self.url)
-            .field("enabled", &self.enabled)
-            .field("retry_attempts", &self.retry_attempts)
-            .field("timeout_seconds", &self.timeout_seconds)
-            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
-            .field("events", &self.events)
-            .finish()
-    }
 }
 
 /// The body of [`AppHandle::update_webhook_config`]: only the fields set are sent, and
@@ -231,22 +217,39 @@ impl AppHandle<'_> {
     /// ```no_run
     /// let client = hopae::HopaeClient::from_env()?;
     /// let secret = client.app("FK5b0KSM").rotate_webhook_secret()?;
-    /// assert!(secret.starts_with("whsec_"));
-    /// // Hand it to the receiver: `hopae::webhooks::Verifier::new(&secret)`.
+    /// assert!(secret.expose().starts_with("whsec_"));
+    /// // Hand it to the receiver: `hopae::webhooks::Verifier::new(secret.expose())`.
     /// # Ok::<(), hopae::Error>(())
     /// ```
-    pub fn rotate_webhook_secret(&self) -> Result<String, Error> {
+    pub fn rotate_webhook_secret(&self) -> Result<Secret, Error> {
+        self.rotate_webhook_secret_keyed(None)
+    }
+
+    fn rotate_webhook_secret_keyed(&self, key: Option<&str>) -> Result<Secret, Error> {
         #[derive(Deserialize)]
         struct Rotated {
-            secret: String,
+            secret: Secret,
         }
         let call = Call::new(
             Method::Post,
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );
-        let rotated: Rotated = self.transport.execute(call, decode::object)?;
+        let rotated: Rotated = self.transport.send(call.keyed(key))?;
         Ok(rotated.secret)
+    }
+}
+
+impl Idempotent<AppHandle<'_>> {
+    /// [`AppHandle::rotate_webhook_secret`] with this key: a rotation retried with the
+    /// same key answers the same new secret instead of rotating twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppHandle::rotate_webhook_secret`], plus [`Error::InvalidInput`] for an
+    /// invalid key.
+    pub fn rotate_webhook_secret(self) -> Result<Secret, Error> {
+        self.handle.rotate_webhook_secret_keyed(Some(self.key()?))
     }
 }
 
@@ -291,7 +294,10 @@ mod tests {
     fn debug_redacts_the_secret() {
         let c = decode_config_or_app(CONFIG.as_bytes()).unwrap();
         let shown = format!("{c:?}");
-        assert!(shown.contains("secret: Some(\"[redacted]\")"), "{shown}");
+        assert!(
+            shown.contains("secret: Some(Secret([redacted]))"),
+            "{shown}"
+        );
         assert!(!shown.contains("abc1"), "{shown}");
     }
 }
