@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, Obj, obj, ts};
-use crate::error::{DecodeError, Error, InputError};
-use crate::http::{Call, Idempotent, Method, Transport};
+use crate::error::{DecodeError, Error, InputErrorKind};
+use crate::http::{Call, Idempotent, Transport};
 use crate::secret::Secret;
 
 pub use crate::http::AppHandle;
@@ -436,11 +436,10 @@ impl BatchCreate {
             }
             if let Some(key) = &item.idempotency_key {
                 crate::http::validate_idempotency_key(key).map_err(|e| match e {
-                    Error::InvalidInput(m) => Error::InvalidInput(Box::new(InputError {
-                        kind: m.kind(),
-                        field: Some(format!("items[{i}].idempotencyKey")),
-                        message: format!("items[{i}]: {}", m.message()),
-                    })),
+                    Error::InvalidInput(m) => Error::input(
+                        InputErrorKind::IdempotencyKey,
+                        format!("`items[{i}].idempotencyKey` {}", m.reason()),
+                    ),
                     other => other,
                 })?;
             }
@@ -754,7 +753,7 @@ impl<'a> Apps<'a> {
         let call = Call::get("list apps", "/apps".into())
             .query("limit", query.limit)
             .query("offset", query.offset);
-        self.transport.execute(call, decode::object)
+        self.transport.execute(call, decode::page)
     }
 
     /// Every App of the workspace, fetched 100 per page as the iteration goes.
@@ -818,7 +817,7 @@ impl<'a> Apps<'a> {
 
     fn create_keyed(&self, app: &NewApp, key: Option<&str>) -> Result<App, Error> {
         validate_name("name", &app.name)?;
-        let call = Call::new(Method::Post, "create app", "/apps".into()).json(app)?;
+        let call = Call::post("create app", "/apps".into()).json(app)?;
         self.transport.send(call.keyed(key))
     }
 
@@ -865,8 +864,7 @@ impl<'a> Apps<'a> {
         key: Option<&str>,
     ) -> Result<BatchResult, Error> {
         batch.validate()?;
-        let call =
-            Call::new(Method::Post, "batch create apps", "/apps/batch".into()).json(batch)?;
+        let call = Call::post("batch create apps", "/apps/batch".into()).json(batch)?;
         self.transport.send(call.keyed(key))
     }
 }
@@ -1015,7 +1013,7 @@ impl AppHandle<'_> {
     /// ```
     pub fn update(&self, update: &AppUpdate) -> Result<App, Error> {
         update.validate()?;
-        let call = Call::new(Method::Patch, "update app", self.path("")?).json(update)?;
+        let call = Call::patch("update app", self.path("")?).json(update)?;
         self.transport.execute(call, decode::object)
     }
 
@@ -1040,7 +1038,7 @@ impl AppHandle<'_> {
     /// ```
     pub fn delete(&self) -> Result<(), Error> {
         self.transport
-            .send_unless_refused(Call::new(Method::Delete, "delete app", self.path("")?))
+            .send_unless_refused(Call::delete("delete app", self.path("")?))
     }
 
     /// Replaces the client secret and returns the new one; the old one stops working at
@@ -1070,11 +1068,7 @@ impl AppHandle<'_> {
         struct Rotated {
             client_secret: Secret,
         }
-        let call = Call::new(
-            Method::Post,
-            "rotate client secret",
-            self.path("/rotate-client-secret")?,
-        );
+        let call = Call::post("rotate client secret", self.path("/rotate-client-secret")?);
         let rotated: Rotated = self.transport.send(call.keyed(key))?;
         Ok(rotated.client_secret)
     }
@@ -1132,12 +1126,7 @@ impl AppHandle<'_> {
             redirect_uris: uris.into_iter().map(Into::into).collect(),
         };
         validate_redirect_uris("redirectUris", &body.redirect_uris)?;
-        let call = Call::new(
-            Method::Put,
-            "set redirect uris",
-            self.path("/redirect-uris")?,
-        )
-        .json(&body)?;
+        let call = Call::put("set redirect uris", self.path("/redirect-uris")?).json(&body)?;
         self.transport.execute(call, decode_redirect_uris)
     }
 }

@@ -20,13 +20,89 @@ pub(crate) fn object<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
         .map_err(|e| (None, with_path::<Obj<T>>(body, e, None)))
 }
 
-/// Decodes a body that must be a JSON array of `T`, each item a JSON object.
+/// Decodes a page object (`{"data": [...], "total", ...}`) as [`object`] does, except
+/// that a failure inside `data[i]` is reported as the failure of item `i`, with the
+/// field path relative to the item, as every list of the crate reports it.
+pub(crate) fn page<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+    object(body).map_err(|(_, message)| {
+        let item = message.strip_prefix("at `data[").and_then(|rest| {
+            let (n, rest) = rest.split_once(']')?;
+            Some((n.parse::<usize>().ok()?, rest))
+        });
+        match item {
+            // `at `data[3]`: msg` or `at `data[3].field`: msg`
+            Some((i, rest)) => match rest.strip_prefix("`: ") {
+                Some(inner) => (Some(i), inner.to_owned()),
+                None => (
+                    Some(i),
+                    format!("at `{}", rest.strip_prefix('.').unwrap_or(rest)),
+                ),
+            },
+            None => (None, message),
+        }
+    })
+}
+
+/// Decodes a body that must be a JSON array of `T`, each item a JSON object. A failure
+/// inside an item names the item's index and the field relative to it.
 pub(crate) fn array<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> {
+    indexed::<Obj<T>>(body).map(|items| items.into_iter().map(|o| o.0).collect())
+}
+
+/// The one list decoder: a JSON array of `T`, single pass. When an item fails, the
+/// index of that item comes back with the message, whose field path is relative to the
+/// item (`item 3: at `webhookConfig.retryAttempts`: ...` once shown by [`DecodeError`]).
+///
+/// [`DecodeError`]: crate::DecodeError
+pub(crate) fn indexed<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> {
+    use std::cell::Cell;
+    use std::marker::PhantomData;
+
+    struct Items<'a, T>(&'a Cell<Option<usize>>, PhantomData<T>);
+    struct Item<'a, T>(&'a Cell<Option<usize>>, usize, PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for Item<'_, T> {
+        type Value = T;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            self.0.set(Some(self.1));
+            let item = T::deserialize(d)?;
+            self.0.set(None);
+            Ok(item)
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for Items<'_, T> {
+        type Value = Vec<T>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Items<'_, T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON array")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            // Cap the pre-allocation: the hint comes from the peer.
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(item) = seq.next_element_seed(Item(self.0, items.len(), PhantomData))? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    let failed_at = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(body);
-    Vec::<Obj<T>>::deserialize(&mut de)
-        .and_then(|value| de.end().map(|()| value))
-        .map(|items| items.into_iter().map(|o| o.0).collect())
-        .map_err(|e| (None, with_path::<Vec<Obj<T>>>(body, e, None)))
+    de::DeserializeSeed::deserialize(Items::<T>(&failed_at, PhantomData), &mut de)
+        .and_then(|items| de.end().map(|()| items))
+        .map_err(|e| match failed_at.get() {
+            // Inside an item: decode again to name the field, relative to the item.
+            Some(i) => (Some(i), with_path::<Vec<T>>(body, e, Some(i))),
+            // Not an array, a syntax error between items, or trailing characters.
+            None => (None, e.to_string()),
+        })
 }
 
 /// Decodes a body that must be a JSON object whose `field` is a boolean (other keys
@@ -350,10 +426,21 @@ mod tests {
         );
         let (_, msg) = object::<Hook>(br#"{"retryAttempts":1} x"#).unwrap_err();
         assert!(msg.starts_with("trailing characters"), "{msg}");
-        let (_, msg) = array::<Hook>(br#"[{"retryAttempts":1},{}]"#).unwrap_err();
-        assert!(
-            msg.starts_with("at `[1]`: missing field `retryAttempts`"),
-            "{msg}"
-        );
+        let (index, msg) = array::<Hook>(br#"[{"retryAttempts":1},{}]"#).unwrap_err();
+        assert_eq!(index, Some(1));
+        assert!(msg.starts_with("missing field `retryAttempts`"), "{msg}");
+        let (index, msg) =
+            array::<Hook>(br#"[{"retryAttempts":1},{"retryAttempts":"2"}]"#).unwrap_err();
+        assert_eq!(index, Some(1));
+        assert!(msg.starts_with("at `retryAttempts`: invalid type"), "{msg}");
+        #[derive(serde::Deserialize, Debug)]
+        struct Page {
+            #[allow(dead_code)]
+            data: Vec<Hook>,
+        }
+        let (index, msg) =
+            page::<Page>(br#"{"data":[{"retryAttempts":1},{"retryAttempts":"x"}]}"#).unwrap_err();
+        assert_eq!(index, Some(1));
+        assert!(msg.starts_with("at `retryAttempts`: invalid type"), "{msg}");
     }
 }

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::decode::ts;
 use crate::error::{Error, WaitError};
-use crate::http::{AppHandle, Call, Idempotent, Method};
+use crate::http::{AppHandle, Call, Idempotent};
 use crate::open_enum::open_enum;
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
@@ -133,7 +133,7 @@ fn validate_pair(web: &str, oidc: &str) -> Result<(), Error> {
     let (a, b) = (base_domain(web), base_domain(oidc));
     if !a.eq_ignore_ascii_case(b) {
         return Err(Error::invalid_input(format!(
-            "`webDomain` and `oidcDomain` must be under one base domain, got `{a}` and `{b}`"
+            "`oidcDomain` must be under the web domain's base domain `{a}`, got `{b}`"
         )));
     }
     Ok(())
@@ -247,12 +247,7 @@ impl AppHandle<'_> {
             oidc_domain: &'b str,
         }
         validate_pair(web_domain, oidc_domain)?;
-        let call = Call::new(
-            Method::Put,
-            "set custom domain",
-            self.path("/custom-domain")?,
-        )
-        .json(&Body {
+        let call = Call::put("set custom domain", self.path("/custom-domain")?).json(&Body {
             web_domain,
             oidc_domain,
         })?;
@@ -266,11 +261,7 @@ impl AppHandle<'_> {
     ///
     /// As [`AppHandle::custom_domain`].
     pub fn delete_custom_domain(&self) -> Result<CustomDomain, Error> {
-        let call = Call::new(
-            Method::Delete,
-            "delete custom domain",
-            self.path("/custom-domain")?,
-        );
+        let call = Call::delete("delete custom domain", self.path("/custom-domain")?);
         self.transport.send(call)
     }
 
@@ -291,11 +282,7 @@ impl AppHandle<'_> {
         deadline: Option<std::time::Instant>,
         key: Option<&str>,
     ) -> Result<CustomDomain, Error> {
-        let call = Call::new(
-            Method::Post,
-            "verify custom domain",
-            self.path("/custom-domain/verify")?,
-        );
+        let call = Call::post("verify custom domain", self.path("/custom-domain/verify")?);
         self.transport.send(call.deadline(deadline).keyed(key))
     }
 
@@ -426,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             msg("login.shop.example", "oidc.other.example"),
-            "invalid input: `webDomain` and `oidcDomain` must be under one base domain, got `shop.example` and `other.example`"
+            "invalid input: `oidcDomain` must be under the web domain's base domain `shop.example`, got `other.example`"
         );
     }
 }

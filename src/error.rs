@@ -211,6 +211,32 @@ pub(crate) fn write_one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Res
     write_bounded(f, text, SHOWN_CHARS, &['\'', '"'])
 }
 
+/// `text` from a server or a peer, safe to print: every character `{:?}` would escape
+/// is escaped (control characters and terminal escape sequences, line and paragraph
+/// separators such as U+2028, bidi overrides such as U+202E), so it can neither rewrite
+/// a terminal nor split a line nor reorder what follows it. Quotes and backslashes stay
+/// as they are, so escaping twice changes nothing: text that already went through this
+/// crate's error `Display` can pass again. The same rule as the escaping of server text
+/// in this crate's errors; the CLI prints every server- or peer-supplied string through
+/// it.
+///
+/// # Example
+///
+/// ```
+/// let shown = hopae::escape_untrusted("ok\x1b[2J\u{202e}\u{2028}\n\"C:\\x\"");
+/// assert_eq!(shown, r#"ok\u{1b}[2J\u{202e}\u{2028}\n"C:\x""#);
+/// assert_eq!(hopae::escape_untrusted(&shown), shown);
+/// ```
+pub fn escape_untrusted(text: &str) -> String {
+    struct Escaped<'a>(&'a str);
+    impl fmt::Display for Escaped<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_bounded(f, self.0, usize::MAX, &['\'', '"', '\\'])
+        }
+    }
+    Escaped(text).to_string()
+}
+
 /// How much of a [`Error::Config`] or [`Error::InvalidInput`] message `Display` shows:
 /// the crate writes them, but some quote what the caller passed (a base URL, a
 /// serializer's message), and no input may make the one line long.
@@ -588,6 +614,9 @@ pub struct InputError {
     pub(crate) kind: InputErrorKind,
     pub(crate) field: Option<String>,
     pub(crate) message: String,
+    /// Where the reason starts in `message`: after the leading `` `field` `` when the
+    /// message opens with it.
+    pub(crate) reason_at: usize,
 }
 
 impl InputError {
@@ -606,6 +635,37 @@ impl InputError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The message without the field it opens with: for `` `title` has 201 characters,
+    /// at most 200 are allowed ``, `has 201 characters, at most 200 are allowed`. A
+    /// program that names the field its own way (a CLI naming its `--title` option)
+    /// puts its name before this; a message that does not open with its field is
+    /// returned whole.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::production_tests::NewProductionTest;
+    ///
+    /// let e = NewProductionTest::new("").validate().unwrap_err();
+    /// let hopae::Error::InvalidInput(input) = &e else { unreachable!() };
+    /// assert_eq!(input.field(), Some("title"));
+    /// assert_eq!(input.reason(), "must not be empty");
+    /// assert_eq!(format!("--title {}", input.reason()), "--title must not be empty");
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.message[self.reason_at..]
+    }
+}
+
+/// Where the reason of `message` starts: after `` `field` `` (or `` `field`: ``) when
+/// the message opens with it, else 0.
+fn reason_start(message: &str, field: Option<&str>) -> usize {
+    let Some(field) = field else { return 0 };
+    [format!("`{field}` "), format!("`{field}`: ")]
+        .into_iter()
+        .find(|opening| message.starts_with(opening.as_str()))
+        .map_or(0, |opening| opening.len())
 }
 
 impl fmt::Display for InputError {
@@ -632,10 +692,12 @@ impl Error {
     /// An [`Error::InvalidInput`] of kind [`InputErrorKind::Field`] naming `field`
     /// explicitly, for messages that quote user data (a node or provider id) first.
     pub(crate) fn input_at(field: impl Into<String>, message: impl Into<String>) -> Error {
+        let (field, message) = (field.into(), message.into());
         Error::InvalidInput(Box::new(InputError {
             kind: InputErrorKind::Field,
-            field: Some(field.into()),
-            message: message.into(),
+            reason_at: reason_start(&message, Some(&field)),
+            field: Some(field),
+            message,
         }))
     }
 
@@ -650,6 +712,7 @@ impl Error {
             .filter(|f| !f.is_empty());
         Error::InvalidInput(Box::new(InputError {
             kind,
+            reason_at: reason_start(&message, field.as_deref()),
             field,
             message,
         }))

@@ -114,6 +114,26 @@ impl Call {
         Call::new(Method::Get, operation, path)
     }
 
+    /// A POST of `path`.
+    pub(crate) fn post(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Post, operation, path)
+    }
+
+    /// A PUT of `path`.
+    pub(crate) fn put(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Put, operation, path)
+    }
+
+    /// A PATCH of `path`.
+    pub(crate) fn patch(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Patch, operation, path)
+    }
+
+    /// A DELETE of `path`.
+    pub(crate) fn delete(operation: &'static str, path: String) -> Call {
+        Call::new(Method::Delete, operation, path)
+    }
+
     /// Adds a query parameter.
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Call {
         self.query.push((name, value.to_string()));
@@ -242,14 +262,14 @@ pub fn validate_idempotency_key(key: &str) -> Result<(), Error> {
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
-            "an idempotency key may only contain visible ASCII characters",
+            "`Idempotency-Key` may only contain visible ASCII characters (no spaces)",
         ));
     }
     if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
         return Err(Error::input(
             InputErrorKind::IdempotencyKey,
             format!(
-                "an idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, this one has {}",
+                "`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters, got {}",
                 key.len()
             ),
         ));

@@ -154,11 +154,11 @@ pub use client::{AppClient, ClientBuilder, HopaeClient};
 pub use config::{Environment, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
-    TransportError, TransportErrorKind, WaitError,
+    TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
-pub use secret::Secret;
+pub use secret::{SECRET_FIELDS, Secret, is_secret_field};
 
 /// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in
 /// the models are its types.

@@ -119,21 +119,26 @@ pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
 
-/// `message` without the secrets of `body`: the strings under a `clientSecret`,
-/// `client_secret` or `secret` key at any depth, or the whole body when it is one JSON
-/// string (a bare secret). Runs on the error path only.
+/// `message` without the secrets of `body`: the strings under a key of
+/// [`SECRET_FIELDS`](crate::SECRET_FIELDS) at any depth (everything inside such a key
+/// included, see [`is_secret_field`](crate::is_secret_field)), or the whole body when it
+/// is one JSON string (a bare secret). Runs on the error path only.
 #[cold]
 pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
-    fn collect<'v>(value: &'v serde_json::Value, secret: bool, out: &mut Vec<&'v str>) {
+    fn collect<'v>(
+        value: &'v serde_json::Value,
+        parent: Option<&str>,
+        secret: bool,
+        out: &mut Vec<&'v str>,
+    ) {
         use serde_json::Value;
         match value {
             Value::String(s) if secret && s.chars().count() >= MIN_SECRET_CHARS => out.push(s),
-            Value::Array(items) => items.iter().for_each(|v| collect(v, secret, out)),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, None, secret, out)),
             Value::Object(map) => {
                 for (key, v) in map {
-                    let secret =
-                        matches!(key.as_str(), "clientSecret" | "client_secret" | "secret");
-                    collect(v, secret, out);
+                    let secret = secret || crate::secret::is_secret_field(parent, key);
+                    collect(v, Some(key), secret, out);
                 }
             }
             _ => {}
@@ -144,7 +149,7 @@ pub(crate) fn scrub_secrets(body: &[u8], mut message: String) -> String {
         return message;
     };
     let mut secrets = Vec::new();
-    collect(&value, value.is_string(), &mut secrets);
+    collect(&value, None, value.is_string(), &mut secrets);
     for secret in secrets {
         // serde quotes values as `{:?}` does: match the escaped form too.
         for shown in [secret.to_owned(), secret.escape_debug().to_string()] {
@@ -425,6 +430,16 @@ mod tests {
         assert!(
             shown.contains("[redacted]") && shown.contains("FK5b0KSM"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn scrubber_uses_the_shared_list_and_everything_inside_a_secret_field() {
+        let body = br#"{"access_token":"at_0123456789","provenance":{"credentials":[{"evidence":{"raw":"ev_0123456789"}}]},"error":{"code":"RESOURCE_NOT_FOUND"}}"#;
+        let message = "at_0123456789 ev_0123456789 RESOURCE_NOT_FOUND".to_owned();
+        assert_eq!(
+            scrub_secrets(body, message),
+            "[redacted] [redacted] RESOURCE_NOT_FOUND"
         );
     }
 

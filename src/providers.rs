@@ -24,9 +24,10 @@ use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, ts};
 use crate::error::{Error, InputErrorKind};
-use crate::http::{AppHandle, Call, Idempotent, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 use crate::retry;
+use crate::secret::Secret;
 
 /// The most documents one upload takes, as documented.
 pub const MAX_DOCUMENTS: usize = 10;
@@ -297,8 +298,9 @@ pub struct ActivationToggle {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationForm {
-    /// The values, by field name.
-    pub data: BTreeMap<String, serde_json::Value>,
+    /// The values, by field name. Each is a [`Secret`]: a form may carry a provider's API
+    /// key or client secret, so `Debug` shows the names and `[redacted]` for the values.
+    pub data: BTreeMap<String, Secret<serde_json::Value>>,
     /// Whether to keep the values as the workspace's company information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_to_company_info: Option<bool>,
@@ -312,7 +314,7 @@ impl ActivationForm {
 
     /// Sets the value of the field `name` (a [`RequiredField::name`]).
     pub fn field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.data.insert(name.into(), value.into());
+        self.data.insert(name.into(), Secret::new(value.into()));
         self
     }
 
@@ -353,8 +355,9 @@ pub struct ActivationFormReceipt {
     pub client_id: String,
     /// The provider id.
     pub provider_id: String,
-    /// The values as stored.
-    pub data: serde_json::Value,
+    /// The values as stored: the submitted values echoed, so a [`Secret`] (`Debug`
+    /// shows `[redacted]`).
+    pub data: Secret<serde_json::Value>,
     /// Where the form stands (`submitted`).
     pub status: FormStatus,
     /// When it was submitted.
@@ -555,8 +558,9 @@ fn multipart(documents: &[Document]) -> Result<(String, Vec<u8>), Error> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BulkActivation {
-    /// The fields of each provider to activate, by provider id.
-    pub providers: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// The fields of each provider to activate, by provider id. Each value is a
+    /// [`Secret`]: `Debug` shows provider and field ids, and `[redacted]` for the values.
+    pub providers: BTreeMap<String, BTreeMap<String, Secret<serde_json::Value>>>,
 }
 
 impl BulkActivation {
@@ -581,7 +585,7 @@ impl BulkActivation {
         self.providers
             .entry(provider_id.into())
             .or_default()
-            .insert(field_id.into(), value.into());
+            .insert(field_id.into(), Secret::new(value.into()));
         self
     }
 
@@ -610,7 +614,7 @@ impl BulkActivation {
                         format!("provider `{provider}`: a field id must not be empty"),
                     ));
                 }
-                if !(value.is_string() || value.is_boolean()) {
+                if !(value.expose().is_string() || value.expose().is_boolean()) {
                     return Err(Error::input_at(
                         format!("providers.{provider}.{field}"),
                         format!(
@@ -819,12 +823,8 @@ impl<'a> Providers<'a> {
         key: Option<&str>,
     ) -> Result<BulkActivationResult, Error> {
         activation.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "activate providers",
-            self.app.path("/activation")?,
-        )
-        .json(activation)?;
+        let call =
+            Call::post("activate providers", self.app.path("/activation")?).json(activation)?;
         self.app.transport.send(call.keyed(key))
     }
 }
@@ -868,12 +868,8 @@ impl<'a> ProviderHandle<'a> {
         struct Body {
             enabled: bool,
         }
-        let call = Call::new(
-            Method::Patch,
-            "set provider enabled",
-            self.path("/activation")?,
-        )
-        .json(&Body { enabled })?;
+        let call = Call::patch("set provider enabled", self.path("/activation")?)
+            .json(&Body { enabled })?;
         self.app.transport.send(call)
     }
 
@@ -899,12 +895,8 @@ impl<'a> ProviderHandle<'a> {
         key: Option<&str>,
     ) -> Result<ActivationFormReceipt, Error> {
         form.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "submit activation form",
-            self.path("/activation/form")?,
-        )
-        .json(form)?;
+        let call =
+            Call::post("submit activation form", self.path("/activation/form")?).json(form)?;
         self.app.transport.send(call.keyed(key))
     }
 
@@ -956,8 +948,7 @@ impl<'a> ProviderHandle<'a> {
         validate_documents(documents)?;
         let path = self.path("/activation/documents")?;
         let (content_type, body) = multipart(documents)?;
-        let call =
-            Call::new(Method::Post, "upload activation documents", path).body(content_type, body);
+        let call = Call::post("upload activation documents", path).body(content_type, body);
         Ok(self
             .app
             .transport
@@ -975,8 +966,7 @@ impl<'a> ProviderHandle<'a> {
     /// - otherwise as [`ProviderHandle::activation_steps`].
     pub fn delete_document(&self, document_id: &str) -> Result<(), Error> {
         let id = segment("document_id", document_id)?;
-        let call = Call::new(
-            Method::Delete,
+        let call = Call::delete(
             "delete activation document",
             self.path(&format!("/activation/documents/{id}"))?,
         );

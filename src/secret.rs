@@ -115,6 +115,45 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
     }
 }
 
+/// The names of the JSON fields whose values are secrets, at any depth: client secrets,
+/// webhook secrets, OAuth and OIDC tokens and codes, evidence and provenance (which hold
+/// upstream tokens). The one list: the library scrubs these from error messages and
+/// excerpts, the CLI replaces them with `"[redacted]"` in its `--json` output unless
+/// `--show-secrets` is given. Everything inside such a field is secret too. See
+/// [`is_secret_field`] for the one exception.
+pub const SECRET_FIELDS: &[&str] = &[
+    "clientSecret",
+    "client_secret",
+    "secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "code",
+    "code_verifier",
+    "token",
+    "evidence",
+    "provenance",
+    "hopae_provenance",
+];
+
+/// Whether the JSON member `name` holds a secret: a name of [`SECRET_FIELDS`], except
+/// `code` in an object that is the value of an `error` member (`parent`): the API's
+/// error code (`{"error": {"code": "RESOURCE_NOT_FOUND"}}`) is no secret. `parent` is the
+/// name of the member whose value is the object holding `name`, `None` at the top level
+/// and in arrays.
+///
+/// # Example
+///
+/// ```
+/// assert!(hopae::is_secret_field(None, "clientSecret"));
+/// assert!(hopae::is_secret_field(Some("oauth"), "code"));
+/// assert!(!hopae::is_secret_field(Some("error"), "code"));
+/// assert!(!hopae::is_secret_field(None, "name"));
+/// ```
+pub fn is_secret_field(parent: Option<&str>, name: &str) -> bool {
+    SECRET_FIELDS.contains(&name) && !(name == "code" && parent == Some("error"))
+}
+
 /// Whether `a` and `b` are equal, in time that depends only on their lengths: every byte
 /// is compared whatever the first difference. The crate's one constant-time comparison
 /// (secrets, webhook signatures, OAuth `state`).

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 
 use crate::decode::ts;
 use crate::error::Error;
-use crate::http::{AppHandle, Call, Idempotent, Method, segment};
+use crate::http::{AppHandle, Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -477,12 +477,7 @@ impl<'a> Workflows<'a> {
 
     fn create_keyed(&self, workflow: &NewWorkflow, key: Option<&str>) -> Result<Workflow, Error> {
         workflow.validate()?;
-        let call = Call::new(
-            Method::Post,
-            "create workflow",
-            self.app.path("/workflows")?,
-        )
-        .json(workflow)?;
+        let call = Call::post("create workflow", self.app.path("/workflows")?).json(workflow)?;
         self.app.transport.send(call.keyed(key))
     }
 
@@ -495,12 +490,7 @@ impl<'a> Workflows<'a> {
     /// - otherwise as [`Workflows::get`].
     pub fn update(&self, workflow_id: &str, update: &WorkflowUpdate) -> Result<Workflow, Error> {
         update.validate()?;
-        let call = Call::new(
-            Method::Patch,
-            "update workflow",
-            self.path(workflow_id, "")?,
-        )
-        .json(update)?;
+        let call = Call::patch("update workflow", self.path(workflow_id, "")?).json(update)?;
         self.app.transport.send(call)
     }
 
@@ -512,11 +502,7 @@ impl<'a> Workflows<'a> {
     ///   2xx status when the answer is `{"deleted": false}`;
     /// - otherwise as [`Workflows::get`].
     pub fn delete(&self, workflow_id: &str) -> Result<(), Error> {
-        let call = Call::new(
-            Method::Delete,
-            "delete workflow",
-            self.path(workflow_id, "")?,
-        );
+        let call = Call::delete("delete workflow", self.path(workflow_id, "")?);
         self.app.transport.send_confirmed(call, "deleted")
     }
 
@@ -532,8 +518,7 @@ impl<'a> Workflows<'a> {
     }
 
     fn set_default_keyed(&self, workflow_id: &str, key: Option<&str>) -> Result<(), Error> {
-        let call = Call::new(
-            Method::Post,
+        let call = Call::post(
             "set default workflow",
             self.path(workflow_id, "/set-default")?,
         );

@@ -278,24 +278,19 @@ fn list_decode_error_names_the_nested_field_path_with_position() {
     mock.assert();
     let d = decode_error(&e);
     assert_eq!(d.operation(), "list apps");
-    assert_eq!(d.index(), None);
-    assert!(
-        d.message()
-            .starts_with("at `data[3].webhookConfig.retryAttempts`: "),
-        "{}",
-        d.message()
-    );
+    // Issue 16: every list names the item, and the field relative to it.
+    assert_eq!(d.index(), Some(3));
     assert_eq!(
         d.message(),
         format!(
-            "at `data[3].webhookConfig.retryAttempts`: invalid type: string \"3\", expected u32 at line {line_no} column {column}"
+            "at `webhookConfig.retryAttempts`: invalid type: string \"3\", expected u32 at line {line_no} column {column}"
         )
     );
     assert_eq!(e.status(), Some(200));
     assert_eq!(e.request_id(), Some(REQUEST_ID));
     assert!(
         e.to_string().starts_with(
-            "malformed list apps response: at `data[3].webhookConfig.retryAttempts`: "
+            "malformed list apps response: item 3: at `webhookConfig.retryAttempts`: "
         ),
         "{e}"
     );
@@ -310,33 +305,24 @@ fn list_decode_errors_for_required_fields_and_non_objects() {
         json!({"data": [app_value(1), app], "total": 2, "limit": 20, "offset": 0}).to_string()
     };
     let cases = [
-        (
-            missing("providers"),
-            "at `data[1]`: missing field `providers`",
-        ),
+        (missing("providers"), "item 1: missing field `providers`"),
         (
             missing("defaultWorkflowId"),
-            "at `data[1]`: missing field `defaultWorkflowId`",
+            "item 1: missing field `defaultWorkflowId`",
         ),
-        (
-            missing("workflows"),
-            "at `data[1]`: missing field `workflows`",
-        ),
+        (missing("workflows"), "item 1: missing field `workflows`"),
         (
             missing("organizationId"),
-            "at `data[1]`: missing field `organizationId`",
+            "item 1: missing field `organizationId`",
         ),
-        (
-            missing("updatedAt"),
-            "at `data[1]`: missing field `updatedAt`",
-        ),
+        (missing("updatedAt"), "item 1: missing field `updatedAt`"),
         (
             r#"{"data": [["app1"]], "total": 1, "limit": 20, "offset": 0}"#.to_owned(),
-            "at `data[0]`: invalid type: sequence, expected a JSON object",
+            "item 0: invalid type: sequence, expected a JSON object",
         ),
         (
             page(0..1, 1, 20, 0).replace(r#"{"enabled":true}"#, "[true]"),
-            "at `data[0].providers.passport`: invalid type: sequence, expected a JSON object",
+            "item 0: at `providers.passport`: invalid type: sequence, expected a JSON object",
         ),
         (
             r#"{"data": [], "total": 0, "limit": 20}"#.to_owned(),
@@ -351,11 +337,11 @@ fn list_decode_errors_for_required_fields_and_non_objects() {
         let e = client(&server).apps().list(&ListApps::new()).unwrap_err();
         mock.assert();
         let d = decode_error(&e);
-        assert!(
-            d.message().starts_with(wanted),
-            "{} <> {wanted}",
-            d.message()
-        );
+        let shown = match d.index() {
+            Some(i) => format!("item {i}: {}", d.message()),
+            None => d.message().to_owned(),
+        };
+        assert!(shown.starts_with(wanted), "{shown} <> {wanted}");
         assert!(d.message().contains(" at line "), "{}", d.message());
         assert!(!e.to_string().contains("cs_live"), "{e}");
         assert_error_hygiene(&e);
@@ -696,7 +682,7 @@ fn create_refuses_empty_names_and_invalid_keys_without_a_request() {
     let long = "k".repeat(256);
     for (key, wanted) in [
         ("", "1 to 255 characters"),
-        (long.as_str(), "this one has 256"),
+        (long.as_str(), "got 256"),
         ("a b", "visible ASCII"),
         ("a\r\nx-evil: 1", "visible ASCII"),
         ("ключ", "visible ASCII"),
@@ -866,7 +852,7 @@ fn batch_create_refuses_invalid_batches_naming_the_item_without_a_request() {
                 BatchItem::new("a"),
                 BatchItem::new("b").idempotency_key("bad key"),
             ]),
-            "items[1]: an idempotency key may only contain visible ASCII characters",
+            "`items[1].idempotencyKey` may only contain visible ASCII characters (no spaces)",
         ),
     ];
     for (batch, wanted) in cases {

@@ -151,7 +151,7 @@ fn invalid_hosts_are_refused_before_sending() {
         (
             "login.shop.example",
             "oidc.other.example",
-            "must be under one base domain, got `shop.example` and `other.example`",
+            "`oidcDomain` must be under the web domain's base domain `shop.example`, got `other.example`",
         ),
         ("", "oidc.shop.example", "`webDomain` must not be empty"),
         (

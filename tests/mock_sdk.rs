@@ -1043,7 +1043,7 @@ fn custom_domain_rules_are_refused_alike_by_the_sdk_and_the_fake() {
         (
             "login.shop.example",
             "oidc.other.example",
-            "one base domain",
+            "base domain",
             "oidcDomain",
         ),
         (

@@ -202,7 +202,7 @@ fn submit_activation_form_posts_data_and_the_company_flag() {
     m.assert();
     assert_eq!(receipt.form_id, "form_51c0");
     assert_eq!(receipt.status, FormStatus::Submitted);
-    assert_eq!(receipt.data["companyName"], "Shop AB");
+    assert_eq!(receipt.data.expose()["companyName"], "Shop AB");
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn verify_refuses_a_body_changed_by_one_byte() {
 
 #[test]
 fn verify_refuses_another_secret_and_the_secret_without_its_prefix() {
-    for secret in ["whsec_other", "test", "whsec_test "] {
+    for secret in ["whsec_other", "test", "whsec_tes"] {
         let result = Verifier::new(secret).verify_at(&header(), BODY, at(T));
         assert_eq!(result, Err(SignatureError::Mismatch), "{secret:?}");
     }
@@ -322,10 +322,7 @@ fn verify_refuses_malformed_headers() {
             format!("t={T},v1={}g", &BODY_HEX[..63]),
             "v1 is not 64 hex digits",
         ),
-        (
-            format!("t={T},v1={OTHER_HEX},v1=zz"),
-            "v1 is not 64 hex digits",
-        ),
+        (format!("t={T},v1=zz,v1="), "v1 is not 64 hex digits"),
     ];
     for (header, expected) in cases {
         let err = verify(&header, BODY).unwrap_err();

@@ -1,16 +1,18 @@
 //! `hopae apps`: list, get, create, update, delete, rotate-secret and redirect-uris.
 
+use std::io::Write as _;
+
 use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{CONFIRM_NOTES, Confirmed, Typed, confirm};
 use crate::options::{
     AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, whole,
 };
 use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
 use crate::show::{Rotation, show, show_deleted, show_rotated};
-use crate::{Failure, connect, emit, emit_bytes};
+use crate::{Failure, connect, emit, emit_bytes, write_stdout};
 
 /// The arguments of `hopae apps`.
 #[derive(clap::Args, Debug)]
@@ -47,17 +49,13 @@ With --json: the page as the API sent it; with --all, a JSON array of every app 
 sent. Client secrets are never shown in the table.";
 
 const CREATE_NOTES: &str = "\
-The API's answer carries the new app's client secret. The text output leaves it out;
---json prints the answer as sent, secret included. `hopae apps rotate-secret` makes a new
-one.";
+The API's answer carries the new app's client secret, shown this once: the text output
+ends with it (and a reminder on stderr), --json prints the answer as sent, secret
+included, with or without --show-secrets. `hopae apps rotate-secret` makes a new one.";
 
 const UPDATE_NOTES: &str = "\
 Only the options given are changed. --redirect-uri replaces the whole list (repeat it for
 several URIs; `hopae apps redirect-uris APP --clear` empties it).";
-
-pub(crate) const CONFIRM_NOTES: &str = "\
-This cannot be undone. On a terminal the command asks you to type the app id to confirm;
-elsewhere (a script, a CI job) it needs --yes.";
 
 #[derive(clap::Args, Debug)]
 struct List {
@@ -107,17 +105,6 @@ struct Update {
     failure_redirect: Option<String>,
 }
 
-/// A command that changes what cannot be undone.
-#[derive(clap::Args, Debug)]
-pub(crate) struct Confirmed {
-    /// The app's client id
-    pub(crate) app: String,
-
-    /// Confirm without being asked (required when there is no terminal)
-    #[arg(long)]
-    pub(crate) yes: bool,
-}
-
 #[derive(clap::Args, Debug)]
 struct RedirectUris {
     /// The app's client id
@@ -147,7 +134,7 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             if let Some(k) = &a.idempotency_key {
                 check_idempotency_key(k)?;
             }
-            show(global, |c| create(c, &a), created_app_text)
+            created(global, &a)
         }
         Command::Update(a) => {
             let update = a.check()?;
@@ -255,6 +242,45 @@ fn page_text(page: &Page<App>) -> String {
     }
     out.push('\n');
     out
+}
+
+/// `apps create`: the new app and its client secret, shown this once (never redacted).
+/// The reminder to store it goes to stderr, so stdout holds only the output.
+fn created(global: &Global, a: &Create) -> Result<(), Failure> {
+    let api = connect(global, Keep::Last)?;
+    let app = create(&api.client, a)?;
+    let output = if global.json {
+        raw::document(api.bodies.last_revealed()?)
+    } else {
+        created_app_text(&app).into_bytes()
+    };
+    let app_id = clean(&app.client_id);
+    if let Err(e) = write_stdout(&output) {
+        return Err(Failure {
+            code: crate::EXIT_API,
+            ..Failure::usage(format!(
+                "app {app_id} was created but could not be written to stdout ({e}): its \
+                 client secret was shown nowhere; `hopae apps rotate-secret {app_id}` makes \
+                 a new one"
+            ))
+        });
+    }
+    if global.json {
+        return Ok(());
+    }
+    let note = if app.client_secret.is_some() {
+        format!(
+            "note: the client secret is shown once: store it now (`hopae apps rotate-secret \
+             {app_id}` makes a new one)"
+        )
+    } else {
+        format!(
+            "note: the answer carried no client secret: `hopae apps rotate-secret {app_id}` \
+             makes one"
+        )
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{note}");
+    Ok(())
 }
 
 fn create(client: &HopaeClient, a: &Create) -> Result<App, Error> {
@@ -365,7 +391,7 @@ mod tests {
                     redirect_uris: vec!["https://a/#x".into()],
                     ..update("A")
                 },
-                "--redirect-uri must not have a fragment (`#...`): https://a/#x",
+                "--redirect-uri #1 must not have a fragment (`#...`)",
             ),
             (
                 Update {

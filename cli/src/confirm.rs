@@ -12,6 +12,21 @@ use std::io::{self, BufRead, IsTerminal, Read, Write};
 use crate::Failure;
 use crate::output::clean;
 
+pub(crate) const CONFIRM_NOTES: &str = "\
+This cannot be undone. On a terminal the command asks you to type the app id to confirm;
+elsewhere (a script, a CI job) it needs --yes.";
+
+/// A command that changes what cannot be undone.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Confirmed {
+    /// The app's client id
+    pub(crate) app: String,
+
+    /// Confirm without being asked (required when there is no terminal)
+    #[arg(long)]
+    pub(crate) yes: bool,
+}
+
 /// The longest answer read from the terminal.
 const MAX_ANSWER: u64 = 1024;
 

@@ -178,14 +178,7 @@ fn set_text(app: &str, domain: &CustomDomain) -> String {
 
 /// The library names the body's fields (`webDomain`); the user typed options.
 fn name_the_options(e: hopae::Error) -> Failure {
-    let mut f = Failure::from(e);
-    if f.code == crate::EXIT_USAGE {
-        f.message = f
-            .message
-            .replace("`webDomain`", "--web")
-            .replace("`oidcDomain`", "--oidc");
-    }
-    f
+    crate::options::flagged(e, &[("webDomain", "--web"), ("oidcDomain", "--oidc")])
 }
 
 /// `waiting for the custom domains of app FK5b0KSM: verifying (1m 05s elapsed, 3
@@ -252,7 +245,7 @@ mod tests {
         );
         assert_eq!(
             progress_line("A", Some("\x1b[2J"), Duration::ZERO, 1),
-            "waiting for the custom domains of app A: ?[2J (0s elapsed, 1 verification)"
+            r"waiting for the custom domains of app A: \u{1b}[2J (0s elapsed, 1 verification)"
         );
     }
 
@@ -267,10 +260,7 @@ mod tests {
         let f = name_the_options(e);
         assert_eq!(
             (f.code, f.message.as_str()),
-            (
-                2,
-                "invalid input: --web must be a bare host name, without a scheme"
-            )
+            (2, "--web must be a bare host name, without a scheme")
         );
     }
 }

@@ -438,7 +438,8 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
+    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
+        .show_secrets(global.show_secrets);
     if bodies.records() {
         let hook = bodies.clone();
         builder = builder.on_response(move |r| hook.record(r.status, r.body));
@@ -541,7 +542,7 @@ mod tests {
         };
         assert_eq!(
             verbose_line(Duration::from_millis(4_125), Some(&api)),
-            "note: took 4.12s, 3 attempts, request id r-?9"
+            r"note: took 4.12s, 3 attempts, request id r-\u{1b}9"
         );
         let one = Failure {
             attempts: 1,

@@ -13,9 +13,15 @@ const GLOBAL: &str = "Global options";
 /// The global options: accepted before or after the subcommand.
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
-    /// Print the JSON the API sent, as sent, instead of text
+    /// Print the JSON the API sent instead of text: as sent, except that secret fields
+    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
+
+    /// With --json, print secret fields as sent instead of "[redacted]" (a new secret,
+    /// from create or rotate-secret, is always shown)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub(crate) show_secrets: bool,
 
     /// API base URL [default: $HOPAE_BASE_URL, else the key's environment]
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
@@ -181,50 +187,42 @@ pub(crate) fn whole(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
 }
 
-/// Checks `--idempotency-key` as the library would, naming the option.
-pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Failure> {
-    if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Failure::usage(
-            "--idempotency-key may only contain visible ASCII characters (no spaces)",
-        ));
+/// The library's refusal of an argument, with the field named as the user typed it:
+/// `table` maps the API's field names (`title`, `redirectUris`) to options (`--title`,
+/// `--set`). A field with an index (`redirectUris[2]`) names the option's value
+/// (`--set #3`). The library's checks are the only checks: the CLI never repeats a rule
+/// or parses a message, it only renames the field ([`hopae::InputError::reason`]).
+pub(crate) fn flagged(e: hopae::Error, table: &[(&str, &str)]) -> Failure {
+    if let hopae::Error::InvalidInput(input) = &e
+        && let Some(field) = input.field()
+    {
+        let (base, index) = match field.split_once('[') {
+            Some((base, rest)) => (
+                base,
+                rest.split(']').next().and_then(|n| n.parse::<usize>().ok()),
+            ),
+            None => (field, None),
+        };
+        if let Some((_, option)) = table.iter().find(|(name, _)| *name == base) {
+            let which = index.map_or(String::new(), |i| format!(" #{}", i + 1));
+            return Failure::usage(format!("{option}{which} {}", input.reason()));
+        }
     }
-    if key.is_empty() || key.len() > 255 {
-        return Err(Failure::usage(format!(
-            "--idempotency-key must have 1 to 255 characters, got {}",
-            key.len()
-        )));
-    }
-    Ok(())
+    e.into()
 }
 
-/// Checks redirect URIs against the documented limits that need no server, naming the
-/// option that gave them.
+/// Checks `--idempotency-key` with the library's rule.
+pub(crate) fn check_idempotency_key(key: &str) -> Result<(), Failure> {
+    hopae::validate_idempotency_key(key)
+        .map_err(|e| flagged(e, &[("Idempotency-Key", "--idempotency-key")]))
+}
+
+/// Checks redirect URIs given with `option` with the library's rules.
 pub(crate) fn check_redirect_uris(option: &str, uris: &[String]) -> Result<(), Failure> {
-    use hopae::apps::{MAX_REDIRECT_URI_CHARS, MAX_REDIRECT_URIS};
-    if uris.len() > MAX_REDIRECT_URIS {
-        return Err(Failure::usage(format!(
-            "{option} given {} times, an app has at most {MAX_REDIRECT_URIS} redirect URIs",
-            uris.len()
-        )));
-    }
-    for uri in uris {
-        let n = uri.chars().count();
-        if uri.trim().is_empty() {
-            return Err(Failure::usage(format!("{option} must not be empty")));
-        }
-        if n > MAX_REDIRECT_URI_CHARS {
-            return Err(Failure::usage(format!(
-                "{option} has a URI of {n} characters, at most {MAX_REDIRECT_URI_CHARS} are allowed"
-            )));
-        }
-        if uri.contains('#') {
-            return Err(Failure::usage(format!(
-                "{option} must not have a fragment (`#...`): {}",
-                crate::output::clean(uri)
-            )));
-        }
-    }
-    Ok(())
+    hopae::apps::AppUpdate::new()
+        .redirect_uris(uris)
+        .validate()
+        .map_err(|e| flagged(e, &[("redirectUris", option)]))
 }
 
 /// An I/O error as the rest of a sentence: `no such file or directory (os error 2)`.
@@ -386,18 +384,18 @@ mod tests {
             Ok(())
         );
         for (bad, message) in [
-            (uris(&[""]), "--set must not be empty".to_owned()),
+            (uris(&[""]), "--set #1 must not be empty".to_owned()),
             (
                 uris(&["https://a/cb#x"]),
-                "--set must not have a fragment (`#...`): https://a/cb#x".to_owned(),
+                "--set #1 must not have a fragment (`#...`)".to_owned(),
             ),
             (
                 vec![format!("https://a/{}", "x".repeat(2040))],
-                "--set has a URI of 2050 characters, at most 2048 are allowed".to_owned(),
+                "--set #1 has 2050 characters, at most 2048 are allowed".to_owned(),
             ),
             (
                 vec!["https://a/cb".to_owned(); 21],
-                "--set given 21 times, an app has at most 20 redirect URIs".to_owned(),
+                "--set has 21 URIs, at most 20 are allowed".to_owned(),
             ),
         ] {
             let f = check_redirect_uris("--set", &bad).unwrap_err();

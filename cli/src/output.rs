@@ -10,12 +10,13 @@ use hopae::webhooks::WebhookConfig;
 use hopae::workspace::Workspace;
 use time::{OffsetDateTime, UtcOffset};
 
-/// Replaces control characters (terminal escape sequences included) so that text from the
-/// API cannot rewrite the user's terminal.
+/// Text from the API or a peer, escaped by the library's one rule
+/// ([`hopae::escape_untrusted`]): control characters (terminal escape sequences
+/// included), line and paragraph separators and bidi overrides are written as `\u{..}`
+/// escapes, so such text can neither rewrite the user's terminal, nor split a line, nor
+/// reorder what follows it.
 pub(crate) fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    hopae::escape_untrusted(s)
 }
 
 /// Shortens text to `max` characters, marking the cut with `…`.
@@ -338,13 +339,16 @@ pub(crate) fn app_text(app: &App) -> String {
 }
 
 /// What `apps create` prints: the app, and where its client secret went.
+/// `apps create`: the app, then its new client secret (the one output that shows it).
 pub(crate) fn created_app_text(app: &App) -> String {
-    format!(
-        "{}\nThe client secret is not shown here: `--json` prints the API's answer, secret \
-         included;\n`hopae apps rotate-secret {}` makes a new one.\n",
-        app_text(app),
-        clean(&app.client_id)
-    )
+    match app.client_secret.as_ref().map(hopae::Secret::expose) {
+        Some(secret) => format!(
+            "{}\n{}",
+            app_text(app),
+            fields(&[("client secret", clean(secret))])
+        ),
+        None => app_text(app),
+    }
 }
 
 /// At most the last four characters of a secret or of its preview, after `****`: enough
@@ -412,7 +416,10 @@ mod tests {
 
     #[test]
     fn text_from_the_api_cannot_drive_the_terminal() {
-        assert_eq!(clean("ok\x1b[2Jtitle\r\n"), "ok?[2Jtitle??");
+        assert_eq!(
+            clean("ok\x1b[2Jtitle\r\n\u{202e}\u{2028}"),
+            r"ok\u{1b}[2Jtitle\r\n\u{202e}\u{2028}"
+        );
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
     }
@@ -432,7 +439,7 @@ mod tests {
         assert_eq!(secret_hint("whsec_****abc1"), "****abc1");
         assert_eq!(secret_hint("whsec_0123456789"), "****6789");
         assert_eq!(secret_hint("ab"), "****ab");
-        assert_eq!(secret_hint("x\x1b[2J"), "****?[2J");
+        assert_eq!(secret_hint("x\x1b[2J"), r"****\u{1b}[2J");
     }
 
     #[test]
@@ -446,7 +453,7 @@ mod tests {
         use serde_json::json;
         assert_eq!(json_text(&json!(null)), "-");
         assert_eq!(json_text(&json!("")), "-");
-        assert_eq!(json_text(&json!("a\nb")), "a?b");
+        assert_eq!(json_text(&json!("a\nb")), r"a\nb");
         assert_eq!(json_text(&json!({"a": [1, true]})), r#"{"a":[1,true]}"#);
         assert_eq!(plural(1, "node", "nodes"), "1 node");
         assert_eq!(plural(0, "node", "nodes"), "0 nodes");

@@ -6,7 +6,7 @@ use hopae::production_tests::{Challenge, ChallengeRequest, NewProductionTest, Pl
 use hopae::wait::{WaitDetail, WaitOptions, WaitProgress};
 use hopae::{Error, HopaeClient};
 
-use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count};
+use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count, flagged};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
 use crate::progress::{wait_options, with_progress};
 use crate::raw::{self, Keep};
@@ -175,39 +175,28 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 let body = api.bodies.last()?;
                 return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
             }
-            emit(&format!("{}\n", challenge.id))
+            emit(&format!("{}\n", clean(&challenge.id)))
         }
     }
 }
 
+/// The fields of a production test, as `create` names them.
+const CREATE_OPTIONS: &[(&str, &str)] = &[
+    ("title", "--title"),
+    ("description", "--description"),
+    ("providerIds", "--provider"),
+    ("targetPlatform", "--platform"),
+    ("maxStamps", "--max-stamps"),
+];
+
 impl Create {
-    /// The test to send and the idempotency key, checked as the library would check
-    /// them but with messages naming the options.
+    /// The test to send and the idempotency key, checked by the library, with messages
+    /// naming the options.
     fn check(&self) -> Result<(NewProductionTest, Option<&str>), Failure> {
         check_id("<CLIENT_ID>", &self.client_id)?;
-        let title_chars = self.title.chars().count();
-        if self.title.trim().is_empty() {
-            return Err(Failure::usage("--title must not be empty"));
-        }
-        if title_chars > NewProductionTest::MAX_TITLE_CHARS {
-            return Err(Failure::usage(format!(
-                "--title has {title_chars} characters, at most {} are allowed",
-                NewProductionTest::MAX_TITLE_CHARS
-            )));
-        }
         let mut test = NewProductionTest::new(&self.title);
         if let Some(d) = &self.description {
-            let n = d.chars().count();
-            if n > NewProductionTest::MAX_DESCRIPTION_CHARS {
-                return Err(Failure::usage(format!(
-                    "--description has {n} characters, at most {} are allowed",
-                    NewProductionTest::MAX_DESCRIPTION_CHARS
-                )));
-            }
             test = test.description(d);
-        }
-        if self.providers.iter().any(|p| p.trim().is_empty()) {
-            return Err(Failure::usage("--provider must not be empty"));
         }
         if !self.providers.is_empty() {
             test = test.provider_ids(&self.providers);
@@ -217,14 +206,13 @@ impl Create {
             Some(PlatformArg::Ios) => test = test.target_platform(Platform::Ios),
             Some(PlatformArg::Android) => test = test.target_platform(Platform::Android),
         }
-        match self.max_stamps {
-            Some(0) => return Err(Failure::usage("--max-stamps must be at least 1, got 0")),
-            Some(n) => test = test.max_stamps(n),
-            None => {}
+        if let Some(n) = self.max_stamps {
+            test = test.max_stamps(n);
         }
         if self.allow_duplicates {
             test = test.allow_duplicate_participation(true);
         }
+        test.validate().map_err(|e| flagged(e, CREATE_OPTIONS))?;
         let key = self.idempotency_key.as_deref();
         if let Some(k) = key {
             check_idempotency_key(k)?;
@@ -346,14 +334,14 @@ mod tests {
                     providers: vec!["mitid".into(), "".into()],
                     ..create("T")
                 },
-                "--provider must not be empty",
+                "--provider #2 must not be empty",
             ),
             (
                 Create {
                     max_stamps: Some(0),
                     ..create("T")
                 },
-                "--max-stamps must be at least 1, got 0",
+                "--max-stamps must be at least 1",
             ),
             (
                 Create {
@@ -430,7 +418,7 @@ mod tests {
         );
         assert_eq!(
             progress_line("req_1", 2, elapsed, Some(pending), Some("ch_\x1b")),
-            "waiting for req_1: pending, challenge ch_? not listed yet (1m 05s elapsed, 2 polls)"
+            r"waiting for req_1: pending, challenge ch_\u{1b} not listed yet (1m 05s elapsed, 2 polls)"
         );
         assert_eq!(
             progress_line("req_1", 1, elapsed, None, None),
@@ -445,7 +433,10 @@ mod tests {
         for challenge_id in [None, Some("ch_1")] {
             let line = progress_line("req_1", 1, elapsed, Some(evil), challenge_id);
             assert!(!line.contains('\x1b'), "{line:?}");
-            assert!(line.starts_with("waiting for req_1: ?[2J"), "{line:?}");
+            assert!(
+                line.starts_with(r"waiting for req_1: \u{1b}[2J"),
+                "{line:?}"
+            );
         }
     }
 }

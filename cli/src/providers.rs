@@ -1,6 +1,7 @@
 //! `hopae providers`: the providers on an app and their activation (list, steps,
 //! enable, disable, submit-form, upload, delete-document, activate).
 
+use std::io::Read as _;
 use std::path::Path;
 
 use hopae::providers::{
@@ -51,7 +52,11 @@ enum Command {
 
 const FORM_NOTES: &str = "\
 The names are those of the form step's fields (`hopae providers steps APP PROVIDER` lists
-them); values are sent as strings. A provider takes one form, unless it was rejected.";
+them); values are sent as strings. A provider takes one form, unless it was rejected.
+
+A secret value (an API key, a client secret) need not sit in the process list or the
+shell history: --field-file NAME=PATH reads it from a file, or from stdin for PATH -
+(one trailing newline removed, at most 64 KiB). Values are never printed.";
 
 const UPLOAD_NOTES: &str = "\
 Each FILE is sent with its file name and a content type guessed from its extension (pdf,
@@ -67,8 +72,10 @@ confirm; elsewhere (a script, a CI job) it needs --yes.";
 
 const ACTIVATE_NOTES: &str = "\
 --field mitid.companyName=Shop sets the field companyName of provider mitid; the values
-true and false are sent as booleans, anything else as a string. --provider adds a
-provider without fields. Each provider gets its own outcome: one that Hopae refuses
+true and false are sent as booleans, anything else as a string. --field-file
+mitid.apiKey=PATH reads a value from a file, or from stdin for PATH - (one trailing
+newline removed, at most 64 KiB, sent as a string), so that a secret need not sit in the
+process list or the shell history. --provider adds a provider without fields. Each provider gets its own outcome: one that Hopae refuses
 (e.g. contract_activation_required) is listed with its reason, and the command still
 exits 0; --json prints every outcome as sent.";
 
@@ -88,8 +95,12 @@ struct SubmitForm {
     provider: String,
 
     /// A field of the form; repeat for each field
-    #[arg(long = "field", value_name = "NAME=VALUE", value_parser = name_value, required = true)]
+    #[arg(long = "field", value_name = "NAME=VALUE", value_parser = name_value, required_unless_present = "field_files")]
     fields: Vec<(String, String)>,
+
+    /// A field whose value is read from a file, or stdin for -; repeat for each field
+    #[arg(long = "field-file", value_name = "NAME=PATH", value_parser = name_value)]
+    field_files: Vec<(String, String)>,
 
     /// Also keep the values as the workspace's company information
     #[arg(long)]
@@ -134,6 +145,10 @@ struct Activate {
     #[arg(long = "field", value_name = "PROVIDER.NAME=VALUE", value_parser = provider_field)]
     fields: Vec<(String, String, Value)>,
 
+    /// A field of a provider read from a file, or stdin for -; repeat for each field
+    #[arg(long = "field-file", value_name = "PROVIDER.NAME=PATH", value_parser = provider_field_file)]
+    field_files: Vec<(String, String, String)>,
+
     /// A provider to activate without fields; repeat for several
     #[arg(long = "provider", value_name = "ID")]
     providers: Vec<String>,
@@ -146,6 +161,64 @@ fn name_value(s: &str) -> Result<(String, String), String> {
         Some(_) => Err("the name before `=` must not be empty".to_owned()),
         None => Err("expected NAME=VALUE, like companyName=Shop".to_owned()),
     }
+}
+
+/// Parses `--field-file PROVIDER.NAME=PATH`.
+fn provider_field_file(s: &str) -> Result<(String, String, String), String> {
+    const EXPECTED: &str = "expected PROVIDER.NAME=PATH, like mitid.apiKey=key.txt";
+    let (key, path) = s.split_once('=').ok_or(EXPECTED)?;
+    let (provider, name) = key.split_once('.').ok_or(EXPECTED)?;
+    if provider.trim().is_empty() || name.trim().is_empty() || path.is_empty() {
+        return Err(EXPECTED.to_owned());
+    }
+    Ok((provider.to_owned(), name.to_owned(), path.to_owned()))
+}
+
+/// The largest value `--field-file` reads.
+const MAX_FIELD_FILE: u64 = 64 * 1024;
+
+/// Reads the values of `--field-file` options: each file, or stdin for `-` (once),
+/// without one trailing newline. The paths come in `paths`; the values are returned in
+/// the same order.
+fn read_field_files<'a>(paths: impl Iterator<Item = &'a str>) -> Result<Vec<String>, Failure> {
+    let mut stdin_used = false;
+    let mut values = Vec::new();
+    for path in paths {
+        let mut bytes = Vec::new();
+        let read = if path == "-" {
+            if std::mem::replace(&mut stdin_used, true) {
+                return Err(Failure::usage("only one --field-file may read stdin (-)"));
+            }
+            std::io::stdin()
+                .lock()
+                .take(MAX_FIELD_FILE + 1)
+                .read_to_end(&mut bytes)
+        } else {
+            std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_FIELD_FILE + 1).read_to_end(&mut bytes))
+        };
+        let shown = if path == "-" {
+            "stdin".to_owned()
+        } else {
+            clean(path)
+        };
+        read.map_err(|e| Failure::usage(format!("--field-file: could not read {shown}: {e}")))?;
+        if bytes.len() as u64 > MAX_FIELD_FILE {
+            return Err(Failure::usage(format!(
+                "--field-file: {shown} is larger than 64 KiB"
+            )));
+        }
+        let mut value = String::from_utf8(bytes)
+            .map_err(|_| Failure::usage(format!("--field-file: {shown} is not UTF-8 text")))?;
+        if value.ends_with('\n') {
+            value.pop();
+            if value.ends_with('\r') {
+                value.pop();
+            }
+        }
+        values.push(value);
+    }
+    Ok(values)
 }
 
 /// Parses `--field PROVIDER.NAME=VALUE`; `true` and `false` become booleans.
@@ -286,7 +359,11 @@ impl SubmitForm {
         check_id("<APP>", &self.app)?;
         check_id("<PROVIDER>", &self.provider)?;
         let mut form = ActivationForm::new();
-        for (name, value) in &self.fields {
+        let from_files = read_field_files(self.field_files.iter().map(|(_, p)| p.as_str()))?;
+        let names = self.fields.iter().map(|(n, _)| n);
+        let file_names = self.field_files.iter().map(|(n, _)| n);
+        let values = self.fields.iter().map(|(_, v)| v).chain(&from_files);
+        for (name, value) in names.chain(file_names).zip(values) {
             if form.data.contains_key(name) {
                 return Err(Failure::usage(format!(
                     "--field {} given more than once",
@@ -305,9 +382,10 @@ impl SubmitForm {
 impl Activate {
     fn activation(&self) -> Result<BulkActivation, Failure> {
         check_id("<APP>", &self.app)?;
-        if self.fields.is_empty() && self.providers.is_empty() {
+        if self.fields.is_empty() && self.field_files.is_empty() && self.providers.is_empty() {
             return Err(Failure::usage(
-                "nothing to activate: give --field PROVIDER.NAME=VALUE or --provider ID",
+                "nothing to activate: give --field PROVIDER.NAME=VALUE, --field-file \
+                 PROVIDER.NAME=PATH or --provider ID",
             ));
         }
         let mut activation = BulkActivation::new();
@@ -317,7 +395,17 @@ impl Activate {
             }
             activation = activation.provider(id);
         }
-        for (provider, name, value) in &self.fields {
+        let from_files = read_field_files(self.field_files.iter().map(|(_, _, p)| p.as_str()))?;
+        let read = self
+            .field_files
+            .iter()
+            .zip(from_files)
+            .map(|((provider, name, _), value)| {
+                (provider.clone(), name.clone(), Value::from(value))
+            });
+        let fields: Vec<(String, String, Value)> =
+            self.fields.iter().cloned().chain(read).collect();
+        for (provider, name, value) in &fields {
             if activation
                 .providers
                 .get(provider)
@@ -396,15 +484,18 @@ impl Upload {
     }
 }
 
-/// The library's checks name a document by index (`` `documents[1]`: ...``): name the
-/// file instead.
+/// The library's checks name a document by index (`documents[1]`): name the file the
+/// user gave instead.
 fn name_the_file(e: Error, files: &[String]) -> Failure {
     if let Error::InvalidInput(m) = &e
-        && let Some(rest) = m.message().strip_prefix("`documents[")
-        && let Some((index, why)) = rest.split_once("]`: ")
-        && let Some(path) = index.parse::<usize>().ok().and_then(|i| files.get(i))
+        && let Some(index) = m
+            .field()
+            .and_then(|f| f.strip_prefix("documents["))
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        && let Some(path) = files.get(index)
     {
-        return Failure::usage(format!("file {}: {why}", clean(path)));
+        return Failure::usage(format!("file {}: {}", clean(path), m.reason()));
     }
     e.into()
 }
@@ -653,6 +744,7 @@ mod tests {
                 provider_field("mitid.acceptTerms=true").unwrap(),
                 provider_field("ftn.contact=x").unwrap(),
             ],
+            field_files: Vec::new(),
             providers: vec!["passport".into()],
         };
         let activation = a.activation().unwrap();

@@ -24,9 +24,15 @@ pub(crate) enum Keep {
 }
 
 /// The 2xx bodies the client received, shared with its `on_response` hook.
+///
+/// They are kept as sent and handed out with their secret fields redacted
+/// ([`redact_secrets`]) unless `--show-secrets` was given; only
+/// [`last_revealed`](Bodies::last_revealed), for the outputs that show a new secret
+/// once, hands out the body as sent.
 #[derive(Debug, Clone)]
 pub(crate) struct Bodies {
     keep: Keep,
+    show_secrets: bool,
     bodies: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
@@ -34,7 +40,23 @@ impl Bodies {
     pub(crate) fn new(keep: Keep) -> Bodies {
         Bodies {
             keep,
+            show_secrets: false,
             bodies: Arc::default(),
+        }
+    }
+
+    /// Hands out the bodies with their secrets when `show` (`--show-secrets`).
+    pub(crate) fn show_secrets(mut self, show: bool) -> Bodies {
+        self.show_secrets = show;
+        self
+    }
+
+    /// A body as handed out: redacted unless `--show-secrets`.
+    fn shown(&self, body: Vec<u8>) -> Vec<u8> {
+        if self.show_secrets {
+            body
+        } else {
+            redact_secrets(&body)
         }
     }
 
@@ -55,16 +77,175 @@ impl Bodies {
         bodies.push(body.to_vec());
     }
 
-    /// The body of the last 2xx answer.
+    /// The body of the last 2xx answer, its secrets redacted unless `--show-secrets`.
     pub(crate) fn last(&self) -> Result<Vec<u8>, Failure> {
+        self.last_revealed().map(|body| self.shown(body))
+    }
+
+    /// The body of the last 2xx answer as sent, secrets included: only for an answer
+    /// that shows a new secret for the only time (`apps create`, `rotate-secret`).
+    pub(crate) fn last_revealed(&self) -> Result<Vec<u8>, Failure> {
         let bodies = self.bodies.lock().unwrap_or_else(|e| e.into_inner());
         bodies.last().cloned().ok_or_else(not_recorded)
     }
 
-    /// Every 2xx body, in the order received.
+    /// Every 2xx body, in the order received, its secrets redacted unless
+    /// `--show-secrets`.
     pub(crate) fn all(&self) -> Vec<Vec<u8>> {
         let bodies = self.bodies.lock().unwrap_or_else(|e| e.into_inner());
-        bodies.clone()
+        bodies.iter().map(|b| self.shown(b.clone())).collect()
+    }
+}
+
+/// What a secret field's value is replaced with.
+const REDACTED: &[u8] = b"\"[redacted]\"";
+
+/// `body` with the value of every secret field (`hopae::is_secret_field`, at any depth)
+/// replaced by `"[redacted]"`, and every other byte as sent: spacing, order, escapes and
+/// unknown fields stay. A `null` value stays `null` (there is no secret to hide). A body
+/// that is not JSON, or is nested deeper than [`MAX_DEPTH`], is returned unchanged: the
+/// commands print only bodies the library decoded (serde_json nests at most 128 deep).
+pub(crate) fn redact_secrets(body: &[u8]) -> Vec<u8> {
+    let mut scan = Scan {
+        src: body,
+        pos: 0,
+        depth: 0,
+        spans: Vec::new(),
+    };
+    if scan.value(None, false).is_none() || scan.spans.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut copied = 0;
+    for (start, end) in scan.spans {
+        out.extend_from_slice(&body[copied..start]);
+        out.extend_from_slice(REDACTED);
+        copied = end;
+    }
+    out.extend_from_slice(&body[copied..]);
+    out
+}
+
+/// The deepest nesting [`redact_secrets`] scans (it recurses once per level).
+const MAX_DEPTH: usize = 256;
+
+/// A JSON scanner that records the byte ranges of secret fields' values.
+struct Scan<'a> {
+    src: &'a [u8],
+    pos: usize,
+    depth: usize,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Scan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.skip_whitespace();
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// One value; `parent` names the member whose value it is. Inside a secret value
+    /// (`quiet`) nothing more is recorded.
+    fn value(&mut self, parent: Option<&str>, quiet: bool) -> Option<()> {
+        self.depth += 1;
+        let scanned = self.value_at_depth(parent, quiet);
+        self.depth -= 1;
+        scanned
+    }
+
+    fn value_at_depth(&mut self, parent: Option<&str>, quiet: bool) -> Option<()> {
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_whitespace();
+        match self.peek()? {
+            b'{' => {
+                self.pos += 1;
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.skip_whitespace();
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    self.skip_whitespace();
+                    let start = self.pos;
+                    let secret = !quiet && hopae::is_secret_field(parent, &key);
+                    self.value(Some(&key), quiet || secret)?;
+                    if secret && &self.src[start..self.pos] != b"null" {
+                        self.spans.push((start, self.pos));
+                    }
+                    if self.eat(b',').is_none() {
+                        return self.eat(b'}');
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.value(None, quiet)?;
+                    if self.eat(b',').is_none() {
+                        return self.eat(b']');
+                    }
+                }
+            }
+            b'"' => self.skip_string().map(drop),
+            _ => {
+                let start = self.pos;
+                while self.peek().is_some_and(|b| !b",]} \t\r\n".contains(&b)) {
+                    self.pos += 1;
+                }
+                (self.pos > start).then_some(())
+            }
+        }
+    }
+
+    /// Moves past a string; returns its raw text, quotes included, and whether it holds
+    /// an escape.
+    fn skip_string(&mut self) -> Option<(&[u8], bool)> {
+        let start = self.pos;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            match self.peek()? {
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 2;
+                }
+                b'"' => {
+                    self.pos += 1;
+                    return Some((&self.src[start..self.pos], escaped));
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// A key, decoded (it may be written with escapes: `"c\u006fde"` is `code`).
+    fn string(&mut self) -> Option<String> {
+        let (raw, escaped) = self.skip_string()?;
+        if escaped {
+            serde_json::from_slice(raw).ok()
+        } else {
+            std::str::from_utf8(&raw[1..raw.len() - 1])
+                .ok()
+                .map(str::to_owned)
+        }
     }
 }
 
@@ -160,6 +341,51 @@ mod tests {
         none.record(200, b"x");
         assert!(!none.records());
         assert!(none.last().is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_every_other_byte_kept() {
+        let body = br#"{ "clientId" : "FK5b0KSM", "clientSecret":"cs_live_x\"y",
+  "webhookConfig": {"secret": "whsec_****abc1", "url": null},
+  "new": [1, {"access_token": {"a": [1, "b"]}}], "c\u006fde": "abc", "none": null,
+  "error": {"code": "NOT_FOUND"}, "id_token": null, "n": -1.5e3}"#;
+        let out = String::from_utf8(redact_secrets(body)).unwrap();
+        assert_eq!(
+            out,
+            r#"{ "clientId" : "FK5b0KSM", "clientSecret":"[redacted]",
+  "webhookConfig": {"secret": "[redacted]", "url": null},
+  "new": [1, {"access_token": "[redacted]"}], "c\u006fde": "[redacted]", "none": null,
+  "error": {"code": "NOT_FOUND"}, "id_token": null, "n": -1.5e3}"#
+        );
+        // Not JSON, or JSON without secrets: unchanged.
+        for same in [
+            &b"not json"[..],
+            b"[]",
+            b"{\"a\":1}",
+            b"{\"secret\":",
+            b"",
+            b"\"\\",
+        ] {
+            assert_eq!(redact_secrets(same), same);
+        }
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(redact_secrets(deep.as_bytes()), deep.as_bytes());
+        let nested = format!("{}{{\"secret\":\"s\"}}{}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            !String::from_utf8(redact_secrets(nested.as_bytes()))
+                .unwrap()
+                .contains("\"s\"")
+        );
+        let bodies = Bodies::new(Keep::All);
+        bodies.record(200, br#"{"secret":"whsec_abc"}"#);
+        assert_eq!(bodies.last().unwrap(), br#"{"secret":"[redacted]"}"#);
+        assert_eq!(bodies.all(), [br#"{"secret":"[redacted]"}"#.to_vec()]);
+        assert_eq!(
+            bodies.last_revealed().unwrap(),
+            br#"{"secret":"whsec_abc"}"#
+        );
+        let shown = bodies.show_secrets(true);
+        assert_eq!(shown.last().unwrap(), br#"{"secret":"whsec_abc"}"#);
     }
 
     #[test]

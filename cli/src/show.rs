@@ -7,8 +7,7 @@
 
 use hopae::HopaeClient;
 
-use crate::apps::Confirmed;
-use crate::confirm::{Typed, confirm};
+use crate::confirm::{Confirmed, Typed, confirm};
 use crate::options::{Global, check_id};
 use crate::output::{clean, rotated_text};
 use crate::raw::{self, Keep};
@@ -81,7 +80,8 @@ pub(crate) fn show_rotated(
     )?;
     let secret = call(&api.client)?;
     if global.json {
-        return emit_secret(&raw::document(api.bodies.last()?), what);
+        // The new secret, shown this once: never redacted.
+        return emit_secret(&raw::document(api.bodies.last_revealed()?), what);
     }
     emit_secret(
         rotated_text(&a.app, what, secret.expose(), note).as_bytes(),

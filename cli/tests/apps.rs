@@ -19,6 +19,24 @@ const APP_BODY: &str = r#"{ "clientId": "FK5b0KSM", "name": "Shop",
 
 const SECRET: &str = "cs_SECRET_abcd1234";
 
+/// `body` as `--json` prints it without `--show-secrets`: every `clientSecret` string
+/// replaced by `"[redacted]"`, every other byte as sent.
+fn redacted(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("\"clientSecret\":") {
+        let (before, after) = rest.split_at(i + "\"clientSecret\":".len());
+        out.push_str(before);
+        let start = after.find('"').unwrap();
+        let end = start + 1 + after[start + 1..].find('"').unwrap();
+        out.push_str(&after[..start]);
+        out.push_str("\"[redacted]\"");
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 const APP_TEXT: &str = "\
 app            FK5b0KSM
 name           Shop
@@ -160,7 +178,7 @@ fn apps_list_json_is_the_page_as_sent() {
     let m = list_mock(&mut server, "20", "0", &body);
     let r = run(&server, &["apps", "list", "--json"]);
     r.assert_ok();
-    assert_eq!(r.stdout, printed(&body));
+    assert_eq!(r.stdout, printed(&redacted(&body)));
     m.assert();
 }
 
@@ -192,7 +210,10 @@ fn apps_list_all_walks_every_page() {
     let r = run(&server, &["apps", "list", "--all", "--json"]);
     r.assert_ok();
     // Every app object exactly as sent, in order, in one array.
-    assert_eq!(r.stdout, format!("[\n  {}\n]\n", apps.join(",\n  ")));
+    assert_eq!(
+        r.stdout,
+        redacted(&format!("[\n  {}\n]\n", apps.join(",\n  ")))
+    );
     let value: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(value[100]["n"], 100);
     first.assert();
@@ -258,7 +279,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "update", APP, "--redirect-uri", "https://a/#f"][..],
-            "--redirect-uri must not have a fragment",
+            "--redirect-uri #1 must not have a fragment",
         ),
         (
             &[
@@ -273,7 +294,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "redirect-uris", APP, "--set", ""][..],
-            "--set must not be empty",
+            "--set #1 must not be empty",
         ),
     ] {
         run(&server, args).assert_error(2, needle);
@@ -301,7 +322,7 @@ fn apps_get_json_is_the_body_as_sent() {
     let m = get(&mut server, "/apps/FK5b0KSM", 200, APP_BODY);
     let r = run(&server, &["apps", "get", APP, "--json"]);
     r.assert_ok();
-    assert_eq!(r.stdout, printed(APP_BODY));
+    assert_eq!(r.stdout, printed(&redacted(APP_BODY)));
     assert!(
         !r.stdout.contains("webhookConfig"),
         "no field the server left out"
@@ -326,7 +347,7 @@ fn apps_get_of_an_unknown_app_exits_1() {
 }
 
 #[test]
-fn apps_create_sends_the_name_and_key_and_keeps_the_secret_out_of_the_text() {
+fn apps_create_sends_the_name_and_key_and_shows_the_new_secret_once() {
     let mut server = Server::new();
     let m = server
         .mock("POST", "/apps")
@@ -345,11 +366,17 @@ fn apps_create_sends_the_name_and_key_and_keeps_the_secret_out_of_the_text() {
         "shop-1",
     ];
     let r = run(&server, &args);
-    r.assert_ok();
-    assert!(r.stdout.starts_with(APP_TEXT), "{}", r.stdout);
-    assert!(r.stdout.contains("The client secret is not shown here"));
-    assert!(r.stdout.contains("hopae apps rotate-secret FK5b0KSM"));
-    assert!(!r.stdout.contains(SECRET));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The new secret is shown this once, after the app; the reminder is on stderr.
+    assert_eq!(
+        r.stdout,
+        format!("{APP_TEXT}\nclient secret  {SECRET}\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("shown once"), "{}", r.stderr);
+    assert!(r.stderr.contains("hopae apps rotate-secret FK5b0KSM"));
+    assert!(!r.stderr.contains(SECRET));
     let mut json = args.to_vec();
     json.push("--json");
     let r = run(&server, &json);
@@ -390,7 +417,7 @@ fn apps_update_sends_only_the_options_given() {
     assert_eq!(r.stdout, APP_TEXT);
     let mut json = args.to_vec();
     json.push("--json");
-    assert_eq!(run(&server, &json).stdout, printed(APP_BODY));
+    assert_eq!(run(&server, &json).stdout, printed(&redacted(APP_BODY)));
     m.assert();
 }
 
@@ -567,7 +594,7 @@ fn redirect_uris_reads_without_set_and_replaces_with_set_or_clear() {
     );
     let mut json = args.to_vec();
     json.push("--json");
-    assert_eq!(run(&server, &json).stdout, printed(APP_BODY));
+    assert_eq!(run(&server, &json).stdout, printed(&redacted(APP_BODY)));
     set.assert();
 
     let clear = server

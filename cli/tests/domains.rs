@@ -123,7 +123,7 @@ fn set_refuses_hosts_that_are_not_bare_names_before_any_request() {
         (
             "login.shop.example",
             "oidc.other.example",
-            "--web and --oidc must be under one base domain",
+            "--oidc must be under the web domain's base domain `shop.example`",
         ),
         ("", "oidc.shop.example", "--web must not be empty"),
     ] {

@@ -210,7 +210,7 @@ fn submit_form_and_activate_refuse_bad_fields_before_any_request() {
         ),
         (
             &["providers", "activate", APP][..],
-            "nothing to activate: give --field PROVIDER.NAME=VALUE or --provider ID",
+            "nothing to activate: give --field PROVIDER.NAME=VALUE, --field-file PROVIDER.NAME=PATH or --provider ID",
         ),
         (
             &["providers", "activate", APP, "--field", "companyName=Shop"][..],

@@ -22,10 +22,10 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::decode::{DecodeResult, obj, ts, with_path};
+use crate::decode::{DecodeResult, obj, ts};
 use crate::error::Error;
 use crate::http::AppHandle;
-use crate::http::{Call, Idempotent, Method, segment};
+use crate::http::{Call, Idempotent, segment};
 use crate::open_enum::open_enum;
 
 /// The wait options and progress of every wait, also reachable here for code written
@@ -643,7 +643,7 @@ impl<'a> ProductionTests<'a> {
     ) -> Result<ChallengeRequest, Error> {
         let path = self.app.path("/production-tests")?;
         test.validate()?;
-        let call = Call::new(Method::Post, "create production test", path).json(test)?;
+        let call = Call::post("create production test", path).json(test)?;
         self.app.transport.send(call.keyed(key))
     }
 
@@ -681,58 +681,9 @@ impl<'a> ProductionTests<'a> {
     }
 }
 
-/// Decodes a list body, reporting the index of the item that failed.
+/// Decodes a list body through the crate's one indexed list decoder.
 pub(crate) fn decode_list(body: &[u8]) -> DecodeResult<Vec<ProductionTestItem>> {
-    use std::cell::Cell;
-
-    struct Items<'a>(&'a Cell<Option<usize>>);
-    struct Item<'a>(&'a Cell<Option<usize>>, usize);
-
-    impl<'de> de::DeserializeSeed<'de> for Item<'_> {
-        type Value = ProductionTestItem;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            self.0.set(Some(self.1));
-            let item = ProductionTestItem::deserialize(d)?;
-            self.0.set(None);
-            Ok(item)
-        }
-    }
-
-    impl<'de> de::DeserializeSeed<'de> for Items<'_> {
-        type Value = Vec<ProductionTestItem>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Items<'_> {
-        type Value = Vec<ProductionTestItem>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON array of production test items")
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            // Cap the pre-allocation: the hint comes from the peer.
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-            while let Some(item) = seq.next_element_seed(Item(self.0, items.len()))? {
-                items.push(item);
-            }
-            Ok(items)
-        }
-    }
-
-    let failed_at = Cell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(body);
-    de::DeserializeSeed::deserialize(Items(&failed_at), &mut de)
-        .and_then(|items| de.end().map(|()| items))
-        .map_err(|e| match failed_at.get() {
-            // Inside an item: decode again to name the field, relative to the item.
-            Some(i) => (
-                Some(i),
-                with_path::<Vec<ProductionTestItem>>(body, e, Some(i)),
-            ),
-            // Not an array, a syntax error between items, or trailing characters.
-            None => (None, e.to_string()),
-        })
+    crate::decode::indexed(body)
 }
 
 impl Idempotent<ProductionTests<'_>> {
@@ -752,6 +703,7 @@ impl Idempotent<ProductionTests<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::with_path;
     use serde_json::json;
     use time::format_description::well_known::Rfc3339;
 
@@ -1559,11 +1511,7 @@ mod tests {
             assert_eq!(i, None, "{e}");
         }
         let (_, e) = decode_list(b"{\"data\": []}").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("expected a JSON array of production test items"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("expected a JSON array"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, DecodeResult, obj};
 use crate::error::Error;
-use crate::http::{AppHandle, Call, Idempotent, Method};
+use crate::http::{AppHandle, Call, Idempotent};
 use crate::secret::Secret;
 
 /// Where and how Hopae delivers an App's webhook events.
@@ -195,12 +195,8 @@ impl AppHandle<'_> {
         if update.url.as_deref().is_some_and(|u| u.trim().is_empty()) {
             return Err(Error::invalid_input("`url` must not be empty"));
         }
-        let call = Call::new(
-            Method::Patch,
-            "update webhook config",
-            self.path("/webhook-config")?,
-        )
-        .json(update)?;
+        let call =
+            Call::patch("update webhook config", self.path("/webhook-config")?).json(update)?;
         self.transport.execute(call, decode_config_or_app)
     }
 
@@ -230,8 +226,7 @@ impl AppHandle<'_> {
         struct Rotated {
             secret: Secret,
         }
-        let call = Call::new(
-            Method::Post,
+        let call = Call::post(
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
         );

@@ -14,6 +14,10 @@ const MAX_SIGNATURES: usize = 16;
 /// The length of an HMAC-SHA256 tag in bytes.
 const TAG_LEN: usize = 32;
 
+/// The prefix of every webhook secret Hopae issues (`whsec_...`). It is part of the HMAC
+/// key: pass the secret whole, prefix included.
+pub const SECRET_PREFIX: &str = "whsec_";
+
 /// Checks Hopae's `X-Hopae-Signature` header against the raw body of a delivery.
 ///
 /// Made once from the App's webhook secret, exactly as the API returned it (`whsec_...`,
@@ -21,24 +25,37 @@ const TAG_LEN: usize = 32;
 /// shared between threads.
 ///
 /// [`verify_at`](Verifier::verify_at) works in this order, and stops at the first
-/// failure (a verifier made with an empty secret fails before all of them, with
-/// [`SignatureError::EmptySecret`]):
+/// failure (a verifier made with an unusable secret fails before all of them, with
+/// [`SignatureError::EmptySecret`] or [`SignatureError::InvalidSecret`]):
 ///
 /// 1. read the header: one `t=<unix seconds>`, one to 16 `v1=<hex HMAC-SHA256>`, fields
 ///    in any order, spaces around them allowed, unknown fields such as `v0=` ignored,
-///    8 KiB at most ([`SignatureError::Malformed`]);
+///    8 KiB at most ([`SignatureError::Malformed`]). A `v1` that is not 64 hex digits is
+///    skipped, as Stripe and Svix do, so that a new signature scheme or a secret
+///    rotation cannot break deliveries; the header is malformed only when no `v1`
+///    can be read;
 /// 2. compare `t` with the clock: at most the tolerance (300 s unless set with
 ///    [`tolerance`](Verifier::tolerance)) in the past or in the future
 ///    ([`SignatureError::TimestampOutsideTolerance`]). This cheap check comes before the
 ///    HMAC, so a stale timestamp is reported whether or not its signature is valid;
-/// 3. compute the HMAC-SHA256 of `<t>.<body>` and compare it in constant time with each
-///    `v1`; one match is enough ([`SignatureError::Mismatch`]);
+/// 3. compute the HMAC-SHA256 of `<t>.<body>` once, and compare it in constant time with
+///    each `v1`; one match is enough ([`SignatureError::Mismatch`]);
 /// 4. parse the body as a JSON object ([`SignatureError::NotJsonObject`]).
 ///
 /// Pass the body exactly as received: the signature covers those bytes, and JSON that
 /// was parsed and serialized again does not verify.
 ///
 /// `Debug` shows the secret as `[redacted]`.
+///
+/// # Replays and duplicates
+///
+/// A delivery replayed within the tolerance verifies again, and Hopae retries a delivery
+/// that was not answered with a 2xx (signed anew, with a new `t`). Make handling
+/// idempotent: keep the [`WebhookEvent::event_id`] of each delivery handled (a table with
+/// a unique key, kept at least as long as the tolerance plus Hopae's retry period) and
+/// answer 2xx without handling again an id already seen. When a payload carries no id,
+/// key on the identifiers inside it (such as `data.verificationId` and the event name),
+/// or on a SHA-256 of the body.
 ///
 /// # Example
 ///
@@ -81,8 +98,8 @@ const TAG_LEN: usize = 32;
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
-    /// `None` when the secret is empty: such a verifier refuses every delivery.
-    key: Option<hmac::Key>,
+    /// The key, or why the secret cannot be one: such a verifier refuses every delivery.
+    key: Result<hmac::Key, SignatureError>,
     tolerance: Duration,
 }
 
@@ -90,16 +107,43 @@ impl Verifier {
     /// A verifier for the webhook secret `secret`, with a tolerance of 300 seconds.
     ///
     /// The secret is used exactly as given: pass it as the API returned it, `whsec_`
-    /// prefix included. An empty secret is accepted here, but every verification with
-    /// it fails with [`SignatureError::EmptySecret`] (anyone could sign with an empty
-    /// key).
+    /// prefix included. A secret [`check_secret`] refuses (empty, blank, a preview,
+    /// surrounded by whitespace) is accepted here, but every verification with it fails
+    /// with that error: anyone could sign with an empty key. Use
+    /// [`try_new`](Verifier::try_new) to learn it at start-up.
     pub fn new(secret: impl Into<String>) -> Self {
         let secret: String = secret.into();
         let key =
-            (!secret.is_empty()).then(|| hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()));
+            check_secret(&secret).map(|()| hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()));
         Verifier {
             key,
             tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+
+    /// [`Verifier::new`], refusing at once a secret that cannot verify anything.
+    ///
+    /// # Errors
+    ///
+    /// As [`check_secret`]: [`SignatureError::EmptySecret`] or
+    /// [`SignatureError::InvalidSecret`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::webhooks::{SignatureError, Verifier};
+    ///
+    /// assert!(Verifier::try_new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+    /// // The preview the webhook settings show is not the secret.
+    /// let err = Verifier::try_new("whsec_****abc1").unwrap_err();
+    /// assert!(matches!(err, SignatureError::InvalidSecret { .. }));
+    /// assert_eq!(Verifier::try_new("").unwrap_err(), SignatureError::EmptySecret);
+    /// ```
+    pub fn try_new(secret: impl Into<String>) -> Result<Self, SignatureError> {
+        let verifier = Verifier::new(secret);
+        match &verifier.key {
+            Ok(_) => Ok(verifier),
+            Err(e) => Err(e.clone()),
         }
     }
 
@@ -134,10 +178,11 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// - [`SignatureError::EmptySecret`] if the verifier was made with an empty secret.
+    /// - [`SignatureError::EmptySecret`] or [`SignatureError::InvalidSecret`] if the
+    ///   verifier was made with a secret [`check_secret`] refuses.
     /// - [`SignatureError::Malformed`] if the header is longer than 8 KiB, lacks `t` or
-    ///   `v1`, has more than one `t` or more than 16 `v1`, or `t` is not a whole number
-    ///   of seconds since the epoch that fits a `u64`, or a `v1` is not 64 hex digits.
+    ///   a readable `v1`, has more than one `t` or more than 16 `v1`, or `t` is not a
+    ///   whole number of seconds since the epoch that fits a `u64`.
     /// - [`SignatureError::TimestampOutsideTolerance`] if `t` is further than the
     ///   tolerance from `now`, in the past or in the future.
     /// - [`SignatureError::Mismatch`] if no `v1` is the HMAC-SHA256 of `<t>.<body>` under
@@ -150,16 +195,15 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<WebhookEvent, SignatureError> {
-        let key = self.key.as_ref().ok_or(SignatureError::EmptySecret)?;
+        let key = self.key.as_ref().map_err(Clone::clone)?;
         let header = Header::parse(header)?;
         self.check_timestamp(header.timestamp, now)?;
-        let message = signed_message(header.timestamp_text, body);
-        // `hmac::verify` compares in constant time. At most MAX_SIGNATURES tags, and
-        // usually one: recomputing the HMAC for each keeps the comparison inside ring.
-        let matches = header
-            .signatures
-            .iter()
-            .any(|tag| hmac::verify(key, &message, tag).is_ok());
+        // One HMAC of the body, whatever the number of `v1`, each compared in constant
+        // time and all of them compared (no early exit on a match).
+        let expected = tag(key, header.timestamp_text, body);
+        let matches = header.signatures.iter().fold(false, |found, candidate| {
+            crate::secret::ct_eq(expected.as_ref(), candidate) | found
+        });
         if !matches {
             return Err(SignatureError::Mismatch);
         }
@@ -186,6 +230,43 @@ impl Verifier {
     }
 }
 
+/// Checks a webhook secret before it is used as an HMAC key: the checks behind
+/// [`Verifier::try_new`], for a configuration check at start-up.
+///
+/// The `whsec_` prefix ([`SECRET_PREFIX`]) is not required here (the key is the secret
+/// as given); the CLI requires it.
+///
+/// # Errors
+///
+/// - [`SignatureError::EmptySecret`] for an empty secret.
+/// - [`SignatureError::InvalidSecret`] when the key after `whsec_` is empty or blank (a
+///   templated configuration whose value is missing), when the secret is the preview
+///   `whsec_****abc1` that [`WebhookConfig::secret`](super::WebhookConfig::secret)
+///   holds, or when it starts or ends with whitespace (a newline read from a file).
+pub fn check_secret(secret: &str) -> Result<(), SignatureError> {
+    let invalid = |reason| Err(SignatureError::InvalidSecret { reason });
+    if secret.is_empty() {
+        return Err(SignatureError::EmptySecret);
+    }
+    let key = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
+    if key.trim().is_empty() {
+        return invalid("its key part (after whsec_) is empty or blank");
+    }
+    if key.starts_with("****") {
+        return invalid(
+            "it is the preview (whsec_****...) the webhook settings show, not the secret: \
+             rotate the webhook secret to get the real one, shown once",
+        );
+    }
+    if secret.ends_with(['\n', '\r']) {
+        return invalid("it ends with a newline: remove it (read from a file?)");
+    }
+    if secret.trim() != secret {
+        return invalid("it starts or ends with whitespace: remove it");
+    }
+    Ok(())
+}
+
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
@@ -198,7 +279,9 @@ impl fmt::Debug for Verifier {
 /// A delivery whose signature was verified.
 ///
 /// Hopae documents an event's name and little else of its body, so the body is kept
-/// whole as JSON next to the name.
+/// whole as JSON next to the name and the event id. To handle each delivery once, key
+/// on [`event_id`](WebhookEvent::event_id) (see "Replays and duplicates" on
+/// [`Verifier`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookEvent {
@@ -206,6 +289,10 @@ pub struct WebhookEvent {
     /// or its `type` field when `event` is absent or not a string; `None` when neither
     /// is a string. The set of names is open.
     pub event_type: Option<String>,
+    /// The delivery's event id, for deduplication: the body's top-level `id` field, or
+    /// its `eventId` field when `id` is absent or not a string; `None` when neither is a
+    /// string. A replayed or retried delivery carries the same id.
+    pub event_id: Option<String>,
     /// The header's `t`: when Hopae signed the delivery, in seconds since the Unix
     /// epoch. A retried delivery is signed again, with a new `t`.
     pub timestamp: u64,
@@ -230,8 +317,13 @@ impl WebhookEvent {
             .into_iter()
             .find_map(|name| object.get(name)?.as_str())
             .map(str::to_owned);
+        let event_id = ["id", "eventId"]
+            .into_iter()
+            .find_map(|name| object.get(name)?.as_str())
+            .map(str::to_owned);
         Ok(WebhookEvent {
             event_type,
+            event_id,
             timestamp,
             payload,
         })
@@ -246,9 +338,9 @@ impl WebhookEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignatureError {
-    /// The `X-Hopae-Signature` value cannot be read: too long, no `t` or no `v1`, a
-    /// repeated `t`, too many `v1`, a `t` that is not a `u64` of seconds, or a `v1` that
-    /// is not 64 hex digits.
+    /// The `X-Hopae-Signature` value cannot be read: too long, no `t`, a repeated `t`,
+    /// too many `v1`, a `t` that is not a `u64` of seconds, or no `v1` that is 64 hex
+    /// digits.
     Malformed {
         /// What is wrong, such as `"missing t"` or `"v1 is not 64 hex digits"`.
         reason: &'static str,
@@ -278,6 +370,14 @@ pub enum SignatureError {
     /// The [`Verifier`] was made with an empty secret, and refuses everything: a
     /// configuration error of the receiver (an unset variable?), not of the delivery.
     EmptySecret,
+    /// The [`Verifier`] was made with a secret that cannot be the App's (see
+    /// [`check_secret`]), and refuses everything: a configuration error of the receiver,
+    /// not of the delivery.
+    InvalidSecret {
+        /// Why, such as `"its key part (after whsec_) is empty or blank"`. Never the
+        /// secret.
+        reason: &'static str,
+    },
 }
 
 impl SignatureError {
@@ -287,12 +387,12 @@ impl SignatureError {
     /// |---|---|
     /// | [`Malformed`](SignatureError::Malformed), [`NotJsonObject`](SignatureError::NotJsonObject) | 400 Bad Request |
     /// | [`TimestampOutsideTolerance`](SignatureError::TimestampOutsideTolerance), [`Mismatch`](SignatureError::Mismatch) | 401 Unauthorized |
-    /// | [`EmptySecret`](SignatureError::EmptySecret) | 500 Internal Server Error |
+    /// | [`EmptySecret`](SignatureError::EmptySecret), [`InvalidSecret`](SignatureError::InvalidSecret) | 500 Internal Server Error |
     pub fn status(&self) -> u16 {
         match self {
             SignatureError::Malformed { .. } | SignatureError::NotJsonObject { .. } => 400,
             SignatureError::TimestampOutsideTolerance { .. } | SignatureError::Mismatch => 401,
-            SignatureError::EmptySecret => 500,
+            SignatureError::EmptySecret | SignatureError::InvalidSecret { .. } => 500,
         }
     }
 }
@@ -322,6 +422,9 @@ impl fmt::Display for SignatureError {
                 write!(f, "signed body is not a JSON object: {found}")
             }
             SignatureError::EmptySecret => f.write_str("the webhook secret is empty"),
+            SignatureError::InvalidSecret { reason } => {
+                write!(f, "the webhook secret is unusable: {reason}")
+            }
         }
     }
 }
@@ -347,17 +450,20 @@ impl std::error::Error for SignatureError {}
 pub fn sign(secret: &str, timestamp: u64, body: &[u8]) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let timestamp = timestamp.to_string();
-    let tag = hmac::sign(&key, &signed_message(&timestamp, body));
+    let tag = tag(&key, &timestamp, body);
     format!("t={timestamp},v1={}", encode_hex(tag.as_ref()))
 }
 
-/// `<timestamp>.<body>`, the bytes the HMAC covers; `timestamp` as written in the header.
-fn signed_message(timestamp: &str, body: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(timestamp.len() + 1 + body.len());
-    message.extend_from_slice(timestamp.as_bytes());
-    message.push(b'.');
-    message.extend_from_slice(body);
-    message
+/// The HMAC of `<timestamp>.<body>`, the bytes the signature covers (`timestamp` as
+/// written in the header), without copying the body.
+fn tag(key: &hmac::Key, timestamp: &str, body: &[u8]) -> hmac::Tag {
+    #[cfg(test)]
+    tests::HMACS.with(|n| n.set(n.get() + 1));
+    let mut context = hmac::Context::with_key(key);
+    context.update(timestamp.as_bytes());
+    context.update(b".");
+    context.update(body);
+    context.sign()
 }
 
 /// The fields of an `X-Hopae-Signature` value that matter.
@@ -367,7 +473,8 @@ struct Header<'a> {
     timestamp: u64,
     /// `t` as written (trimmed): the signed message starts with it.
     timestamp_text: &'a str,
-    /// The decoded `v1` values, in header order.
+    /// The decoded `v1` values, in header order; those that are not 64 hex digits are
+    /// left out.
     signatures: Vec<[u8; TAG_LEN]>,
 }
 
@@ -379,6 +486,8 @@ impl<'a> Header<'a> {
         }
         let mut timestamp = None;
         let mut signatures = Vec::new();
+        // Every `v1` counts towards the limit, readable or not.
+        let mut v1_count = 0;
         for field in value.split(',') {
             // Fields that are not `name=value` are as unknown as `v0=...`: ignored.
             let Some((name, field_value)) = field.split_once('=') else {
@@ -393,19 +502,22 @@ impl<'a> Header<'a> {
                     timestamp = Some((parse_timestamp(field_value)?, field_value));
                 }
                 "v1" => {
-                    if signatures.len() == MAX_SIGNATURES {
+                    if v1_count == MAX_SIGNATURES {
                         return Err(malformed("more than 16 v1 values"));
                     }
-                    let tag =
-                        decode_hex(field_value).ok_or(malformed("v1 is not 64 hex digits"))?;
-                    signatures.push(tag);
+                    v1_count += 1;
+                    // Skipped when unreadable: another `v1` may still match.
+                    signatures.extend(decode_hex(field_value));
                 }
                 _ => {}
             }
         }
         let (timestamp, timestamp_text) = timestamp.ok_or(malformed("missing t"))?;
-        if signatures.is_empty() {
+        if v1_count == 0 {
             return Err(malformed("missing v1"));
+        }
+        if signatures.is_empty() {
+            return Err(malformed("v1 is not 64 hex digits"));
         }
         Ok(Header {
             timestamp,
@@ -465,6 +577,32 @@ mod tests {
     use super::*;
 
     const TAG_HEX: &str = "5f95d5d9fc8c1b209385a72099ed502b99e86b7f46a58a6dde3d3698ab4114d0";
+
+    thread_local! {
+        /// HMACs computed on this thread.
+        pub(super) static HMACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn one_hmac_per_check_whatever_the_number_of_v1() {
+        let body = br#"{"event":"verification.completed"}"#;
+        let good = sign("whsec_test", 1_765_000_000, body);
+        let others = vec![format!("v1={}", "ab".repeat(TAG_LEN)); 15].join(",");
+        let now = UNIX_EPOCH + Duration::from_secs(1_765_000_000);
+        let verifier = Verifier::new("whsec_test");
+        for header in [format!("{others},{good}"), format!("{good},{others}")] {
+            HMACS.with(|n| n.set(0));
+            assert!(verifier.verify_at(&header, body, now).is_ok());
+            assert_eq!(HMACS.with(std::cell::Cell::get), 1, "{header}");
+        }
+        HMACS.with(|n| n.set(0));
+        let wrong = format!("t=1765000000,{others}");
+        assert_eq!(
+            verifier.verify_at(&wrong, body, now),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(HMACS.with(std::cell::Cell::get), 1);
+    }
 
     fn malformed(value: &str) -> &'static str {
         match Header::parse(value) {
@@ -543,6 +681,19 @@ mod tests {
     }
 
     #[test]
+    fn header_skips_unreadable_v1_values_and_counts_them_towards_the_limit() {
+        let value = format!("t=1,v1=zz,v1={TAG_HEX},v1=,v1={}", &TAG_HEX[1..]);
+        let header = Header::parse(&value).unwrap();
+        assert_eq!(header.signatures, vec![decode_hex(TAG_HEX).unwrap()]);
+        let fifteen_bad = vec!["v1=x"; 16].join(",");
+        assert_eq!(
+            malformed(&format!("t=1,{fifteen_bad},v1={TAG_HEX}")),
+            "more than 16 v1 values"
+        );
+        assert_eq!(malformed("t=1,v1=x,v1=y"), "v1 is not 64 hex digits");
+    }
+
+    #[test]
     fn header_caps_length_and_signature_count() {
         let sixteen = vec![format!("v1={TAG_HEX}"); 16].join(",");
         assert_eq!(
@@ -578,6 +729,9 @@ mod tests {
             SignatureError::Mismatch,
             SignatureError::NotJsonObject { found: "an array" },
             SignatureError::EmptySecret,
+            SignatureError::InvalidSecret {
+                reason: "it ends with a newline: remove it (read from a file?)",
+            },
         ];
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -588,6 +742,7 @@ mod tests {
                 "signature mismatch: no v1 value matches the body and the secret",
                 "signed body is not a JSON object: an array",
                 "the webhook secret is empty",
+                "the webhook secret is unusable: it ends with a newline: remove it (read from a file?)",
             ]
         );
         assert_eq!(
@@ -595,7 +750,7 @@ mod tests {
                 .iter()
                 .map(SignatureError::status)
                 .collect::<Vec<_>>(),
-            [400, 401, 401, 400, 500]
+            [400, 401, 401, 400, 500, 500]
         );
     }
 

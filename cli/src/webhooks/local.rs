@@ -5,14 +5,17 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use hopae::webhooks::{SignatureError, Verifier, sign};
+use hopae::webhooks::{SECRET_PREFIX, SignatureError, Verifier, check_secret, sign};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::options::{DurationArg, Global};
-use crate::output::{clean, rfc3339};
+use crate::output::{clean, rfc3339, shorten};
 use crate::raw::document;
 use crate::{EXIT_API, EXIT_NETWORK, EXIT_SIGNATURE, Failure, emit, emit_bytes, write_stdout};
 
@@ -22,8 +25,15 @@ const MAX_INPUT: u64 = 10 * 1024 * 1024;
 const MAX_HEAD: usize = 16 * 1024;
 /// The largest delivery body `listen` reads (a real one is a few kilobytes).
 const MAX_BODY: usize = 1024 * 1024;
-/// How long `listen` waits for one request, from its first byte to its last.
+/// How long `listen` gives one request, from the accepted connection to its last
+/// byte: one deadline for the whole request, not a timeout per read, so a client
+/// trickling bytes cannot hold a connection longer.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// The most connections `listen` serves at once; beyond, a new connection is closed
+/// at once (Hopae retries a delivery that was not answered).
+const MAX_CONNECTIONS: usize = 64;
+/// The most characters of an untrusted event name `listen` prints in text.
+const SHOWN_EVENT_CHARS: usize = 120;
 /// How long `trigger` waits for the receiver when --http-timeout is not given: Hopae's
 /// own delivery timeout.
 const TRIGGER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,11 +64,13 @@ Prints the status the receiver answered (with --json: {\"url\": ..., \"status\":
 pub(crate) const LISTEN_NOTES: &str = "\
 Answers each POST with 204 when its X-Hopae-Signature verifies under HOPAE_WEBHOOK_SECRET,
 400 for a malformed header or body, 401 for a wrong signature or a timestamp more than
-300s away. Prints one line per request on stdout: time, status, event and whether it
-verified (with --json, one object per line: time, event, verified, error, status).
+300s away. Prints one line per request on stdout: time, status, whether it verified (and
+why not), then the event name the body claims, escaped (with --json, one object per
+line: time, status, verified, error, event).
 
-Requests are handled one at a time, each within 10s; heads over 16 KiB and bodies over
-1 MiB are refused. Test it with `hopae webhooks trigger http://127.0.0.1:PORT/`.";
+Up to 64 connections are served at once, each request within 10s of its connection
+(one deadline, however slowly it arrives); heads over 16 KiB and bodies over 1 MiB are
+refused. Test it with `hopae webhooks trigger http://127.0.0.1:PORT/`.";
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Verify {
@@ -101,12 +113,23 @@ fn port(s: &str) -> Result<u16, String> {
         .map_err(|_| "expected a port number from 0 to 65535".to_owned())
 }
 
-/// The webhook secret from the environment.
+/// The webhook secret from the environment: present, with the `whsec_` prefix, and
+/// usable as a key (the library's [`check_secret`]); anything else is a usage error.
 fn secret() -> Result<String, Failure> {
     const HINT: &str =
         "the app's webhook secret (whsec_...), as `hopae webhooks rotate-secret` printed it";
     match std::env::var(SECRET_VAR) {
-        Ok(s) if !s.is_empty() => Ok(s),
+        Ok(s) if !s.is_empty() => {
+            if let Err(e) = check_secret(&s) {
+                return Err(Failure::usage(format!("{SECRET_VAR}: {e}")));
+            }
+            if !s.starts_with(SECRET_PREFIX) {
+                return Err(Failure::usage(format!(
+                    "{SECRET_VAR} does not start with {SECRET_PREFIX}: set it to {HINT}"
+                )));
+            }
+            Ok(s)
+        }
         Ok(_) => Err(Failure::usage(format!(
             "{SECRET_VAR} is empty: set it to {HINT}"
         ))),
@@ -293,33 +316,40 @@ pub(crate) fn trigger(a: &Trigger, global: &Global) -> Result<(), Failure> {
     emit(&format!("{shown} answered {answered}\n"))
 }
 
-/// One request `listen` received, as printed.
+/// One request `listen` received, as printed: the verdict first, then what the peer
+/// claims (fields in this order in JSON too).
 #[derive(Debug, PartialEq, Serialize)]
 struct Delivery {
     /// When the request was read, RFC 3339 in UTC.
     time: String,
-    /// The body's `event` (or `type`) name, when the body is a JSON object that has one
-    /// (read from an unverified body too: it says what was attempted).
-    event: Option<String>,
+    /// The status answered.
+    status: u16,
     verified: bool,
     /// Why the request was refused.
     error: Option<String>,
-    /// The status answered.
-    status: u16,
+    /// The body's `event` (or `type`) name, when the body is a JSON object that has one
+    /// (read from an unverified body too: it says what was attempted).
+    event: Option<String>,
 }
 
 impl Delivery {
+    /// The text line: time, status and verdict before the untrusted event name, which
+    /// is escaped and shortened, so no event name can hide or fake the verdict.
     fn line(&self) -> String {
-        let event = self.event.as_deref().map_or("-".to_owned(), clean);
+        let event = self
+            .event
+            .as_deref()
+            .map_or("-".to_owned(), |e| shorten(&clean(e), SHOWN_EVENT_CHARS));
         let outcome = match &self.error {
             None => "verified".to_owned(),
-            Some(e) => format!("not verified: {}", clean(e)),
+            Some(e) => format!("not verified ({})", clean(e)),
         };
-        format!("{}  {}  {event}  {outcome}\n", self.time, self.status)
+        format!("{}  {}  {outcome}  {event}\n", self.time, self.status)
     }
 }
 
-/// `hopae webhooks listen`.
+/// `hopae webhooks listen`: accepts on one thread, serves each connection on its own
+/// (at most [`MAX_CONNECTIONS`] at once), and prints the lines on this one.
 pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
     let verifier = Verifier::new(secret()?);
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, a.port));
@@ -332,14 +362,12 @@ pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::usage(format!("could not listen on {address}: {e}")))?;
     let _ = writeln!(io::stderr().lock(), "listening on http://{bound}");
-    for stream in listener.incoming() {
-        // A connection that failed before it was accepted has nothing to answer.
-        let Ok(stream) = stream else { continue };
-        let Some(delivery) = serve(stream, &verifier) else {
-            continue;
-        };
+    let (deliveries, printed) = mpsc::channel::<Delivery>();
+    thread::spawn(move || accept(&listener, &verifier, &deliveries));
+    for delivery in printed {
         let line = if global.json {
-            let mut line = serde_json::to_string(&delivery).unwrap_or_default();
+            let mut line =
+                terminal_safe_json(&serde_json::to_string(&delivery).unwrap_or_default());
             line.push('\n');
             line
         } else {
@@ -360,34 +388,111 @@ pub(crate) fn listen(a: &Listen, global: &Global) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Compact JSON with every character the library's escaping would escape
+/// ([`hopae::escape_untrusted`]: line separators, bidi overrides, ...) written as a JSON
+/// `\u` escape: the same JSON value, but a peer's text cannot reorder or split the line
+/// on a terminal. serde_json already escapes control characters; outside strings,
+/// compact JSON is ASCII.
+fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut one = [0u8; 4];
+    for c in json.chars() {
+        let text = c.encode_utf8(&mut one);
+        if c.is_ascii() || hopae::escape_untrusted(text) == *text {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Accepts connections for ever, each served on its own thread; at the bound, a new
+/// connection is closed unread (a slow or idle peer holds its slot for at most
+/// [`REQUEST_DEADLINE`]).
+fn accept(listener: &TcpListener, verifier: &Verifier, deliveries: &mpsc::Sender<Delivery>) {
+    let active = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        // A connection that failed before it was accepted has nothing to answer.
+        let Ok(stream) = stream else { continue };
+        if active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            active.fetch_sub(1, Ordering::AcqRel);
+            continue; // dropped: closed
+        }
+        let slot = Slot(Arc::clone(&active));
+        let (verifier, deliveries) = (verifier.clone(), deliveries.clone());
+        let spawned = thread::Builder::new().spawn(move || {
+            let _slot = slot;
+            if let Some(delivery) = serve(stream, &verifier) {
+                let _ = deliveries.send(delivery);
+            }
+        });
+        // Without a thread the connection is dropped, and the slot with it.
+        drop(spawned);
+    }
+}
+
+/// One of the [`MAX_CONNECTIONS`] slots, given back when dropped (also if serving
+/// panicked).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Reads one request, answers it, and returns what to print; `None` for a connection
 /// that closed without sending anything.
 fn serve(mut stream: TcpStream, verifier: &Verifier) -> Option<Delivery> {
     let received = read_request(&mut stream);
     let time = rfc3339(OffsetDateTime::now_utc());
-    let (status, event, error) = match received {
+    let (status, event, error, public) = match received {
         Err(Unreadable::Nothing) => return None,
-        Err(Unreadable::Refused(status, why)) => (status, None, Some(why)),
+        Err(Unreadable::Refused(status, why)) => (status, None, Some(why.clone()), Some(why)),
         Ok(request) => {
             let event = event_name(&request.body);
             match request.signature {
-                Err(why) => (400, event, Some(why)),
+                Err(why) => (400, event, Some(why.clone()), Some(why)),
                 Ok(header) => match verifier.verify(header.as_deref().unwrap_or(""), &request.body)
                 {
-                    Ok(verified) => (204, verified.event_type, None),
-                    Err(e) => (e.status(), event, Some(why_not(&e, header.is_none()))),
+                    Ok(verified) => (204, verified.event_type, None, None),
+                    Err(e) => {
+                        let why = why_not(&e, header.is_none());
+                        (
+                            e.status(),
+                            event,
+                            Some(why),
+                            Some(public_why(&e, header.is_none())),
+                        )
+                    }
                 },
             }
         }
     };
-    answer(&mut stream, status, error.as_deref());
+    answer(&mut stream, status, public.as_deref());
     Some(Delivery {
         time,
-        verified: error.is_none(),
-        event,
-        error,
         status,
+        verified: error.is_none(),
+        error,
+        event,
     })
+}
+
+/// What the peer is told of a refused signature: the printed reason, except that a
+/// stale or future timestamp is not told how far off it is (nor the tolerance), which
+/// would help an unauthenticated client aim.
+fn public_why(e: &SignatureError, missing: bool) -> String {
+    match e {
+        SignatureError::TimestampOutsideTolerance { .. } => {
+            "timestamp outside the tolerance".to_owned()
+        }
+        _ => why_not(e, missing),
+    }
 }
 
 fn why_not(e: &SignatureError, missing: bool) -> String {
@@ -737,14 +842,14 @@ mod tests {
         };
         assert_eq!(
             ok.line(),
-            "2026-04-08T10:00:00Z  204  verification.completed  verified\n"
+            "2026-04-08T10:00:00Z  204  verified  verification.completed\n"
         );
         assert_eq!(
             serde_json::to_string(&ok).unwrap(),
-            r#"{"time":"2026-04-08T10:00:00Z","event":"verification.completed","verified":true,"error":null,"status":204}"#
+            r#"{"time":"2026-04-08T10:00:00Z","status":204,"verified":true,"error":null,"event":"verification.completed"}"#
         );
         let bad = Delivery {
-            event: Some("evil\x1b[2J".into()),
+            event: Some("evil\x1b[2J\u{202e}\u{2028}".into()),
             verified: false,
             error: Some("signature mismatch".into()),
             status: 401,
@@ -752,8 +857,28 @@ mod tests {
         };
         assert_eq!(
             bad.line(),
-            "2026-04-08T10:00:00Z  401  evil?[2J  not verified: signature mismatch\n"
+            "2026-04-08T10:00:00Z  401  not verified (signature mismatch)  evil\\u{1b}[2J\\u{202e}\\u{2028}\n"
         );
+        // An event name padded with spaces cannot push the verdict off screen: the
+        // verdict comes first, and the name is cut.
+        let padded = Delivery {
+            event: Some(format!("verification.completed{}x", " ".repeat(500))),
+            error: bad.error.clone(),
+            time: bad.time.clone(),
+            ..bad
+        };
+        let line = padded.line();
+        assert!(
+            line.starts_with("2026-04-08T10:00:00Z  401  not verified (signature mismatch)  "),
+            "{line}"
+        );
+        assert!(line.chars().count() < 200, "{line}");
+        let json = serde_json::to_string(&bad).unwrap();
+        let safe = terminal_safe_json(&json);
+        assert!(safe.contains(r"evil\u001b[2J\u202e\u2028"), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["event"], "evil\x1b[2J\u{202e}\u{2028}");
+        assert_eq!(terminal_safe_json(r#"{"a":"é ü"}"#), r#"{"a":"é ü"}"#);
         assert_eq!(event_name(br#"{"type":"x"}"#).as_deref(), Some("x"));
         assert_eq!(event_name(b"[1]"), None);
     }
