@@ -141,9 +141,12 @@ mod open_enum;
 pub mod production_tests;
 pub mod providers;
 mod redact;
+pub mod request;
 mod resolve;
 mod retry;
 mod secret;
+mod tls;
+mod trace;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;
@@ -151,7 +154,7 @@ pub mod workspace;
 
 pub use apps::Page;
 pub use client::{AppClient, ClientBuilder, HopaeClient};
-pub use config::{Environment, ResponseEvent};
+pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError, escape_untrusted,

@@ -4,6 +4,7 @@
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
 
+mod api;
 mod apps;
 mod confirm;
 mod domains;
@@ -54,6 +55,9 @@ Environment:
   HOPAE_BASE_URL        API base URL when --base-url is not given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
+  SSL_CERT_FILE         a PEM file of trusted roots, used instead of the built-in Mozilla
+  SSL_CERT_DIR          roots (or directories of such files) when --ca-file is not given
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
@@ -109,6 +113,8 @@ enum Command {
     /// Manage an app's production tests
     #[command(visible_alias = "pt", arg_required_else_help = false)]
     ProductionTests(production_tests::Group),
+    /// Call any endpoint under the base URL: hopae api GET /apps --paginate
+    Api(api::Args),
     /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
     #[command(after_help = mock::NOTES)]
     Mock(mock::Args),
@@ -206,7 +212,7 @@ fn main() -> ExitCode {
         }
         Err(e) => return exit(&Err(Failure::usage(usage_message(&e, &args)))),
     };
-    let verbose = cli.global.verbose;
+    let verbose = cli.global.verbose > 0;
     let result = run(cli);
     let code = exit(&result);
     if verbose {
@@ -229,6 +235,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Api(args) => api::run(&args, &cli.global),
         Command::Mock(args) => mock::run(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -438,6 +445,15 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
+    // `-v -v` traces HTTP like HOPAE_DEBUG=http (which the library reads itself).
+    if global.verbose >= 2 {
+        builder = builder.http_trace(true);
+    }
+    // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
+    builder = match &global.ca_file {
+        Some(path) => builder.root_certificates_file(path),
+        None => builder.root_certificates_from_env(),
+    };
     let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
         .show_secrets(global.show_secrets);
     if bodies.records() {
@@ -450,10 +466,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
             Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
         }
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => Failure::usage(
-            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
-        ),
+        // The key is at fault, not the base URL (the library says which prefix it has).
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
         _ => Failure::from(e),
     })?;
     Ok(Api { client, bodies })

@@ -321,8 +321,9 @@ fn key_without_environment_and_bad_base_urls_are_usage_errors() {
     r.assert_error(2, "");
     assert_eq!(
         r.stderr,
-        "error: HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-         sk_workspace_prod_): set --base-url or HOPAE_BASE_URL\n"
+        "error: HOPAE_API_KEY is not a Hopae workspace key (no known environment prefix: it \
+         starts with sk_unknown_; workspace keys start with sk_workspace_test_ or \
+         sk_workspace_prod_)\n"
     );
     let r = run_with(
         Some(KEY),

@@ -261,9 +261,15 @@ impl Shared {
             h.finish()
         };
         if let Some(key) = key {
-            if key.is_empty() || key.len() > 255 {
+            if key.is_empty() || key.len() > crate::MAX_IDEMPOTENCY_KEY_LEN {
                 sleep();
-                return Err(invalid("Idempotency-Key", "must have 1 to 255 characters"));
+                return Err(invalid(
+                    "Idempotency-Key",
+                    format!(
+                        "must have 1 to {} characters",
+                        crate::MAX_IDEMPOTENCY_KEY_LEN
+                    ),
+                ));
             }
             let mut state = self.lock();
             match state.idempotency.get(key) {
