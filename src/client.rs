@@ -982,7 +982,6 @@ X: y",
             ("sk_workspace_test_a b", 20),
             ("sk_workspace_test_a\r\nX: y", 20),
             ("sk_workspace_test_é", 19),
-            ("sk_workspace_test_\t", 19),
             ("sk_workspace_test_a\"b", 20),
             ("sk_workspace_test_a\\b", 20),
             ("sk_workspace_test_a<b", 20),
@@ -996,6 +995,22 @@ X: y",
                 shown.ends_with(&format!("character {position} is not one")),
                 "{shown}"
             );
+        }
+        for (bad, message) in [
+            (" sk_workspace_test_a", "the API key starts with whitespace"),
+            ("sk_workspace_test_a\n", "the API key ends with whitespace"),
+            ("sk_workspace_test_\t", "the API key ends with whitespace"),
+            (
+                "sk_workspace_test_",
+                "the API key is only its prefix sk_workspace_test_",
+            ),
+            (
+                "sk_workspace_prod_",
+                "the API key is only its prefix sk_workspace_prod_",
+            ),
+        ] {
+            let shown = HopaeClient::new(bad).unwrap_err().to_string();
+            assert!(shown.contains(message), "{bad:?}: {shown}");
         }
         assert!(HopaeClient::new("").is_err());
         assert!(HopaeClient::new("sk_workspace_test_".to_owned() + &"a".repeat(600)).is_err());

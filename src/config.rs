@@ -362,6 +362,25 @@ pub(crate) fn validate_api_key(key: &str) -> Result<(), Error> {
             format!("the API key is longer than {MAX_KEY_LEN} characters"),
         ));
     }
+    for (at, whitespace) in [
+        ("starts", key.starts_with(char::is_whitespace)),
+        ("ends", key.ends_with(char::is_whitespace)),
+    ] {
+        if whitespace {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key {at} with whitespace: copy it again without it"),
+            ));
+        }
+    }
+    for prefix in [TEST_KEY_PREFIX, PROD_KEY_PREFIX] {
+        if key == prefix {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key is only its prefix {prefix}, with nothing after it"),
+            ));
+        }
+    }
     if let Some(i) = key
         .chars()
         .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))

@@ -14,7 +14,8 @@ const GLOBAL: &str = "Global options";
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
     /// Print the JSON the API sent instead of text: as sent, except that secret fields
-    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"
+    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"; or
+    /// the JSON object a command's --help describes, where its output is no API body
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
 

@@ -96,6 +96,7 @@ fn merge_webhook(webhook: &mut Webhook, value: &Value, prefix: &str) -> Result<(
     match obj.get("url") {
         None => {}
         Some(Value::Null) => next.url = None,
+        Some(Value::String(url)) if url.is_empty() => next.url = None,
         Some(Value::String(url)) => next.url = Some(check_uri(url, &joined(prefix, "url"))?),
         Some(_) => return Err(invalid(&joined(prefix, "url"), "must be a string")),
     }
@@ -271,6 +272,7 @@ pub(super) fn update_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     let landing = |key: &str, current: &Option<String>| match obj.get(key) {
         None => Ok(current.clone()),
         Some(Value::Null) => Ok(None),
+        Some(Value::String(uri)) if uri.is_empty() => Ok(None),
         Some(Value::String(uri)) => check_uri(uri, key).map(Some),
         Some(_) => Err(invalid(key, "must be a string")),
     };
