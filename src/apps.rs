@@ -804,10 +804,23 @@ impl<'a> Apps<'a> {
     ///
     /// The iterator stops after `total` Apps, at an empty page or at a short page (one
     /// with fewer Apps than the page size the server reports in `limit`). A failed page
-    /// is yielded once as an error, and then the iterator ends. An App already yielded
-    /// is not yielded again (offsets shift when Apps are created during the iteration);
-    /// a server that answers a page holding only Apps already yielded (a repeated page)
-    /// ends the iteration with an [`Error::Decode`] instead of looping.
+    /// is yielded once as an error, and then the iterator ends.
+    ///
+    /// Offset paging moves when Apps are created or deleted during the iteration, and
+    /// the iterator makes up for it: an App already yielded is not yielded again (a
+    /// create shifts later Apps forward), and when `total` drops between two pages (a
+    /// delete, by this loop or anyone else, shifts later Apps back), the next page is
+    /// read that many places earlier, so that no App is skipped; a page of only Apps
+    /// already yielded after such a step back is read past. A page of only Apps already
+    /// yielded where the iteration has not been before (a server repeating a page) ends
+    /// the iteration with an [`Error::Decode`] instead of looping, and so do pages that
+    /// keep bringing nothing new.
+    ///
+    /// Offset paging cannot promise more: when Apps are created and deleted between two
+    /// pages in equal numbers, `total` does not move and an App can be skipped. To act
+    /// on every App while changing the list (a bulk delete), collect the ids first and
+    /// act after the iteration, as below, or repeat "list the first page, delete it"
+    /// until the list is empty.
     ///
     /// # Example
     ///
@@ -816,6 +829,18 @@ impl<'a> Apps<'a> {
     /// for app in client.apps().iter() {
     ///     let app = app?;
     ///     println!("{} {}", app.client_id, app.name);
+    /// }
+    ///
+    /// // A bulk delete: the ids first, then the deletes.
+    /// let mut ids = Vec::new();
+    /// for app in client.apps().iter() {
+    ///     let app = app?;
+    ///     if app.name.starts_with("tmp-") {
+    ///         ids.push(app.client_id);
+    ///     }
+    /// }
+    /// for id in &ids {
+    ///     client.app(id).delete()?;
     /// }
     /// # Ok::<(), hopae::Error>(())
     /// ```
@@ -826,6 +851,9 @@ impl<'a> Apps<'a> {
             buffer: Vec::new().into_iter(),
             seen: HashSet::new(),
             done: false,
+            last_total: None,
+            furthest: 0,
+            stale: 0,
         }
     }
 
@@ -954,52 +982,43 @@ pub struct AppsIter<'a> {
     buffer: std::vec::IntoIter<App>,
     seen: HashSet<String>,
     done: bool,
+    /// The `total` of the last page: a drop means deletes shifted the list back.
+    last_total: Option<u64>,
+    /// The end of the furthest page read: a page that starts before it re-reads.
+    furthest: u64,
+    /// Pages in a row that brought no new App.
+    stale: u64,
 }
 
 impl Iterator for AppsIter<'_> {
     type Item = Result<App, Error>;
 
     fn next(&mut self) -> Option<Result<App, Error>> {
-        if let Some(app) = self.buffer.next() {
-            return Some(Ok(app));
+        loop {
+            if let Some(app) = self.buffer.next() {
+                return Some(Ok(app));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.fetch() {
+                self.done = true;
+                return Some(Err(e));
+            }
         }
-        if self.done {
-            return None;
-        }
+    }
+}
+
+impl AppsIter<'_> {
+    /// Reads the page at `offset` into the buffer (only the Apps not yielded yet) and
+    /// moves `offset` to the next page to read.
+    fn fetch(&mut self) -> Result<(), Error> {
         let query = ListApps::new().limit(MAX_PAGE_SIZE).offset(self.offset);
         let apps = Apps {
             transport: self.transport,
         };
-        let page = match apps.list(&query) {
-            Ok(page) => page,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
-        };
+        let page = apps.list(&query)?;
         let len = page.data.len() as u64;
-        // Offset pagination shifts when Apps are created meanwhile: an App seen on an
-        // earlier page is not yielded twice.
-        let fresh: Vec<App> = page
-            .data
-            .into_iter()
-            .filter(|a| self.seen.insert(a.client_id.clone()))
-            .collect();
-        if len > 0 && fresh.is_empty() {
-            self.done = true;
-            return Some(Err(Error::Decode(Box::new(DecodeError {
-                operation: "list apps",
-                status: 200,
-                index: None,
-                message: format!(
-                    "the page at offset {} repeats Apps already listed; stopping",
-                    self.offset
-                ),
-                request_id: None,
-                attempts: 1,
-            }))));
-        }
-        self.offset = self.offset.saturating_add(len);
         // A page is short when it holds fewer Apps than the page size the server says it
         // applied (at most the 100 asked for): a server that caps pages lower still
         // gets paged through to `total`.
@@ -1007,10 +1026,59 @@ impl Iterator for AppsIter<'_> {
             1..=100 => page.limit,
             _ => u64::from(MAX_PAGE_SIZE),
         };
-        self.done = len < page_size || self.offset >= page.total;
+        let dropped = self
+            .last_total
+            .map_or(0, |last| last.saturating_sub(page.total));
+        self.last_total = Some(page.total);
+        // Offsets shift forward when Apps are created meanwhile: an App seen on an
+        // earlier page is not yielded twice.
+        let fresh: Vec<App> = page
+            .data
+            .into_iter()
+            .filter(|a| self.seen.insert(a.client_id.clone()))
+            .collect();
+        let end = self.offset.saturating_add(len);
+        if dropped > 0 && self.offset > 0 {
+            // Deletes moved the Apps not read yet back by up to `dropped` places: read
+            // again from there; the seen set drops what comes twice.
+            self.furthest = self.furthest.max(end);
+            self.offset = self.offset.saturating_sub(dropped);
+        } else {
+            if len > 0 && fresh.is_empty() && self.offset >= self.furthest {
+                return Err(list_error(format!(
+                    "the page at offset {} repeats Apps already listed; stopping",
+                    self.offset
+                )));
+            }
+            self.offset = end;
+            self.furthest = self.furthest.max(end);
+            self.done = len < page_size || end >= page.total;
+        }
+        self.stale = if fresh.is_empty() { self.stale + 1 } else { 0 };
+        // Re-reading after a step back takes a few pages; a list that keeps moving
+        // under the iteration longer than that is given up on rather than followed
+        // forever.
+        if !self.done && self.stale > 2 * self.furthest.div_ceil(page_size) + 2 {
+            return Err(list_error(format!(
+                "{} pages in a row brought no new App while the list kept moving; stopping",
+                self.stale
+            )));
+        }
         self.buffer = fresh.into_iter();
-        self.buffer.next().map(Ok)
+        Ok(())
     }
+}
+
+/// An [`Error::Decode`] of a list of Apps that cannot be paged through.
+fn list_error(message: String) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        operation: "list apps",
+        status: 200,
+        index: None,
+        message,
+        request_id: None,
+        attempts: 1,
+    }))
 }
 
 impl AppHandle<'_> {

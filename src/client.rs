@@ -17,6 +17,7 @@ use crate::http::{AppHandle, Transport};
 use crate::redact::Credential;
 use crate::request::Request;
 use crate::secret::Secret;
+use crate::verifications::{ProviderCatalog, Verification, VerificationHandle, Verifications};
 use crate::workspace::{self, Workspace};
 
 /// A blocking client for the Hopae Connect Workspace API.
@@ -178,6 +179,12 @@ pub struct AppClient {
     client_id: String,
     /// The environment it was built for, when one was named (the OIDC issuer follows it).
     environment: Option<Environment>,
+    /// For the OIDC client: the secret signs `match_request` JWTs.
+    client_secret: Secret,
+    /// `HOPAE_OIDC_ISSUER`, when it was read.
+    oidc_issuer: Option<String>,
+    /// The OIDC discovery documents and JWKS, per issuer, shared by every clone.
+    oidc_cache: Arc<crate::oidc::Cache>,
 }
 
 impl fmt::Debug for AppClient {
@@ -200,12 +207,14 @@ impl AppClient {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             environment: None,
+            oidc_issuer: None,
         })
     }
 
     /// A client configured from the environment: `HOPAE_CLIENT_ID`,
     /// `HOPAE_CLIENT_SECRET`, and `HOPAE_BASE_URL` when set and not empty, else
-    /// `HOPAE_ENVIRONMENT` (`sandbox` or `production`). Same as
+    /// `HOPAE_ENVIRONMENT` (`sandbox` or `production`); `HOPAE_OIDC_ISSUER`, when set,
+    /// is the issuer of [`AppClient::oidc`]. Same as
     /// `AppClient::builder_from_env()?.build()`.
     ///
     /// # Errors
@@ -245,6 +254,60 @@ impl AppClient {
         self.environment
     }
 
+    /// The providers the App may use, and what each needs: `list()`,
+    /// `configuration(id)`.
+    pub fn providers(&self) -> ProviderCatalog<'_> {
+        ProviderCatalog {
+            transport: &self.transport,
+        }
+    }
+
+    /// The verification collection: `create(..)`, `dc_request(..)`,
+    /// `with_idempotency_key(..)`.
+    pub fn verifications(&self) -> Verifications<'_> {
+        Verifications {
+            transport: &self.transport,
+        }
+    }
+
+    /// One verification session, by id: `get()`, `cancel()`, `userinfo()`,
+    /// `evidence()`, `wait(..)`. Making the handle sends nothing; an id that cannot be
+    /// a path segment fails each call with [`Error::InvalidInput`].
+    pub fn verification(&self, verification_id: &str) -> VerificationHandle<'_> {
+        VerificationHandle::new(&self.transport, verification_id)
+    }
+
+    /// The handle of the session `verification` describes, starting from what that
+    /// response said: its `polling.recommendedInterval` (only the create response is
+    /// documented to carry one) and its `expiresAt` set the pace and the end of
+    /// [`VerificationHandle::wait`].
+    pub fn verification_from(&self, verification: &Verification) -> VerificationHandle<'_> {
+        VerificationHandle::from_verification(&self.transport, verification)
+    }
+
+    /// The App's OpenID Connect relying party: sign people in with Hopae.
+    ///
+    /// The issuer is `HOPAE_OIDC_ISSUER` when [`AppClient::from_env`] read it, else the
+    /// environment's ([`oidc::SANDBOX_ISSUER`](crate::oidc::SANDBOX_ISSUER),
+    /// [`oidc::PRODUCTION_ISSUER`](crate::oidc::PRODUCTION_ISSUER)); set another with
+    /// [`OidcClient::issuer`](crate::oidc::OidcClient::issuer). Making one sends
+    /// nothing; the discovery document and the JWKS are cached here, shared by every
+    /// `oidc()` of this client and its clones.
+    pub fn oidc(&self) -> crate::oidc::OidcClient {
+        let issuer = self.oidc_issuer.as_deref().or(match self.environment {
+            Some(Environment::Sandbox) => Some(crate::oidc::SANDBOX_ISSUER),
+            Some(Environment::Production) => Some(crate::oidc::PRODUCTION_ISSUER),
+            None => None,
+        });
+        crate::oidc::OidcClient::new(
+            self.transport.clone(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+            Arc::clone(&self.oidc_cache),
+            issuer,
+        )
+    }
+
     /// A request to any App API endpoint under the base URL, with the App's Basic
     /// credentials: as [`HopaeClient::request`].
     pub fn request(&self, method: &str, path: &str) -> Request<'_> {
@@ -260,6 +323,8 @@ enum Input {
         client_id: String,
         client_secret: Secret,
         environment: Option<Environment>,
+        /// `HOPAE_OIDC_ISSUER`, read by `from_env`.
+        oidc_issuer: Option<String>,
     },
 }
 
@@ -692,6 +757,11 @@ impl ClientBuilder<AppClient> {
                 }
             },
         }
+        if let Some(issuer) = env_var("HOPAE_OIDC_ISSUER", ConfigErrorKind::BaseUrl)?
+            && let Input::App { oidc_issuer, .. } = &mut builder.input
+        {
+            *oidc_issuer = Some(issuer);
+        }
         Ok(builder)
     }
 
@@ -724,6 +794,7 @@ impl ClientBuilder<AppClient> {
             client_id,
             client_secret,
             mut environment,
+            oidc_issuer,
         } = self.input
         else {
             unreachable!("a ClientBuilder<AppClient> is made from App credentials only")
@@ -746,6 +817,9 @@ impl ClientBuilder<AppClient> {
             transport: Transport::new(self.options, credential)?,
             client_id,
             environment,
+            client_secret,
+            oidc_issuer,
+            oidc_cache: Arc::default(),
         })
     }
 }

@@ -22,6 +22,14 @@ pub const MAX_RETRIES: u32 = 10;
 /// The longest API key accepted: far above any real key, low enough to bound every
 /// header and redaction.
 pub(crate) const MAX_KEY_LEN: usize = 512;
+/// The largest request body the API takes other than a document upload (a JSON body),
+/// in bytes: 1 MiB. The fake ([`mock`](crate::mock)) answers 413 past it.
+pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+/// The largest `multipart/form-data` request body (a document upload) the API takes, in
+/// bytes: 101 MiB, ten documents of
+/// [`MAX_DOCUMENT_BYTES`](crate::providers::MAX_DOCUMENT_BYTES) and room for their part
+/// headers. Uploads check it before sending; the fake answers 413 past it.
+pub const MAX_MULTIPART_BODY_BYTES: usize = 101 * 1024 * 1024;
 
 /// A Hopae environment, each with its own host and its own kind of Workspace API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

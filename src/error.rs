@@ -78,6 +78,10 @@ pub enum Error {
     /// is unknown or matches several challenges; a custom domain became `invalid`; or the
     /// timeout passed. Errors of the polls themselves are reported as they are.
     Wait(Box<WaitError>),
+    /// An OpenID Connect ID token failed verification: malformed, not RS256, signed by
+    /// an unknown key or not by the key it names, or with claims that do not hold
+    /// (issuer, audience, times, nonce, level). [`IdTokenError::kind`] says which.
+    IdToken(Box<IdTokenError>),
 }
 
 impl Error {
@@ -94,8 +98,10 @@ impl Error {
         }
     }
 
-    /// The API's stable error code (`error.code` of the envelope), such as
-    /// `"RESOURCE_NOT_FOUND"`; `None` when the body was not Hopae's error envelope.
+    /// The API's stable error code, such as `"RESOURCE_NOT_FOUND"`: `error.code` of the
+    /// envelope, an RFC 7807 body's `title` (`AUTH.INVALID_CREDENTIALS` read as
+    /// `AUTH_INVALID_CREDENTIALS`), or a bare `code` (`VALIDATION_UNPROCESSABLE`,
+    /// `verification_not_completed`); `None` when the body was none of those shapes.
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.code(),
@@ -131,7 +137,7 @@ impl Error {
             Error::Transport(e) => e.attempts,
             Error::Decode(e) => e.attempts,
             Error::ResponseTooLarge { attempts, .. } => *attempts,
-            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) => 0,
+            Error::Config(_) | Error::InvalidInput(_) | Error::Wait(_) | Error::IdToken(_) => 0,
         }
     }
 
@@ -185,6 +191,7 @@ impl fmt::Display for Error {
                 e.fmt(f)
             }
             Error::Wait(e) => e.fmt(f),
+            Error::IdToken(e) => e.fmt(f),
         }
     }
 }
@@ -609,6 +616,9 @@ pub enum InputErrorKind {
     Field,
     /// The options of a call (a wait's interval, a request id to wait for) are invalid.
     Options,
+    /// A redirect back from the OpenID Connect provider that is not the answer to this
+    /// authorization: another `state`, no `code`, a repeated parameter, another issuer.
+    Callback,
     /// The method or path of a raw request (`HopaeClient::request`) is not one the
     /// client sends: an unknown method, or a path that is not under the base URL.
     Request,
@@ -780,6 +790,23 @@ pub enum WaitError {
         /// when none completed.
         last_status: Option<String>,
     },
+    /// A verification session did not reach a terminal status in time: the wait's
+    /// timeout passed, or (`expired`) its `expiresAt` plus 5 s passed and one more
+    /// poll still did not report a terminal status.
+    VerificationTimedOut {
+        /// The verification id.
+        verification_id: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The session's status (as sent) in the last completed poll; `None` when no
+        /// poll completed.
+        last_status: Option<String>,
+        /// How many polls completed.
+        polls: u32,
+        /// Whether the session's `expiresAt` (plus the grace) ended the wait, rather
+        /// than the wait's own timeout.
+        expired: bool,
+    },
 }
 
 impl WaitError {
@@ -791,7 +818,9 @@ impl WaitError {
             | WaitError::UnknownRequest { request_id }
             | WaitError::Ambiguous { request_id, .. }
             | WaitError::TimedOut { request_id, .. } => Some(request_id),
-            WaitError::DomainInvalid { .. } | WaitError::DomainTimedOut { .. } => None,
+            WaitError::DomainInvalid { .. }
+            | WaitError::DomainTimedOut { .. }
+            | WaitError::VerificationTimedOut { .. } => None,
         }
     }
 
@@ -799,7 +828,9 @@ impl WaitError {
     pub fn is_timed_out(&self) -> bool {
         matches!(
             self,
-            WaitError::TimedOut { .. } | WaitError::DomainTimedOut { .. }
+            WaitError::TimedOut { .. }
+                | WaitError::DomainTimedOut { .. }
+                | WaitError::VerificationTimedOut { .. }
         )
     }
 }
@@ -881,6 +912,29 @@ impl fmt::Display for WaitError {
                     None => f.write_str(" (no verification completed)"),
                 }
             }
+            WaitError::VerificationTimedOut {
+                verification_id,
+                waited,
+                last_status,
+                expired,
+                ..
+            } => {
+                f.write_str("verification ")?;
+                write_one_line(f, verification_id)?;
+                if *expired {
+                    f.write_str(" passed its expiresAt without ending")?;
+                } else {
+                    write!(f, " did not end within {}", format_duration(*waited))?;
+                }
+                match last_status {
+                    Some(status) => {
+                        f.write_str(" (last status ")?;
+                        write_one_line(f, status)?;
+                        f.write_str(")")
+                    }
+                    None => f.write_str(" (no poll completed)"),
+                }
+            }
         }
     }
 }
@@ -902,6 +956,80 @@ pub(crate) fn format_duration(d: Duration) -> String {
         .map(|(n, unit)| format!("{n}{unit}"))
         .collect();
     parts.join(" ")
+}
+
+/// Why an ID token was refused, from [`IdTokenError::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdTokenErrorKind {
+    /// Not a compact JWS of three base64url parts with JSON header and claims, too
+    /// large, or without a required claim (`iss`, `sub`, `aud`, `exp`, `iat`).
+    Malformed,
+    /// The header names another algorithm than RS256 (`none` and `HS256` included), or
+    /// critical extensions.
+    UnsupportedAlgorithm,
+    /// No key of the provider's JWKS has the token's `kid`, even after fetching the JWKS
+    /// again.
+    UnknownKey,
+    /// The signature does not verify with the key the token names.
+    BadSignature,
+    /// `iss` is not the issuer of the provider's discovery document.
+    WrongIssuer,
+    /// `aud` does not contain the client id, or `azp` names another client.
+    WrongAudience,
+    /// `exp` has passed, beyond the leeway.
+    Expired,
+    /// `iat` (or `nbf`) lies in the future, beyond the leeway.
+    NotYetValid,
+    /// `nonce` is missing or not the one the authorization sent.
+    NonceMismatch,
+    /// The token's level of assurance is below the minimum the authorization asked for.
+    LoaTooLow,
+}
+
+/// An ID token that failed verification: its [`kind`](IdTokenError::kind) and a message
+/// a person can act on.
+///
+/// The message quotes what the token said (issuer, audience, key id) escaped and cut,
+/// never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTokenError {
+    pub(crate) kind: IdTokenErrorKind,
+    pub(crate) message: String,
+}
+
+impl IdTokenError {
+    pub(crate) fn new(kind: IdTokenErrorKind, message: impl Into<String>) -> IdTokenError {
+        IdTokenError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Which rule the token broke.
+    pub fn kind(&self) -> IdTokenErrorKind {
+        self.kind
+    }
+
+    /// What went wrong, without the `invalid id token: ` prefix of `Display`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for IdTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid id token: ")?;
+        write_bounded(f, &self.message, SHOWN_MESSAGE_CHARS, &['\'', '"', '\\'])
+    }
+}
+
+impl std::error::Error for IdTokenError {}
+
+impl From<IdTokenError> for Error {
+    fn from(e: IdTokenError) -> Error {
+        Error::IdToken(Box::new(e))
+    }
 }
 
 #[cfg(test)]

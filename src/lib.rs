@@ -62,8 +62,44 @@
 //! A delete answered `{"deleted": false}` or a set-default answered `{"success": false}`
 //! is an [`Error::Api`] carrying that 2xx status, never `Ok`.
 //!
+//! [`AppClient::oidc`] signs people in with Hopae's OpenID Connect provider
+//! ([`oidc`]): the authorization URL with PKCE, `state` and `nonce`
+//! ([`OidcClient::authorization_url`](oidc::OidcClient::authorization_url)), the code
+//! exchange (`POST {token_endpoint}`, [`exchange_code`](oidc::OidcClient::exchange_code)),
+//! ID-token verification against the provider's JWKS
+//! ([`verify_id_token`](oidc::OidcClient::verify_id_token)) and
+//! [`userinfo`](oidc::OidcClient::userinfo) (`GET {userinfo_endpoint}`); endpoints come
+//! from `GET {issuer}/.well-known/openid-configuration`.
+//!
 //! [`webhooks::Verifier`] checks the signature of a webhook delivery that Hopae POSTs to
 //! an App's URL; it needs the webhook secret, not a client.
+//!
+//! # The App API: verify a person
+//!
+//! An [`AppClient`] holds an App's client id and client secret (sent as HTTP Basic) and
+//! an explicit [`Environment`] or base URL: App credentials carry no environment
+//! marker. Its handles are [`verifications`]' ([`AppClient::providers`],
+//! [`AppClient::verifications`], [`AppClient::verification`]):
+//!
+//! | call | method and path |
+//! |---|---|
+//! | [`app.providers().list()`](verifications::ProviderCatalog::list) | `GET /providers` |
+//! | [`app.providers().list_with_status(..)`](verifications::ProviderCatalog::list_with_status) | `GET /providers?status=` |
+//! | [`app.providers().configuration(..)`](verifications::ProviderCatalog::configuration) | `GET /providers/{providerId}/configuration` |
+//! | [`app.verifications().create(..)`](verifications::Verifications::create) | `POST /verifications` |
+//! | [`app.verifications().dc_request(..)`](verifications::Verifications::dc_request) | `POST /verifications/dc-request` |
+//! | [`app.verification(id).get()`](verifications::VerificationHandle::get) | `GET /verifications/{id}` |
+//! | [`app.verification(id).cancel()`](verifications::VerificationHandle::cancel) | `DELETE /verifications/{id}` |
+//! | [`app.verification(id).userinfo()`](verifications::VerificationHandle::userinfo) | `GET /verifications/{id}/userinfo` |
+//! | [`app.verification(id).evidence()`](verifications::VerificationHandle::evidence) | `GET /verifications/{id}/evidence` |
+//! | [`app.verification(id).wait(..)`](verifications::VerificationHandle::wait) | polls `GET /verifications/{id}` until a terminal status |
+//!
+//! [`Verification::next_action`](verifications::Verification::next_action) says what to
+//! show the person (a QR code, a URL, a code to compare). The models decode both schema
+//! generations the vendor documents, and every documented error body shape (the
+//! Workspace envelope, RFC 7807 problem details, the lowercase `{"error": {...}}` and the
+//! 422 `{"code", "detail", "context"}`) becomes one [`ApiError`] with its code, message,
+//! details and request id.
 //!
 //! # Blocking
 //!
@@ -144,6 +180,7 @@ mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+pub mod oidc;
 mod open_enum;
 pub mod production_tests;
 pub mod providers;
@@ -154,6 +191,7 @@ mod retry;
 mod secret;
 mod tls;
 mod trace;
+pub mod verifications;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;
@@ -164,10 +202,11 @@ pub use apps::Page;
 pub use apps::{App, AppUpdate, BatchCreate, BatchItem, BatchResult, ListApps, NewApp};
 pub use client::{AppClient, ClientBuilder, HopaeClient};
 pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
+pub use config::{MAX_JSON_BODY_BYTES, MAX_MULTIPART_BODY_BYTES};
 pub use domains::CustomDomain;
 pub use error::{
-    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
-    TransportError, TransportErrorKind, WaitError, escape_untrusted,
+    ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, IdTokenError, IdTokenErrorKind,
+    InputError, InputErrorKind, TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;

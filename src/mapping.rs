@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::config::Settings;
+use crate::decode::Obj;
 use crate::error::{ApiError, TransportError, TransportErrorKind};
 use crate::redact::Credential;
 use crate::retry;
@@ -27,6 +28,124 @@ pub(crate) struct EnvelopeError {
     pub(crate) message: Option<String>,
     #[serde(default)]
     pub(crate) details: Option<serde_json::Value>,
+}
+
+/// The fields every documented error body shape carries, once decoded.
+struct Shape {
+    code: Option<String>,
+    message: Option<String>,
+    details: Option<serde_json::Value>,
+    request_id: Option<String>,
+}
+
+/// Shapes A (`{"error": {...}, "request_id"}`) and C (the same without a request id,
+/// lowercase codes such as `verification_not_completed`).
+fn envelope(env: Envelope) -> Option<Shape> {
+    Some(Shape {
+        code: Some(env.error.code),
+        message: env.error.message,
+        details: env.error.details,
+        request_id: env.request_id,
+    })
+}
+
+/// Shapes B (RFC 7807 problem details: `title` is the code, `detail` the message,
+/// `context` the details; the older form adds a `type` URN and a numeric `code`) and D
+/// (`{"code": "VALIDATION_UNPROCESSABLE", "detail", "context"}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Problem {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    context: Option<serde_json::Value>,
+    #[serde(default, alias = "request_id")]
+    request_id: Option<String>,
+}
+
+impl Problem {
+    /// The shape, or `None` when nothing in the body names the error.
+    fn shape(self) -> Option<Shape> {
+        // A title such as `AUTH.INVALID_CREDENTIALS` is a code; a sentence is a message.
+        let title_code = self
+            .title
+            .as_deref()
+            .filter(|t| {
+                !t.is_empty()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            })
+            .map(|t| t.replace('.', "_"));
+        let code = match self.code {
+            Some(serde_json::Value::String(c)) if !c.is_empty() => Some(c),
+            numeric => title_code.clone().or_else(|| match numeric {
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            }),
+        };
+        // A body with a bare `message` (or none of these) is no documented shape.
+        if code.is_none() && self.detail.is_none() && self.title.is_none() {
+            return None;
+        }
+        let title_message = self.title.filter(|_| title_code.is_none());
+        let message = self.detail.or(self.message).or(title_message);
+        Some(Shape {
+            code,
+            message,
+            details: self.context,
+            request_id: self.request_id,
+        })
+    }
+}
+
+/// `body` without its top-level `code` member: in an error body that is the error's
+/// code (shapes B and D), not an OAuth code, so the secret scrubber must not remove it
+/// from the message.
+fn without_code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) if map.contains_key("code") => {
+            map.remove("code");
+            std::borrow::Cow::Owned(serde_json::Value::Object(map).to_string().into_bytes())
+        }
+        _ => std::borrow::Cow::Borrowed(body),
+    }
+}
+
+/// Shape E at the OIDC token and userinfo endpoints (RFC 6749 section 5.2):
+/// `{"error": "invalid_grant", "error_description": "..."}`; the OAuth error is the code.
+#[derive(Deserialize)]
+struct OAuth {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl OAuth {
+    /// The shape, or `None` when `error` is not an OAuth error code: a non-empty word of
+    /// ASCII letters, digits and `_` (`invalid_grant`, `access_denied`); a sentence such
+    /// as `"bad request"` is not one.
+    fn shape(self) -> Option<Shape> {
+        let valid = !self.error.is_empty()
+            && self
+                .error
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return None;
+        }
+        Some(Shape {
+            code: Some(self.error),
+            message: self.error_description,
+            details: None,
+            request_id: None,
+        })
+    }
 }
 
 /// A response read to the end (or to the size cap), with its server-sourced headers
@@ -63,20 +182,26 @@ pub(crate) fn api_error(r: Received, attempts: u32, credential: &Credential) -> 
     if let Ok(body) = r.body {
         // Redact after decoding: JSON escapes (`\u0073k_...`) would hide the key from a
         // search in the raw bytes.
-        match serde_json::from_slice::<Envelope>(&body) {
-            Ok(env) => {
-                err.code = Some(credential.redact(&env.error.code));
-                err.message = env.error.message.map(|m| credential.redact(&m));
-                err.details = env
-                    .error
+        // Objects only: a derived decoder would also read a JSON array positionally.
+        match serde_json::from_slice::<Obj<Envelope>>(&body)
+            .map(|e| envelope(e.0))
+            .or_else(|_| serde_json::from_slice::<Obj<OAuth>>(&body).map(|o| o.0.shape()))
+            .or_else(|_| serde_json::from_slice::<Obj<Problem>>(&body).map(|p| p.0.shape()))
+        {
+            Ok(Some(shape)) => {
+                err.message = shape
+                    .message
+                    .map(|m| scrub_secrets(&without_code(&body), credential.redact(&m)));
+                err.code = shape.code.map(|c| credential.redact(&c));
+                err.details = shape
                     .details
                     .filter(|d| !d.is_null())
-                    .map(|d| credential.redact_value(d));
-                if let Some(id) = env.request_id {
+                    .map(|d| scrub_value(credential.redact_value(d)));
+                if let Some(id) = shape.request_id {
                     err.request_id = Some(credential.redact(&id));
                 }
             }
-            Err(_) => err.excerpt = excerpt(&body, credential),
+            _ => err.excerpt = excerpt(&body, credential),
         }
     }
     err
@@ -155,6 +280,33 @@ pub(crate) fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
 /// them would garble the message.
 const MIN_SECRET_CHARS: usize = 8;
+
+/// `value` with everything under a secret field
+/// ([`is_secret_field`](crate::is_secret_field)) replaced by `"[redacted]"`: for the
+/// `details` of an error.
+pub(crate) fn scrub_value(value: serde_json::Value) -> serde_json::Value {
+    fn walk(value: serde_json::Value, parent: Option<&str>) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| walk(v, None)).collect()),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let v = if crate::secret::is_secret_field(parent, &k) && !v.is_null() {
+                            Value::String("[redacted]".to_owned())
+                        } else {
+                            walk(v, Some(&k))
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    // The details belong to an error: a `code` directly in them is an error code.
+    walk(value, Some("error"))
+}
 
 /// `message` without the secrets of `body`: the strings under a key of
 /// [`SECRET_FIELDS`](crate::SECRET_FIELDS) at any depth (everything inside such a key
@@ -461,6 +613,141 @@ pub(crate) fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shape(status: u16, body: &str) -> ApiError {
+        api_error(
+            Received {
+                status,
+                body: Ok(body.as_bytes().to_vec()),
+                retry_after: None,
+                request_id: None,
+                headers: Vec::new(),
+            },
+            1,
+            &Credential::basic("FK5b0KSM", KEY),
+        )
+    }
+
+    #[test]
+    fn oauth_token_errors_decode_with_the_oauth_error_as_code() {
+        let e = shape(
+            400,
+            r#"{"error":"invalid_grant","error_description":"the code was already used"}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some("invalid_grant"), Some("the code was already used"))
+        );
+        let e = shape(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!((e.code(), e.message()), (Some("invalid_client"), None));
+    }
+
+    #[test]
+    fn every_documented_error_shape_decodes() {
+        // A: the Workspace envelope.
+        let e = shape(
+            404,
+            r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"no app","details":{"id":"x"}},"request_id":"req-1"}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message(), e.request_id()),
+            (Some("RESOURCE_NOT_FOUND"), Some("no app"), Some("req-1"))
+        );
+        // B: RFC 7807, current and older.
+        let e = shape(
+            401,
+            r#"{"title":"AUTH_INVALID_CREDENTIALS","status":401,"detail":"Invalid client credentials",
+                "instance":"/connect/v1/providers","timestamp":"2026-04-08T10:00:00Z",
+                "context":{"clientId":"FK5b0KSM"},"doc_url":"https://docs.hopae.com/errors"}"#,
+        );
+        assert_eq!(e.code(), Some("AUTH_INVALID_CREDENTIALS"));
+        assert_eq!(e.message(), Some("Invalid client credentials"));
+        assert_eq!(e.details().unwrap()["clientId"], "FK5b0KSM");
+        assert_eq!(e.body_excerpt(), None);
+        let e = shape(
+            401,
+            r#"{"type":"urn:org:hopae:problem-type:client/100001","title":"AUTH.INVALID_CREDENTIALS",
+                "status":401,"code":100001,"detail":"bad","requestId":"r-9"}"#,
+        );
+        assert_eq!(e.code(), Some("AUTH_INVALID_CREDENTIALS"));
+        assert_eq!((e.message(), e.request_id()), (Some("bad"), Some("r-9")));
+        // A human title is the message when there is no detail; a numeric code the code.
+        let e = shape(
+            500,
+            r#"{"title":"Internal Server Error","status":500,"code":900001}"#,
+        );
+        assert_eq!(
+            (e.code(), e.message()),
+            (Some("900001"), Some("Internal Server Error"))
+        );
+        // C: lowercase codes, no request id.
+        let e = shape(
+            400,
+            r#"{"error":{"code":"verification_not_completed","message":"Verification is not completed",
+                "details":{"status":"failed","verificationId":"ver_1"}}}"#,
+        );
+        assert_eq!(e.code(), Some("verification_not_completed"));
+        assert_eq!(e.details().unwrap()["status"], "failed");
+        assert_eq!(e.request_id(), None);
+        // D: the 422 LoA refusal.
+        let e = shape(
+            422,
+            r#"{"code":"VALIDATION_UNPROCESSABLE","detail":"requestedLoa 5 exceeds provider max",
+                "context":{"parameter":"requestedLoa","value":5,"providerId":"frejaid"}}"#,
+        );
+        assert_eq!(e.code(), Some("VALIDATION_UNPROCESSABLE"));
+        assert_eq!(e.details().unwrap()["value"], 5);
+        assert_eq!(
+            e.to_string(),
+            "api error: status 422 VALIDATION_UNPROCESSABLE: \"requestedLoa 5 exceeds provider max\""
+        );
+        // Nothing that names an error: an excerpt.
+        for body in [
+            r#"{"status":500}"#,
+            r#"{"message":"Unauthorized"}"#,
+            // An RFC 6749 body names its error (see the OAuth test); an empty one or a
+            // sentence does not.
+            r#"{"error":""}"#,
+            r#"{"error":"bad request"}"#,
+            r#"{"error":"a\nb"}"#,
+            "[1]",
+        ] {
+            let e = shape(500, body);
+            assert_eq!(e.code(), None, "{body}");
+            assert!(e.body_excerpt().is_some(), "{body}");
+        }
+    }
+
+    #[test]
+    fn an_error_code_is_no_secret_in_its_own_message() {
+        let e = shape(
+            422,
+            r#"{"code":"VALIDATION_UNPROCESSABLE","detail":"VALIDATION_UNPROCESSABLE: level 5",
+                "context":{"code":"LOA_TOO_HIGH","error":{"code":"X_CODE_123"}}}"#,
+        );
+        assert_eq!(e.message(), Some("VALIDATION_UNPROCESSABLE: level 5"));
+        assert_eq!(e.details().unwrap()["error"]["code"], "X_CODE_123");
+        assert_eq!(e.details().unwrap()["code"], "LOA_TOO_HIGH");
+    }
+
+    #[test]
+    fn error_shapes_never_carry_tokens_or_evidence() {
+        let e = shape(
+            400,
+            r#"{"error":{"code":"evidence_not_available","message":"token eyJhbGciOiJSUzI1NiJ9.x not usable",
+                "details":{"token":{"id_token":"eyJhbGciOiJSUzI1NiJ9.x"},"names":"id_token"}}}"#,
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("eyJhbGci"), "{shown}");
+        assert_eq!(e.details().unwrap()["token"], "[redacted]");
+        assert_eq!(e.details().unwrap()["names"], "id_token");
+        let e = shape(
+            500,
+            r#"{"unexpected":{"provenance":{"credentials":[{"evidence":"raw_upstream_token"}]}}}"#,
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("raw_upstream"), "{shown}");
+    }
 
     #[test]
     fn excerpts_scrub_secrets_of_a_non_envelope_body() {

@@ -511,8 +511,15 @@ fn multipart(documents: &[Document]) -> Result<(String, Vec<u8>), Error> {
         }
         let size: usize = documents
             .iter()
-            .map(|d| d.bytes.len() + d.file_name.len() + d.content_type.len() + 160)
+            .map(|d| d.bytes.len() + d.file_name.len() + d.content_type.len() + 200)
             .sum();
+        // `size` is at least the body's length: over the API's limit, nothing is built.
+        if size > crate::MAX_MULTIPART_BODY_BYTES {
+            return Err(Error::invalid_input(format!(
+                "the upload would be a body of about {size} bytes; the API takes at most {} (MAX_MULTIPART_BODY_BYTES)",
+                crate::MAX_MULTIPART_BODY_BYTES
+            )));
+        }
         let mut body = Vec::with_capacity(size);
         for d in documents {
             body.extend_from_slice(b"--");

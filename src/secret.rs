@@ -131,9 +131,13 @@ pub const SECRET_FIELDS: &[&str] = &[
     "code",
     "code_verifier",
     "token",
+    "vp_token",
+    "authorizationCode",
     "evidence",
     "provenance",
     "hopae_provenance",
+    "vp_token",
+    "authorizationCode",
 ];
 
 /// Whether the JSON member `name` holds a secret: a name of [`SECRET_FIELDS`], except

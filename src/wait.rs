@@ -107,8 +107,9 @@ pub struct WaitProgress {
     /// Time since the wait started.
     pub elapsed: Duration,
     /// The status in this poll, as sent (redacted): the request's (`pending`, ...) for a
-    /// production-test wait, the domain's (`verifying`, ...) for a custom-domain wait;
-    /// `None` when the request is no longer listed.
+    /// production-test wait, the domain's (`verifying`, ...) for a custom-domain wait,
+    /// the session's (`awaiting_user_action`, ...) for a verification wait; `None` when
+    /// the request is no longer listed.
     pub status: Option<String>,
     /// What is particular to this kind of wait.
     pub detail: WaitDetail,
@@ -126,6 +127,10 @@ pub enum WaitDetail {
     },
     /// A custom domain being verified: the status says it all.
     CustomDomain,
+    /// A verification session: the status (`initiated`, `awaiting_user_action`, ...)
+    /// says it all; [`VerificationHandle::wait_with`](crate::verifications::VerificationHandle::wait_with)
+    /// hands the whole session to its callback.
+    Verification,
 }
 
 /// What one poll of a wait decided.

@@ -592,6 +592,25 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_of_100_000_nodes_is_checked_in_one_pass() {
+        let n = 100_000;
+        let mut nodes: Vec<Node> = (0..n)
+            .map(|i| Node::new(format!("n{i}"), "evaluate").next(format!("n{}", (i + 1) % n)))
+            .collect();
+        assert!(
+            NewWorkflow::new("big", "n0", nodes.clone())
+                .validate()
+                .is_ok()
+        );
+        nodes[n - 1].id = "n0".into();
+        let e = NewWorkflow::new("big", "n0", nodes).validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid input: node `n0`: two nodes have this id"
+        );
+    }
+
+    #[test]
     fn graph_checks_name_the_node() {
         assert!(
             flow(vec![

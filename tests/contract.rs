@@ -330,3 +330,159 @@ mod issue16 {
         Ok(())
     }
 }
+
+/// Issue 19: the App API (`AppClient`, providers, verifications, userinfo, evidence).
+mod issue19 {
+    use hopae::verifications::{
+        DcRequest, Evidence, FlowType, NewVerification, NextAction, Provider,
+        ProviderConfiguration, UserInfo, Verification, VerificationStatus,
+    };
+    use hopae::wait::{WaitOptions, WaitProgress};
+    use hopae::{AppClient, Environment, Error};
+    use std::time::Duration;
+
+    fn app_api_contract() -> Result<(), Error> {
+        let app: AppClient = AppClient::builder("FK5b0KSM", "6f1c0a9e") // client id, client secret
+            .environment(Environment::Sandbox) // required: App credentials carry no environment
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let app: AppClient = AppClient::from_env()?;
+        let local: AppClient = AppClient::builder("FK5b0KSM", "6f1c0a9e")
+            .base_url("http://127.0.0.1:8080/connect/v1") // instead of an environment
+            .max_retries(2)
+            .build()?;
+        let _: &str = app.client_id();
+
+        let providers: Vec<Provider> = app.providers().list()?;
+        for p in &providers {
+            let _: (&str, &[FlowType], &[u8]) = (&p.id, &p.flow_types, &p.loa);
+        }
+        let config: ProviderConfiguration = app.providers().configuration("idin")?;
+        for f in &config.required_user_data {
+            let _: (&str, bool, Option<&str>) = (&f.field, f.required, f.pattern.as_deref());
+        }
+
+        let new = NewVerification::new("smartid")
+            .user_data("registrationId", "PNOEE-38001085718")
+            .requested_loa(3)
+            .requested_claims(["given_name", "family_name", "birthdate"])
+            .redirect_uri("https://shop.example/callback")
+            .flow_type(FlowType::Push)
+            .reference_id("ORDER-1");
+        let _ = [
+            FlowType::Qr,
+            FlowType::Redirect,
+            FlowType::Push,
+            FlowType::Dc,
+        ];
+        let _ = [
+            VerificationStatus::Initiated,
+            VerificationStatus::AwaitingUserAction,
+            VerificationStatus::Authenticating,
+            VerificationStatus::Processing,
+            VerificationStatus::Completed,
+            VerificationStatus::Failed,
+            VerificationStatus::Expired,
+            VerificationStatus::Cancelled,
+        ];
+        let v: Verification = app.verifications().create(&new)?;
+        let _: (&str, &VerificationStatus, bool) = (&v.id, &v.status, v.status.is_terminal());
+        let _: Option<time::OffsetDateTime> = v.expires_at;
+        match v.next_action() {
+            NextAction::ShowQr { data } => {
+                let _: &str = data;
+            }
+            NextAction::OpenUrl { url } => {
+                let _: &str = url;
+            }
+            NextAction::ConfirmCode { code } => {
+                let _: &str = code;
+            }
+            NextAction::Wait => {}
+            _ => {}
+        }
+
+        let handle = app.verification(&v.id);
+        let seeded = app.verification_from(&v); // starts from the create response's polling hint
+        let now: Verification = handle.get()?;
+        let options = WaitOptions::new()
+            .timeout(Duration::from_secs(300))
+            .on_poll(|p: &WaitProgress| {});
+        let done: Verification = handle.wait(&options)?;
+        let done: Verification = handle.wait_with(&options, |seen: &Verification| {
+            let _ = seen.next_action();
+        })?;
+        if done.status == VerificationStatus::Completed {
+            let info: UserInfo = handle.userinfo()?;
+            let _: (&str, Option<u8>, &[String]) = (&info.sub, info.loa(), &info.missing_claims);
+            let _: Option<&str> = info.user.as_ref().and_then(|u| u.given_name.as_deref());
+            let evidence: Evidence = handle.evidence()?;
+            let _: Vec<&str> = evidence.names();
+        }
+        handle.cancel()?;
+        let dc: DcRequest = app.verifications().dc_request(
+            &v.id,
+            &serde_json::json!({"docType": "org.iso.18013.5.1.mDL"}),
+        )?;
+        let _: (&str, &str) = (&dc.request_base64, &dc.dc_session_id);
+        Ok(())
+    }
+}
+
+/// The contract of issue 20 (OpenID Connect), verbatim.
+mod issue20 {
+    #![allow(dead_code, unused_variables, clippy::single_match)]
+
+    use hopae::oidc::{
+        Authorization, AuthorizationRequest, Callback, IdTokenClaims, IdTokenErrorKind, OidcClient,
+        Tokens,
+    };
+    use hopae::{AppClient, Error, Secret};
+    use std::time::Duration;
+
+    fn oidc_contract(app: &AppClient, saved: &str, jwt: &str) -> Result<(), Error> {
+        let oidc: OidcClient = app.oidc().leeway(Duration::from_secs(30));
+        let other: OidcClient = app.oidc().issuer("https://sandbox.connect.hopae.com"); // explicit issuer
+        let issuer: String = oidc.discovery()?.issuer.clone();
+        let request = AuthorizationRequest::new("https://shop.example/callback")
+            .scope("openid idv")
+            .min_loa(3)
+            .prompt("login")
+            .workflow_id("wf_1")
+            .match_data(serde_json::json!({"fullName": "Test User"}));
+        let auth: Authorization = oidc.authorization_url(&request)?;
+        let _: &str = auth.url();
+        let kept: String = serde_json::to_string(&auth).expect("serializes");
+        let auth: Authorization = serde_json::from_str(saved).expect("deserializes");
+        let callback: Callback =
+            auth.parse_callback("https://shop.example/callback?code=abc&state=xyz")?;
+        let tokens: Tokens = oidc.exchange_code(&auth, &callback)?;
+        let _: (&Secret, Option<&Secret>, Option<Duration>) = (
+            &tokens.id_token,
+            tokens.access_token.as_ref(),
+            tokens.expires_in,
+        );
+        let claims: IdTokenClaims = oidc.verify_id_token(tokens.id_token.expose(), &auth)?;
+        let _: (&str, Option<u8>, &[String]) = (&claims.sub, claims.loa(), &claims.aud);
+        if let Some(access) = tokens.access_token.as_ref() {
+            let _: hopae::verifications::UserInfo = oidc.userinfo(access)?;
+        }
+        match oidc.verify_id_token(jwt, &auth) {
+            Err(Error::IdToken(e)) => match e.kind() {
+                IdTokenErrorKind::Malformed
+                | IdTokenErrorKind::UnsupportedAlgorithm
+                | IdTokenErrorKind::UnknownKey
+                | IdTokenErrorKind::BadSignature
+                | IdTokenErrorKind::WrongIssuer
+                | IdTokenErrorKind::WrongAudience
+                | IdTokenErrorKind::Expired
+                | IdTokenErrorKind::NotYetValid
+                | IdTokenErrorKind::NonceMismatch
+                | IdTokenErrorKind::LoaTooLow => {}
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -10,13 +10,16 @@ mod confirm;
 mod domains;
 mod list_edit;
 mod mock;
+mod oidc;
 mod options;
 mod output;
 mod production_tests;
 mod progress;
 mod providers;
+mod qr;
 mod raw;
 mod show;
+mod verify;
 mod webhooks;
 mod workflows;
 mod workspace;
@@ -44,7 +47,7 @@ const EXIT_NETWORK: u8 = 3;
 const EXIT_RESPONSE: u8 = 4;
 /// A wait ended without success: no challenge, the domains invalid, or its timeout.
 const EXIT_WAIT: u8 = 5;
-/// A webhook signature did not verify.
+/// A webhook signature or an OIDC ID token did not verify.
 const EXIT_SIGNATURE: u8 = 6;
 
 /// Shown after the top-level help only: what every command shares.
@@ -54,8 +57,14 @@ Environment:
                         (sk_workspace_test_... for the sandbox, sk_workspace_prod_... for
                         production)
   HOPAE_BASE_URL        API base URL when --base-url is not given
+  HOPAE_CLIENT_ID       an app's client id, for verify and verifications (App API)
+  HOPAE_CLIENT_SECRET   that app's client secret
+  HOPAE_ENVIRONMENT     sandbox or production, for verify and verifications when neither
+                        --base-url nor HOPAE_BASE_URL is given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_OIDC_ISSUER     the OIDC issuer for hopae oidc (else HOPAE_ENVIRONMENT's), with
+                        HOPAE_CLIENT_ID and HOPAE_CLIENT_SECRET
   HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
   SSL_CERT_FILE         a PEM file of trusted roots, used instead of the built-in Mozilla
   SSL_CERT_DIR          roots (or directories of such files) when --ca-file is not given
@@ -72,9 +81,11 @@ Exit codes:
   3  a request failed on the network or timed out
   4  the response was not what the API documents (malformed, inconsistent, too large)
   5  a wait ended without success: production-tests wait without a challenge (request
-     failed, unknown, ambiguous), domains wait with the domains invalid, or --timeout
-  6  a webhook signature did not verify
-  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C";
+     failed, unknown, ambiguous), domains wait with the domains invalid, verify with the
+     session failed, expired or cancelled, or --timeout
+  6  a webhook signature or an OIDC ID token did not verify
+  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C; verify
+       interrupted with Ctrl-C, after it cancels its session";
 
 /// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
@@ -119,6 +130,16 @@ enum Command {
         arg_required_else_help = false
     )]
     ProductionTests(production_tests::Group),
+    /// Verify a person with a provider: show the QR code, link or code, wait, print the
+    /// claims (App API)
+    #[command(after_help = verify::VERIFY_NOTES)]
+    Verify(verify::Verify),
+    /// Verification sessions and the providers an app may use (App API)
+    #[command(arg_required_else_help = false)]
+    Verifications(verify::Group),
+    /// Sign in with the app's OpenID Connect set-up; show discovery; verify ID tokens
+    #[command(arg_required_else_help = true)]
+    Oidc(oidc::Group),
     /// Call any endpoint under the base URL: hopae api GET /apps --paginate
     Api(api::Args),
     /// Serve a fake Workspace API on 127.0.0.1, or drive a running one's test controls
@@ -199,6 +220,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::Transport(_) => EXIT_NETWORK,
         Error::Decode(_) | Error::ResponseTooLarge { .. } => EXIT_RESPONSE,
         Error::Wait(_) => EXIT_WAIT,
+        Error::IdToken(_) => EXIT_SIGNATURE,
         // A variant added by a later version of the library: the API was reached.
         _ => EXIT_API,
     }
@@ -241,6 +263,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
+        Command::Verify(args) => verify::run_verify(&args, &cli.global),
+        Command::Verifications(group) => verify::run_group(group, &cli.global),
+        Command::Oidc(group) => oidc::run(group, &cli.global),
         Command::Api(args) => api::run(&args, &cli.global),
         Command::Mock(args) => mock::run(&args, &cli.global),
         Command::Completions { shell } => {

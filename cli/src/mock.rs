@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use hopae::mock::{LoggedRequest, Server};
+use hopae::mock::{LogCursor, LoggedRequest, Server};
 
 mod control;
 
@@ -50,21 +50,34 @@ pub(crate) struct Args {
     /// Play the production API: accept sk_workspace_prod_ keys, refuse test keys
     #[arg(long)]
     production: bool,
+
+    /// Complete a verification session by itself on its N-th poll; 0 never [default: 3]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
+    complete_after: Option<u32>,
 }
 
 pub(crate) const NOTES: &str = "\
-Prints two lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
+Prints lines for a shell on stdout, then serves until Ctrl-C (which ends it with exit
 code 0), logging one line per request on stderr (time, method, path, status):
 
   export HOPAE_BASE_URL=http://127.0.0.1:PORT/connect/v1
   export HOPAE_API_KEY=sk_workspace_test_mock
+  export HOPAE_CLIENT_ID=FK5b0KSM
+  export HOPAE_CLIENT_SECRET=6f1c0a9e...
+  export HOPAE_OIDC_ISSUER=http://127.0.0.1:PORT/oidc
+
+(the client id and secret, the example app's App API credentials, not with --empty;
+the issuer is the fake's OpenID Connect provider).
 
 The fake keeps its state in memory: what one command changes, the next one sees. It
 models every Workspace API operation with the documented shapes, status codes, errors
 and idempotency, plus some choices of its own (the provider catalog, the activation form
 fields, DNS record values): do not test for those. A production-test request is
 scheduled on a later list call (--schedule-after); each domain verify advances the status
-awaiting_dns -> verifying -> active. Nothing reaches Hopae.
+awaiting_dns -> verifying -> active. The App API (hopae verify, hopae verifications) takes
+the credentials of any app of the fake, apps created with hopae apps create included; a
+verification session answers awaiting_user_action, then completes on its third poll
+(--complete-after). Nothing reaches Hopae.
 
 Test controls, for a running fake at --base-url or HOPAE_BASE_URL (another terminal):
   hopae mock emit APP verification.completed   send a signed webhook delivery
@@ -119,6 +132,9 @@ pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
     if a.production {
         builder = builder.production();
     }
+    if let Some(n) = a.complete_after {
+        builder = builder.complete_after(n);
+    }
     let server = builder.start().map_err(|e| {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, a.port));
         Failure::usage(format!(
@@ -130,25 +146,37 @@ pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
     let on_interrupt = Arc::clone(&stop);
     // Without a handler, Ctrl-C still ends the process (with the signal's status).
     let _ = ctrlc::set_handler(move || on_interrupt.store(true, Ordering::SeqCst));
-    emit(&format!(
+    let mut exports = format!(
         "export HOPAE_BASE_URL={}\nexport HOPAE_API_KEY={}\n",
         server.url(),
         server.api_key()
-    ))?;
+    );
+    if let Some(secret) = server.client_secret(hopae::mock::SEED_APP) {
+        exports.push_str(&format!(
+            "export HOPAE_CLIENT_ID={}\nexport HOPAE_CLIENT_SECRET={secret}\n",
+            hopae::mock::SEED_APP
+        ));
+    }
+    emit(&exports)?;
     let seeded = if a.empty {
         "an empty workspace".to_owned()
     } else {
         format!("the example app {}", hopae::mock::SEED_APP)
     };
+    // The OIDC provider's issuer, after the lines scripts read first.
+    emit(&format!(
+        "export HOPAE_OIDC_ISSUER={}\n",
+        server.oidc_issuer()
+    ))?;
     log(&format!(
         "serving a fake Workspace API on {} with {seeded}; Ctrl-C stops it",
         server.url()
     ));
-    let mut seen = Seen::default();
+    let mut cursor = LogCursor::new();
     loop {
         let stopping = stop.load(Ordering::SeqCst);
-        for request in seen.new_requests(&server.requests()) {
-            log(&request_line(request));
+        for line in new_lines(&server, &mut cursor) {
+            log(&line);
         }
         if stopping {
             break;
@@ -199,27 +227,20 @@ fn request_line(r: &LoggedRequest) -> String {
     )
 }
 
-/// Which logged requests were printed: the log is read whole every time and drops its
-/// oldest entries when full, so the last printed one is found again by its request id.
-#[derive(Debug, Default)]
-struct Seen {
-    last: Option<String>,
-}
-
-impl Seen {
-    fn new_requests<'a>(&mut self, log: &'a [LoggedRequest]) -> &'a [LoggedRequest] {
-        let start = match &self.last {
-            None => 0,
-            Some(id) => log
-                .iter()
-                .rposition(|r| &r.request_id == id)
-                .map_or(0, |i| i + 1),
-        };
-        if let Some(last) = log.last() {
-            self.last = Some(last.request_id.clone());
-        }
-        &log[start..]
+/// The lines of the requests answered since the last call: only the new log entries
+/// are copied, and those the log dropped before they were read are counted.
+fn new_lines(server: &Server, cursor: &mut LogCursor) -> Vec<String> {
+    let before = cursor.position();
+    let new = server.requests_since(cursor);
+    let dropped = (cursor.position() - before).saturating_sub(new.len() as u64);
+    let mut lines = Vec::with_capacity(new.len() + 1);
+    if dropped > 0 {
+        lines.push(format!(
+            "({dropped} requests not shown: they left the log before they could be printed)"
+        ));
     }
+    lines.extend(new.iter().map(request_line));
+    lines
 }
 
 #[cfg(test)]
@@ -250,12 +271,11 @@ mod tests {
             .max_retries(0)
             .build()
             .unwrap();
-        let mut seen = Seen::default();
-        assert!(seen.new_requests(&server.requests()).is_empty());
+        let mut cursor = LogCursor::new();
+        assert!(new_lines(&server, &mut cursor).is_empty());
         client.workspace().unwrap();
         let _ = client.app("NoSuchAp").get();
-        let log = server.requests();
-        let lines: Vec<String> = seen.new_requests(&log).iter().map(request_line).collect();
+        let lines = new_lines(&server, &mut cursor);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].ends_with("  GET /workspace  200"), "{}", lines[0]);
         assert!(
@@ -263,8 +283,8 @@ mod tests {
             "{}",
             lines[1]
         );
-        assert!(seen.new_requests(&server.requests()).is_empty());
+        assert!(new_lines(&server, &mut cursor).is_empty());
         client.workspace().unwrap();
-        assert_eq!(seen.new_requests(&server.requests()).len(), 1);
+        assert_eq!(new_lines(&server, &mut cursor).len(), 1);
     }
 }

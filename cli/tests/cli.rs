@@ -48,7 +48,7 @@ fn top_level_help_prints_usage_environment_and_exit_codes_without_a_key() {
         );
         assert!(
             r.stdout
-                .contains("\n  6  a webhook signature did not verify\n"),
+                .contains("\n  6  a webhook signature or an OIDC ID token did not verify\n"),
             "{args:?}"
         );
         assert!(r.stdout.contains("\n  HOPAE_WEBHOOK_SECRET "), "{args:?}");

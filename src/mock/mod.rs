@@ -1,5 +1,6 @@
-//! A stateful fake of the whole Workspace API, served in-process on 127.0.0.1, for
-//! testing code built on this crate (or on any HTTP client) without calling Hopae.
+//! A stateful fake of the whole Workspace API and of the App API, served in-process on
+//! 127.0.0.1, for testing code built on this crate (or on any HTTP client) without
+//! calling Hopae.
 //!
 //! Enabled by the `mock` cargo feature (off by default: builds without it compile none
 //! of this). It uses only the standard library and this crate's own dependencies. A
@@ -47,11 +48,45 @@
 //!   sandbox fake, a prod key on a [`Builder::production`] one; anything else is a 401
 //!   `AUTH_INVALID_CREDENTIALS`); required fields and documented limits (400
 //!   `VALIDATION_*` with `details.parameter`); unknown routes (404) and methods (405).
+//! - **OpenID Connect**: an OIDC provider under [`OIDC_PATH`] ([`Server::oidc_issuer`]):
+//!   discovery, `/auth` (checks the client id, the registered redirect URI exactly, PKCE
+//!   S256 and an `openid` scope, then redirects at once with a single-use code for its
+//!   one test person, or with `error=access_denied` after
+//!   [`Server::deny_next_authorizations`]), `/token` (Basic or body credentials, form
+//!   only, PKCE verified, redirect URI matched; RFC 6749 errors), `/userinfo` (Bearer),
+//!   `/jwks`. ID tokens are signed RS256 by one of two fixed, test-only keys kept in the
+//!   source; [`Server::rotate_oidc_key`] switches keys, [`Server::set_oidc_loa`] sets the
+//!   level, and [`Server::sign_id_token`] signs any claims (to test a relying party's
+//!   checks).
 //! - **Idempotency**: every POST's `Idempotency-Key` is remembered, workspace-wide; the
 //!   same key, path and body replay the first answer with `Idempotency-Replayed: true`,
 //!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
 //!   key whose first request is still running (see [`Builder::latency`]) a 409
 //!   `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **The App API** (`/providers`, `/verifications`), authenticated with HTTP Basic
+//!   `clientId:clientSecret` of any App the fake holds (one created through the
+//!   Workspace API works at once; a rotated secret replaces the old one; the seed App's
+//!   secret is [`SEED_CLIENT_SECRET`]). The provider catalog lists `smartid`, `frejaid`,
+//!   `bankidse`, `mitid`, `idin`, `skmobileid`, `audkenni` and `passport` with their
+//!   flow types, levels and user-data requirements (`GET /providers/{id}/configuration`;
+//!   `isActive` when enabled on the App through the Workspace API). A create checks the
+//!   provider (404 `PROVIDER_NOT_FOUND`, 403 `PROVIDER_NOT_ENABLED`), the flow type, the
+//!   user data (400 `VALIDATION_MISSING_USER_DATA` naming the fields,
+//!   `VALIDATION_INVALID_USER_DATA`; at most 64 keys of at most 1,024 characters, as
+//!   the fake keeps every session in memory, at most the last 10,000), and `requestedLoa` (1 to 5, else 400; above what
+//!   the provider reaches, the documented 422). A session is `initiated`; each `GET` is a
+//!   poll: the first answers `awaiting_user_action`, the n-th completes it as a default
+//!   person ([`Builder::complete_after`], default 3; 0 never). A QR flow's `qrData`
+//!   changes on every poll. A session expires 5 minutes after its creation. `DELETE`
+//!   cancels (204; then `cancelled`; 400 once ended), userinfo and evidence answer 400
+//!   `verification_not_completed` / `evidence_not_available` until completed, and
+//!   `dc-request` serves `dc` flows. Errors come in the App API's shapes: RFC 7807
+//!   problems (`title`, `status`, `detail`, `context`), lowercase codes
+//!   (`{"error": {"code", "message", "details"}}`), and the 422 `{"code", "detail",
+//!   "context"}`. Test controls play the person:
+//!   [`Server::complete_verification`] (with chosen claims and level, see
+//!   [`Completion`]), [`Server::fail_verification`], [`Server::expire_verification`],
+//!   [`Server::cancel_verification`]; [`Server::verifications`] lists the sessions.
 //! - **Webhook deliveries**: [`Server::emit`] POSTs a documented event to the App's
 //!   webhook URL when its settings are enabled and list the event, signed with its
 //!   `whsec_` secret ([`crate::webhooks::sign`], header `X-Hopae-Signature`), body
@@ -72,9 +107,29 @@
 //!   [`Server::fail_next`]. [`Server::requests`] logs every call.
 //!
 //! The server speaks plain HTTP/1.1 on 127.0.0.1 with keep-alive and `Content-Length`
-//! bodies (chunked uploads are refused with 411), one thread per connection (at most
-//! 64), request heads up to 16 KiB and bodies up to 32 MiB, and a 10-second read
-//! timeout. Any HTTP client can use it, not only [`HopaeClient`](crate::HopaeClient).
+//! bodies (chunked uploads are refused with 411). Any HTTP client can use it, not only
+//! [`HopaeClient`](crate::HopaeClient), and no local client can exhaust it:
+//!
+//! - request heads up to 16 KiB (431 beyond); bodies up to the API's own limits,
+//!   [`MAX_JSON_BODY_BYTES`](crate::MAX_JSON_BODY_BYTES) (1 MiB), or
+//!   [`MAX_MULTIPART_BODY_BYTES`](crate::MAX_MULTIPART_BODY_BYTES) (101 MiB) for
+//!   `multipart/form-data` (413 beyond), and at most 256 MiB of bodies buffered across
+//!   all connections (503 with `Retry-After: 1` beyond; uploads may use all but 16 MiB
+//!   of it, which stays for JSON calls);
+//! - a connection may stay silent 10 seconds between requests; a request must arrive
+//!   whole within 30 seconds of its first byte, however it trickles (408, then closed);
+//! - one thread per connection, at most 64 connections: when all are taken, the one
+//!   that has waited longest for or on its request is closed to make room, so slow or
+//!   idle connections cannot keep real requests out (a 503 only when all 64 are being
+//!   answered at that moment);
+//! - only requests whose `Host` names the fake on loopback (`127.0.0.1:PORT`,
+//!   `localhost:PORT` or `[::1]:PORT`) are answered, 421 otherwise: a web page cannot
+//!   drive it through DNS rebinding;
+//! - dropping the [`Server`] returns within about a second, even with a slow request in
+//!   flight;
+//! - what it remembers is bounded: the request log (see [`Server::requests`]),
+//!   idempotency keys (10,000 and 64 MiB of stored answers) and the keys of batch items
+//!   (10,000; a fingerprint of each item, not the item).
 //!
 //! Unless [`Builder::empty`] is used, the workspace starts with the API reference's
 //! example App [`SEED_APP`] (`bankidse`, `mitid` and `smartid` enabled), its BankID SE
@@ -84,8 +139,9 @@
 //!
 //! # What it does not model
 //!
-//! - **Verifications and claims**: no user ever verifies, so no stamp claim arrives by
-//!   itself; a test adds them with [`Server::claim`]. A challenge completes only when
+//! - **Verifications and claims**: no person ever verifies (a session completes by
+//!   itself as one default person, or through the test controls), so no stamp claim
+//!   arrives by itself; a test adds them with [`Server::claim`]. A challenge completes only when
 //!   its claims reach the test's `maxStamps` (never by passing `expiresAt`) or a test
 //!   completes it (`POST /_mock/challenges/{id}/complete`), and a request turns `failed`
 //!   only when a test says so (`POST /_mock/production-tests/{id}/fail`).
@@ -97,7 +153,8 @@
 //!   anything up or issuing a certificate (so a domain never turns `invalid`), and the
 //!   fake itself speaks plain `http://127.0.0.1`.
 //! - **Real ids and secrets**: they come from a seeded generator and mean nothing to
-//!   Hopae; the App API (which the client secret is for) is not faked.
+//!   Hopae; evidence and provenance tokens only look like tokens, and a redirect flow's
+//!   `authorizationUrl` points at a host that does not exist.
 //! - **The rest**: rate limiting (429), the 24-hour expiry of idempotency keys, and
 //!   persistence (the state lives as long as the [`Server`]).
 //!
@@ -139,7 +196,9 @@
 
 mod deliveries;
 mod http;
+mod oidc;
 mod routes;
+mod sessions;
 mod state;
 
 use std::fmt;
@@ -149,7 +208,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub use deliveries::Delivery;
-pub use state::{SEED_APP, SEED_CHALLENGE, SEED_REQUEST};
+pub use oidc::{ID_TOKEN_LIFETIME, OIDC_KEY_IDS, OIDC_PATH};
+pub use sessions::{Completion, ControlError, VerificationSummary};
+pub use state::{SEED_APP, SEED_CHALLENGE, SEED_CLIENT_SECRET, SEED_REQUEST};
 
 /// A sandbox key the default fake accepts (any `sk_workspace_test_` key does, until
 /// [`Server::revoke_key`] revokes it).
@@ -160,7 +221,7 @@ pub const PROD_KEY: &str = "sk_workspace_prod_mock";
 /// The path every route is under, as on the real hosts; [`Server::url`] ends with it.
 pub const BASE_PATH: &str = "/connect/v1";
 
-/// A running fake of the Workspace API. It stops, and frees its port, when dropped.
+/// A running fake of the Workspace API and the App API. It stops, and frees its port, when dropped.
 ///
 /// See the [module documentation](self) for what it models.
 pub struct Server {
@@ -330,10 +391,46 @@ impl Server {
         self.shared.lock().revoked.insert(key.to_owned());
     }
 
-    /// The calls answered so far, oldest first: at least the last 9,000 (requests too
-    /// malformed to be read are not logged).
+    /// The calls answered so far, oldest first: the last 10,000, or fewer when their
+    /// paths are long (the log keeps at most 8 MiB of methods, paths and queries).
+    /// Requests too malformed to be read are not logged.
+    ///
+    /// This copies the whole log; to follow it as it grows, use
+    /// [`Server::requests_since`], which copies only the new calls.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.iter().cloned().collect()
+    }
+
+    /// The calls answered since `cursor` last moved, oldest first, and moves it past
+    /// them: following the log this way copies only what is new. Calls the log dropped
+    /// before they were read (see [`Server::requests`]) are skipped; their number is
+    /// the cursor's move minus the calls returned.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use hopae::mock::{LogCursor, Server};
+    ///
+    /// let server = Server::start()?;
+    /// let client = hopae::HopaeClient::builder(server.api_key()).base_url(server.url()).build()?;
+    /// let mut cursor = LogCursor::new();
+    /// client.workspace()?;
+    /// let new = server.requests_since(&mut cursor);
+    /// assert_eq!((new.len(), new[0].path.as_str()), (1, "/workspace"));
+    /// assert!(server.requests_since(&mut cursor).is_empty());
+    /// assert_eq!(cursor.position(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn requests_since(&self, cursor: &mut LogCursor) -> Vec<LoggedRequest> {
+        let state = self.shared.lock();
+        let new = state.logged_since(cursor.next).cloned().collect();
+        cursor.next = state.logged;
+        new
+    }
+
+    /// How many calls the fake has answered, including those its log has dropped.
+    pub fn request_count(&self) -> u64 {
+        self.shared.lock().logged
     }
 }
 
@@ -343,6 +440,25 @@ impl fmt::Debug for Server {
             .field("url", &self.url)
             .field("production", &self.shared.production)
             .finish_non_exhaustive()
+    }
+}
+
+/// A place in the request log of a [`Server`]: see [`Server::requests_since`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogCursor {
+    /// The number of the next call to return (the first call answered is number 0).
+    next: u64,
+}
+
+impl LogCursor {
+    /// A cursor at the start: its first read returns every call still logged.
+    pub fn new() -> LogCursor {
+        LogCursor::default()
+    }
+
+    /// How many calls the fake had answered when the cursor last moved.
+    pub fn position(&self) -> u64 {
+        self.next
     }
 }
 
@@ -392,6 +508,8 @@ pub struct Builder {
     production: bool,
     port: u16,
     retry_after: u64,
+    complete_after: u32,
+    poll_interval: Duration,
     delivery_backoff: Duration,
 }
 
@@ -406,6 +524,8 @@ impl Default for Builder {
             production: false,
             port: 0,
             retry_after: 0,
+            complete_after: sessions::DEFAULT_COMPLETE_AFTER,
+            poll_interval: sessions::DEFAULT_POLL_INTERVAL,
             delivery_backoff: Duration::from_secs(1),
         }
     }
@@ -484,14 +604,18 @@ impl Builder {
     /// thread can be started.
     pub fn start(self) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let issuer = format!("http://{}{}", listener.local_addr()?, oidc::OIDC_PATH);
         let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
         state.fail_rate = self.fail_rate;
+        state.sessions.complete_after = self.complete_after;
+        state.sessions.poll_interval = self.poll_interval;
         state.delivery_backoff = self.delivery_backoff;
         let shared = Arc::new(routes::Shared {
             state: Mutex::new(state),
             latency: self.latency,
             production: self.production,
             retry_after: self.retry_after,
+            oidc: Mutex::new(oidc::Provider::new(issuer)),
         });
         let running = http::serve(listener, Arc::clone(&shared))?;
         Ok(Server {
@@ -505,5 +629,9 @@ impl Builder {
 impl routes::Shared {
     fn lock(&self) -> MutexGuard<'_, state::State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn oidc(&self) -> MutexGuard<'_, oidc::Provider> {
+        self.oidc.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

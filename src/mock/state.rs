@@ -12,11 +12,23 @@ use super::LoggedRequest;
 
 /// The most requests the log keeps (the oldest go first).
 const LOG_CAPACITY: usize = 10_000;
+/// The most bytes of methods, paths and queries the log keeps (the oldest go first):
+/// 10,000 requests of 16 KiB heads would otherwise hold 160 MiB.
+const LOG_BYTES: usize = 8 * 1024 * 1024;
 /// The most idempotency keys remembered (the oldest are forgotten first).
 const KEYS_CAPACITY: usize = 10_000;
+/// The most bytes of keys and stored answers the idempotency records keep (the oldest
+/// are forgotten first).
+const KEYS_BYTES: usize = 64 * 1024 * 1024;
+/// The most per-item keys of batch creates remembered (the oldest are forgotten first).
+const BATCH_KEYS_CAPACITY: usize = 10_000;
 
 /// The seeded App of the API reference.
 pub const SEED_APP: &str = "FK5b0KSM";
+/// The client secret of [`SEED_APP`], for the App API's Basic credentials (64 hex
+/// characters, like the API's).
+pub const SEED_CLIENT_SECRET: &str =
+    "6f1c0a9e3b7d45f2a8c19e0d7b3f6a2c5e8d1b4f7a0c3e6d9b2f5a8c1e4d7b0a";
 /// Its scheduled BankID SE challenge: 2 claims of 3, through `bankidse` only.
 pub const SEED_CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 /// Its pending MitID request.
@@ -70,7 +82,10 @@ pub(super) const CATALOG: &[CatalogEntry] = &[
         upload: true,
         contract: true,
         ..entry("idin", "iDIN")
-    },
+    }, // App API providers (see `sessions.rs`) that the Workspace API can enable too.
+    entry("frejaid", "Freja eID"),
+    entry("skmobileid", "Mobile-ID"),
+    entry("audkenni", "Auðkenni"),
 ];
 
 pub(super) fn catalog(id: &str) -> Option<&'static CatalogEntry> {
@@ -99,13 +114,27 @@ pub(super) struct State {
     pub(super) idempotency: HashMap<String, Idempotent>,
     /// The keys of `idempotency`, oldest first.
     key_order: VecDeque<String>,
-    /// Per-item keys of batch creates: the item as sent and the App it created.
-    pub(super) batch_keys: HashMap<String, (Value, String)>,
-    pub(super) log: Vec<LoggedRequest>,
+    /// Bytes of `idempotency`'s keys and stored answers.
+    key_bytes: usize,
+    /// Per-item keys of batch creates: a fingerprint of the item as sent (not the item:
+    /// it may be large) and the App it created. See [`State::remember_batch_key`].
+    pub(super) batch_keys: HashMap<String, (u64, String)>,
+    /// The keys of `batch_keys`, oldest first.
+    batch_order: VecDeque<String>,
+    /// The last requests answered, oldest first: a ring of at most [`LOG_CAPACITY`]
+    /// entries and [`LOG_BYTES`] bytes.
+    pub(super) log: VecDeque<LoggedRequest>,
+    /// The bytes of `log`'s methods, paths and queries.
+    log_bytes: usize,
+    /// How many requests were ever logged: the number the next one gets (the first is
+    /// number 0).
+    pub(super) logged: u64,
     rng: Rng,
     pub(super) fault_rng: Rng,
     pub(super) fail_rate: f64,
     pub(super) fail_next: u64,
+    /// The App API's verification sessions.
+    pub(super) sessions: super::sessions::Sessions,
     /// Keys revoked by a test: answered 401 from then on.
     pub(super) revoked: HashSet<String>,
     /// Webhook deliveries, shared with the threads that send them.
@@ -237,12 +266,17 @@ impl State {
             apps: Vec::new(),
             idempotency: HashMap::new(),
             key_order: VecDeque::new(),
+            key_bytes: 0,
             batch_keys: HashMap::new(),
-            log: Vec::new(),
+            batch_order: VecDeque::new(),
+            log: VecDeque::new(),
+            log_bytes: 0,
+            logged: 0,
             rng: Rng(seed ^ 0x6d6f_636b_2d69_6473),
             fault_rng: Rng(seed),
             fail_rate: 0.0,
             fail_next: 0,
+            sessions: super::sessions::Sessions::default(),
             revoked: HashSet::new(),
             deliveries: super::deliveries::Log::default(),
             delivery_backoff: std::time::Duration::from_secs(1),
@@ -259,6 +293,7 @@ impl State {
         let created = at("2026-03-02T12:00:00.000Z");
         let mut app = self.new_app("Demo Shop".into(), created);
         app.client_id = SEED_APP.into();
+        app.client_secret = SEED_CLIENT_SECRET.into();
         app.redirect_uris = vec!["https://shop.example/callback".into()];
         for id in ["bankidse", "mitid", "smartid"] {
             app.providers.insert(id.into(), Provider::activated());
@@ -308,7 +343,7 @@ impl State {
         providers.insert("passport".to_owned(), Provider::activated());
         App {
             client_id,
-            client_secret: self.alnum(40),
+            client_secret: self.client_secret(),
             name,
             logo: None,
             redirect_uris: Vec::new(),
@@ -417,28 +452,86 @@ impl State {
         )
     }
 
+    /// A client secret as the API makes them: 64 lowercase hex characters.
+    pub(super) fn client_secret(&mut self) -> String {
+        (0..4)
+            .map(|_| format!("{:016x}", self.rng.next()))
+            .collect()
+    }
+
     pub(super) fn webhook_secret(&mut self) -> String {
         format!("whsec_{}", self.alnum(32))
     }
 
-    /// Stores what an idempotency key stands for, forgetting the oldest key past
-    /// 10,000 (the API remembers keys for 24 hours; the mock, by count).
+    /// Stores what an idempotency key stands for, forgetting the oldest keys past
+    /// 10,000 keys or 64 MiB of stored answers (the API remembers keys for 24 hours;
+    /// the mock, by count and size).
     pub(super) fn remember(&mut self, key: &str, value: Idempotent) {
-        if self.idempotency.insert(key.to_owned(), value).is_none() {
-            self.key_order.push_back(key.to_owned());
-            if self.key_order.len() > KEYS_CAPACITY
-                && let Some(oldest) = self.key_order.pop_front()
-            {
-                self.idempotency.remove(&oldest);
+        fn size(key: &str, value: &Idempotent) -> usize {
+            key.len()
+                + match value {
+                    Idempotent::InProgress => 0,
+                    Idempotent::Done(_, stored) => {
+                        stored.body.len()
+                            + stored
+                                .headers
+                                .iter()
+                                .map(|(n, v)| n.len() + v.len())
+                                .sum::<usize>()
+                    }
+                }
+        }
+        self.key_bytes += size(key, &value);
+        match self.idempotency.insert(key.to_owned(), value) {
+            Some(old) => self.key_bytes -= size(key, &old),
+            None => self.key_order.push_back(key.to_owned()),
+        }
+        while (self.key_order.len() > KEYS_CAPACITY || self.key_bytes > KEYS_BYTES)
+            && self.key_order.len() > 1
+            && let Some(oldest) = self.key_order.pop_front()
+        {
+            if let Some(old) = self.idempotency.remove(&oldest) {
+                self.key_bytes -= size(&oldest, &old);
             }
         }
     }
 
-    pub(super) fn log(&mut self, entry: LoggedRequest) {
-        if self.log.len() == LOG_CAPACITY {
-            self.log.drain(..LOG_CAPACITY / 10);
+    /// Remembers that the batch item with this `idempotencyKey` (and this fingerprint)
+    /// created the App `client_id`, forgetting the oldest key past 10,000.
+    pub(super) fn remember_batch_key(&mut self, key: &str, fingerprint: u64, client_id: &str) {
+        let entry = (fingerprint, client_id.to_owned());
+        if self.batch_keys.insert(key.to_owned(), entry).is_none() {
+            self.batch_order.push_back(key.to_owned());
+            if self.batch_order.len() > BATCH_KEYS_CAPACITY
+                && let Some(oldest) = self.batch_order.pop_front()
+            {
+                self.batch_keys.remove(&oldest);
+            }
         }
-        self.log.push(entry);
+    }
+
+    /// Adds an answered request to the log, dropping the oldest past 10,000 entries or
+    /// 8 MiB of methods, paths and queries.
+    pub(super) fn log(&mut self, entry: LoggedRequest) {
+        fn size(entry: &LoggedRequest) -> usize {
+            entry.method.len() + entry.path.len() + entry.query.as_ref().map_or(0, String::len)
+        }
+        self.log_bytes += size(&entry);
+        self.log.push_back(entry);
+        self.logged += 1;
+        while (self.log.len() > LOG_CAPACITY || self.log_bytes > LOG_BYTES) && self.log.len() > 1 {
+            if let Some(old) = self.log.pop_front() {
+                self.log_bytes -= size(&old);
+            }
+        }
+    }
+
+    /// The logged requests numbered `from` and later that the log still holds.
+    pub(super) fn logged_since(&self, from: u64) -> impl Iterator<Item = &LoggedRequest> {
+        let first = self.logged - self.log.len() as u64;
+        let skip = usize::try_from(from.saturating_sub(first))
+            .map_or(self.log.len(), |n| n.min(self.log.len()));
+        self.log.range(skip..)
     }
 
     /// Whether this call fails with an injected 503: the `fail_next` count first, then
@@ -659,6 +752,13 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert_eq!(s.alnum(8).len(), 8);
         assert!(s.webhook_secret().starts_with("whsec_"));
+        let secret = s.client_secret();
+        assert_eq!(secret.len(), 64, "{secret}");
+        assert!(
+            secret
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(s.apps[0].client_id, SEED_APP);
         let preview = s.apps[0].webhook.json()["secret"]
             .as_str()
@@ -670,6 +770,75 @@ mod tests {
         );
         assert_eq!(base_domain("login.shop.example"), "shop.example");
         assert_eq!(base_domain("example"), "example");
+    }
+
+    #[test]
+    fn the_log_is_a_ring_bounded_in_entries_and_bytes() {
+        let mut s = State::new(false, 2, 1);
+        let entry = |i: usize, path: String| LoggedRequest {
+            method: "GET".into(),
+            path,
+            query: None,
+            status: 404,
+            request_id: format!("r{i}"),
+            replayed: false,
+        };
+        // 12,000 requests with 15 KB paths: 180 MB if all were kept.
+        for i in 0..12_000 {
+            s.log(entry(i, format!("/{}", "a".repeat(15_000))));
+        }
+        let bytes: usize = s.log.iter().map(|r| r.path.len() + r.method.len()).sum();
+        assert!(bytes <= LOG_BYTES, "{bytes}");
+        assert!(s.log.len() > 500, "{}", s.log.len());
+        assert_eq!(s.log.back().map(|r| r.request_id.as_str()), Some("r11999"));
+        assert_eq!(s.logged, 12_000);
+        // Short paths: the last 10,000 are kept.
+        for i in 0..12_000 {
+            s.log(entry(i, "/apps".into()));
+        }
+        assert_eq!(s.log.len(), LOG_CAPACITY);
+        assert_eq!(s.logged_since(23_998).count(), 2);
+        assert_eq!(s.logged_since(0).count(), LOG_CAPACITY);
+        assert_eq!(s.logged_since(99_999).count(), 0);
+    }
+
+    #[test]
+    fn idempotency_records_are_bounded_in_bytes() {
+        let mut s = State::new(false, 2, 1);
+        let stored = || Stored {
+            status: 201,
+            headers: Vec::new(),
+            body: vec![b'x'; 1024 * 1024],
+        };
+        for i in 0..200 {
+            let key = format!("key-{i}");
+            s.remember(&key, Idempotent::InProgress);
+            s.remember(&key, Idempotent::Done(1, stored()));
+        }
+        assert!(s.key_bytes <= KEYS_BYTES, "{}", s.key_bytes);
+        assert_eq!(s.idempotency.len(), s.key_order.len());
+        assert!(s.idempotency.contains_key("key-199"));
+        assert!(!s.idempotency.contains_key("key-0"));
+        let held: usize = s
+            .idempotency
+            .iter()
+            .map(|(k, v)| match v {
+                Idempotent::Done(_, d) => k.len() + d.body.len(),
+                Idempotent::InProgress => k.len(),
+            })
+            .sum();
+        assert_eq!(held, s.key_bytes);
+    }
+
+    #[test]
+    fn batch_item_keys_are_bounded() {
+        let mut s = State::new(false, 2, 1);
+        for i in 0..BATCH_KEYS_CAPACITY + 5 {
+            s.remember_batch_key(&format!("item-{i}"), 7, "AbCdEfGh");
+        }
+        assert_eq!(s.batch_keys.len(), BATCH_KEYS_CAPACITY);
+        assert!(!s.batch_keys.contains_key("item-4"));
+        assert!(s.batch_keys.contains_key("item-5"));
     }
 
     #[test]

@@ -200,7 +200,7 @@ fn batch_item(s: &mut State, ctx: &Ctx<'_>, i: usize, item: &Value) -> Result<Va
             ));
         }
         if let Some((sent, client_id)) = s.batch_keys.get(key) {
-            if sent != item {
+            if *sent != fingerprint(item) {
                 return Err(Fail::new(
                     409,
                     "IDEMPOTENCY_KEY_CONFLICT",
@@ -222,11 +222,19 @@ fn batch_item(s: &mut State, ctx: &Ctx<'_>, i: usize, item: &Value) -> Result<Va
     }
     let json = s.app_json(&app);
     if let Some(key) = &key {
-        s.batch_keys
-            .insert(key.clone(), (item.clone(), app.client_id.clone()));
+        let client_id = app.client_id.clone();
+        s.remember_batch_key(key, fingerprint(item), &client_id);
     }
     s.apps.push(app);
     Ok(json!({"app": json, "idempotencyKey": key}))
+}
+
+/// A fingerprint of a batch item as sent: kept for its key instead of the whole item.
+fn fingerprint(item: &Value) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    serde_json::to_vec(item).unwrap_or_default().hash(&mut h);
+    h.finish()
 }
 
 pub(super) fn get_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
@@ -303,7 +311,7 @@ pub(super) fn delete_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
 
 pub(super) fn rotate_client_secret(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     let i = app_index(s, ctx)?;
-    let secret = s.alnum(40);
+    let secret = s.client_secret();
     s.apps[i].client_secret = secret.clone();
     s.apps[i].updated_at = ctx.now;
     created(json!({ "clientSecret": secret }))

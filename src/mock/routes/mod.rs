@@ -7,6 +7,7 @@ mod control;
 mod domains;
 mod production_tests;
 mod providers;
+mod verifications;
 mod workflows;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -27,6 +28,8 @@ pub(super) struct Shared {
     pub(super) latency: Duration,
     pub(super) production: bool,
     pub(super) retry_after: u64,
+    /// The OpenID Connect provider's state (locked after `state` when both are).
+    pub(super) oidc: Mutex<super::oidc::Provider>,
 }
 
 /// A failed call: the status and the envelope's `error`.
@@ -35,6 +38,9 @@ pub(super) struct Fail {
     code: &'static str,
     message: String,
     details: Value,
+    /// A whole body (and its content type) to answer instead of the envelope: the App
+    /// API's other error shapes.
+    raw: Option<Box<(&'static str, Value)>>,
 }
 
 impl Fail {
@@ -44,6 +50,7 @@ impl Fail {
             code,
             message: message.into(),
             details: json!({}),
+            raw: None,
         }
     }
 
@@ -115,6 +122,8 @@ struct Ctx<'a> {
     body: &'a [u8],
     content_type: Option<&'a str>,
     now: OffsetDateTime,
+    /// The client id of the App authenticated by Basic credentials (App API routes).
+    app: Option<String>,
 }
 
 type Handler = fn(&mut State, &Ctx<'_>) -> Result<Reply, Fail>;
@@ -157,6 +166,15 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     ("PUT",    "/apps/{}/custom-domain",                          domains::put_domain),
     ("DELETE", "/apps/{}/custom-domain",                          domains::delete_domain),
     ("POST",   "/apps/{}/custom-domain/verify",                   domains::verify_domain),
+    // The App API (Basic credentials of an App).
+    ("GET",    "/providers",                                      verifications::list_providers),
+    ("GET",    "/providers/{}/configuration",                     verifications::provider_configuration),
+    ("POST",   "/verifications",                                  verifications::create_verification),
+    ("POST",   "/verifications/dc-request",                       verifications::dc_request),
+    ("GET",    "/verifications/{}",                               verifications::get_verification),
+    ("DELETE", "/verifications/{}",                               verifications::cancel_verification),
+    ("GET",    "/verifications/{}/userinfo",                      verifications::userinfo),
+    ("GET",    "/verifications/{}/evidence",                      verifications::evidence),
 ];
 
 impl http::Service for Shared {
@@ -236,10 +254,37 @@ impl Shared {
         {
             return self.control(request, rest, query, request_id);
         }
-        if let Err(fail) = self.authenticate(request.header("authorization")) {
+        if let Some(rest) = path
+            .strip_prefix(super::oidc::OIDC_PATH)
+            .filter(|rest| rest.starts_with('/'))
+        {
             sleep();
-            return Err(fail);
+            let state = self.lock();
+            return Ok(super::oidc::respond(
+                &mut self.oidc(),
+                &state,
+                request,
+                rest,
+                query,
+            ));
         }
+        let under_base = path.strip_prefix(BASE_PATH).unwrap_or("");
+        let app = if verifications::is_app_api(under_base) {
+            let found = verifications::authenticate(&self.lock(), request.header("authorization"));
+            match found {
+                Ok(client_id) => Some(client_id),
+                Err(fail) => {
+                    sleep();
+                    return Err(fail);
+                }
+            }
+        } else {
+            if let Err(fail) = self.authenticate(request.header("authorization")) {
+                sleep();
+                return Err(fail);
+            }
+            None
+        };
         let segments: Option<Vec<String>> = path
             .strip_prefix(BASE_PATH)
             .filter(|p| p.starts_with('/'))
@@ -324,9 +369,15 @@ impl Shared {
             body: &request.body,
             content_type: request.header("content-type"),
             now: OffsetDateTime::now_utc(),
+            app,
         };
         let mut state = self.lock();
         let response = match handler(&mut state, &ctx) {
+            Ok(reply) if reply.status == 204 => Response {
+                status: 204,
+                headers: reply.headers,
+                body: Vec::new(),
+            },
             Ok(reply) => {
                 let mut headers = reply.headers;
                 headers.push(("Content-Type", "application/json".into()));
@@ -365,6 +416,7 @@ impl Shared {
             body: &request.body,
             content_type: request.header("content-type"),
             now: OffsetDateTime::now_utc(),
+            app: None,
         };
         let mut state = self.lock();
         Ok(match handler(&mut state, &ctx) {
@@ -475,6 +527,13 @@ fn find_route(
 
 /// The error envelope.
 fn envelope(fail: &Fail, request_id: &str) -> Response {
+    if let Some((content_type, body)) = fail.raw.as_deref() {
+        return Response {
+            status: fail.status,
+            headers: vec![("Content-Type", (*content_type).to_owned())],
+            body: serde_json::to_vec(body).unwrap_or_default(),
+        };
+    }
     let body = json!({"error": fail.error(), "request_id": request_id});
     let mut headers = vec![("Content-Type", "application/json".to_owned())];
     if fail.status == 405

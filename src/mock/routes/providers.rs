@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::mock::http;
 use crate::mock::state::{CatalogEntry, Document, FORM_FIELDS, Provider, State, catalog, ts};
+use crate::providers::{MAX_DOCUMENT_BYTES, MAX_DOCUMENTS};
 
 use super::{
     Ctx, Fail, Reply, app_index, body, boolean, conflict, created, invalid, missing, not_found, ok,
@@ -152,7 +153,6 @@ pub(super) fn submit_form(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
 }
 
 pub(super) fn upload_documents(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
-    const MAX_FILE: usize = 10 * 1024 * 1024;
     let i = app_index(s, ctx)?;
     let entry = provider_entry(ctx)?;
     if !entry.upload {
@@ -169,13 +169,13 @@ pub(super) fn upload_documents(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fa
     if files.is_empty() {
         return Err(missing("files"));
     }
-    if files.len() > 10 {
+    if files.len() > MAX_DOCUMENTS {
         return Err(invalid(
             "files",
-            format!("must be at most 10 files, got {}", files.len()),
+            format!("must be at most {MAX_DOCUMENTS} files, got {}", files.len()),
         ));
     }
-    if let Some(k) = files.iter().position(|f| f.data.len() > MAX_FILE) {
+    if let Some(k) = files.iter().position(|f| f.data.len() > MAX_DOCUMENT_BYTES) {
         return Err(invalid(&format!("files[{k}]"), "is larger than 10 MB"));
     }
     let mut documents = Vec::new();

@@ -1,5 +1,7 @@
 //! Workflows: list, get, create, update, delete, set-default and the node types.
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use crate::mock::state::{App, State, Workflow};
@@ -28,7 +30,8 @@ pub(super) fn get_workflow(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> 
 
 /// The nodes of a workflow, checked: objects with a unique `id` and a `type`; `config`
 /// an object of depth at most 5 with at most 50 keys per level; verification nodes name
-/// only providers of the App; `entry` and every `next` name one of them.
+/// only providers of the App; `entry` and every `next` name one of them. Linear in the
+/// number of nodes (it runs under the state's lock).
 fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail> {
     let Value::Array(nodes) = nodes else {
         return Err(invalid("nodes", "must be an array of nodes"));
@@ -36,7 +39,7 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
     if nodes.is_empty() {
         return Err(invalid("nodes", "must have at least one node"));
     }
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: HashSet<String> = HashSet::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         let prefix = format!("nodes[{i}]");
         let Value::Object(obj) = node else {
@@ -50,7 +53,7 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
                 format!("repeats the node id `{id}`"),
             ));
         }
-        ids.push(id);
+        ids.insert(id);
         match obj.get("config") {
             None | Some(Value::Null) => {}
             Some(config @ Value::Object(_)) => {
@@ -71,7 +74,7 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
             Some(_) => return Err(invalid(&joined(&prefix, "config"), "must be an object")),
         }
     }
-    if !ids.iter().any(|id| id == entry) {
+    if !ids.contains(entry) {
         return Err(invalid(
             "entryNodeId",
             format!("names no node of `nodes` (`{entry}`)"),
@@ -85,7 +88,7 @@ fn check_nodes(app: &App, nodes: &Value, entry: &str) -> Result<Vec<Value>, Fail
 
 /// A node's `next`: absent, a node id, or (for `if`) an array of routes whose own
 /// `next` is a node id.
-fn check_next(next: &Value, ids: &[String], parameter: &str) -> Result<(), Fail> {
+fn check_next(next: &Value, ids: &HashSet<String>, parameter: &str) -> Result<(), Fail> {
     let target = |value: &Value, parameter: &str| match value {
         Value::String(id) if ids.contains(id) => Ok(()),
         Value::String(id) => Err(invalid(
@@ -310,5 +313,32 @@ mod tests {
         let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}});
         assert!(check_config(&deep, 1, "config").is_err());
         assert!(check_config(&deep["a"], 1, "config").is_ok());
+    }
+
+    #[test]
+    fn a_graph_of_100_000_nodes_is_checked_with_its_faults_found() {
+        let state = State::new(true, 2, 1);
+        let app = &state.apps[0];
+        let n = 100_000;
+        let mut nodes: Vec<Value> = (0..n)
+            .map(|i| json!({"id": format!("n{i}"), "type": "evaluate", "next": format!("n{}", (i + 1) % n)}))
+            .collect();
+        let checked = check_nodes(app, &Value::Array(nodes.clone()), "n0").map(|v| v.len());
+        assert_eq!(checked.ok(), Some(n));
+        nodes[n - 1]["next"] = json!("nowhere");
+        let fail = check_nodes(app, &Value::Array(nodes.clone()), "n0").err();
+        assert_eq!(
+            fail.map(|f| f.message),
+            Some(format!(
+                "`nodes[{}].next` names `nowhere`, which is not a node of the workflow",
+                n - 1
+            ))
+        );
+        nodes[n - 1]["id"] = json!("n0");
+        let fail = check_nodes(app, &Value::Array(nodes), "n0").err();
+        assert_eq!(
+            fail.map(|f| f.message),
+            Some(format!("`nodes[{}].id` repeats the node id `n0`", n - 1))
+        );
     }
 }
