@@ -514,6 +514,28 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Resolves host names with `lookup` instead of the system resolver, for tests and
+    /// benchmarks that count or slow down lookups. Not part of the stable API.
+    ///
+    /// `lookup` gets a host name (never an IP literal) and a port; the client caches
+    /// what it returns as it caches the system resolver's answers.
+    #[doc(hidden)]
+    pub fn dns_lookup(
+        mut self,
+        lookup: impl Fn(&str, u16) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+    ) -> Self {
+        self.options.dns.lookup = Some(Arc::new(lookup));
+        self
+    }
+
+    /// How long looked-up addresses are reused (30 s by default), for tests of their
+    /// expiry. Not part of the stable API.
+    #[doc(hidden)]
+    pub fn dns_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.options.dns.ttl = ttl;
+        self
+    }
+
     /// Sets the REST base URL (e.g. `https://sandbox.api.hopae.com/connect/v1`);
     /// endpoint paths are appended to it. A trailing `/` is ignored.
     ///

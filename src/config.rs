@@ -132,6 +132,9 @@ pub(crate) struct Options {
     pub(crate) settings: Settings,
     pub(crate) user_agent_prefix: Option<String>,
     pub(crate) on_response: Option<Arc<ResponseHook>>,
+    /// How names are resolved (src/resolve.rs): the system resolver unless a test or a
+    /// benchmark injects its lookup.
+    pub(crate) dns: crate::resolve::DnsOptions,
     /// Which certificate authorities the client trusts.
     pub(crate) roots: crate::tls::Roots,
     /// Whether calls are traced, and where.

@@ -358,7 +358,8 @@ impl Transport {
         };
         Ok(Transport {
             inner: Arc::new(Inner {
-                agent: ureq::Agent::new_with_config(agent_config.build()),
+                // Names are resolved once per host, not per call: src/resolve.rs.
+                agent: crate::resolve::agent(agent_config.build(), options.dns),
                 base_url: url.normalized,
                 credential,
                 proxy,
@@ -564,11 +565,54 @@ impl Transport {
     }
 
     /// [`Transport::execute`], returning what the 2xx answer was besides its value.
+    ///
+    /// Only the decoding is generic: everything else is [`Transport::fetch`], compiled
+    /// once rather than once per model.
     fn execute_answer<T>(
         &self,
         mut call: Call,
         decode: impl Fn(&[u8]) -> DecodeResult<T>,
     ) -> Result<Answer<T>, Error> {
+        let got = self.fetch(&mut call)?;
+        match decode(&got.body) {
+            Ok(value) => Ok(Answer {
+                value,
+                status: got.status,
+                request_id: got.request_id,
+                attempts: got.attempts,
+                body: got.body,
+            }),
+            Err((index, message)) => Err(self.decode_error(&call, got, index, message)),
+        }
+    }
+
+    /// The error of a 2xx body that did not decode.
+    #[cold]
+    fn decode_error(
+        &self,
+        call: &Call,
+        got: Answer<()>,
+        index: Option<usize>,
+        message: String,
+    ) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            operation: call.operation,
+            status: got.status,
+            index,
+            // Every decode error passes the secret scrubber (the body of a create or
+            // rotate call holds one) and then the credential's.
+            message: self
+                .inner
+                .credential
+                .redact(&mapping::scrub_secrets(&got.body, message)),
+            request_id: got.request_id,
+            attempts: got.attempts,
+        }))
+    }
+
+    /// Sends `call` with retries and returns its 2xx answer, body undecoded: attempts,
+    /// retries, status handling.
+    fn fetch(&self, call: &mut Call) -> Result<Answer<()>, Error> {
         refuse_raw_dumps()?;
         if call.method == Method::Post && call.idempotency_key.is_none() {
             call.idempotency_key = Some(retry::idempotency_key());
@@ -597,7 +641,7 @@ impl Transport {
         // Headers are collected only for a trace or a hook: the common path copies none.
         let observe = inner.on_response.is_some() || inner.trace.is_some();
         let request_headers = if observe {
-            self.request_headers(&call)
+            self.request_headers(call)
         } else {
             Vec::new()
         };
@@ -624,7 +668,7 @@ impl Transport {
                 );
             }
             let sent = Instant::now();
-            let wait = match self.attempt(&call, &url, timeout, observe) {
+            let wait = match self.attempt(call, &url, timeout, observe) {
                 Ok(received) => {
                     if observe {
                         let event = ResponseEvent {
@@ -646,7 +690,7 @@ impl Transport {
                             hook(&event);
                         }
                     }
-                    match self.handle(&call, &target, received, attempt, timeout, &decode) {
+                    match self.handle(call, &target, received, attempt, timeout) {
                         Ok(value) => return Ok(value),
                         Err(Failure::Final(e)) => return Err(e),
                         Err(Failure::Retryable(e, retry_after)) => {
@@ -835,27 +879,32 @@ impl Transport {
         }
     }
 
-    /// Turns a received response into the decoded value or a classified failure.
-    fn handle<T>(
+    /// Turns a received response into its 2xx answer or a classified failure.
+    fn handle(
         &self,
         call: &Call,
         target: &Target<'_>,
         r: Received,
         attempts: u32,
         timeout: Duration,
-        decode: &impl Fn(&[u8]) -> DecodeResult<T>,
-    ) -> Result<Answer<T>, Failure> {
+    ) -> Result<Answer<()>, Failure> {
         let inner = &*self.inner;
         let limit = inner.settings.max_response_size;
         if (200..300).contains(&r.status) {
-            let body = match r.body {
-                Ok(body) => body,
+            return match r.body {
+                Ok(body) => Ok(Answer {
+                    value: (),
+                    status: r.status,
+                    request_id: r.request_id,
+                    attempts,
+                    body,
+                }),
                 Err(ureq::Error::BodyExceedsLimit(_)) => {
-                    return Err(Failure::Final(Error::ResponseTooLarge {
+                    Err(Failure::Final(Error::ResponseTooLarge {
                         status: r.status,
                         limit,
                         attempts,
-                    }));
+                    }))
                 }
                 Err(e) => {
                     let kind = mapping::classify(&e, target.https()).kind;
@@ -869,30 +918,7 @@ impl Transport {
                         &inner.credential,
                     );
                     t.idempotency_key.clone_from(&call.idempotency_key);
-                    return Err(Failure::Final(Error::Transport(Box::new(t))));
-                }
-            };
-            return match decode(&body) {
-                Ok(value) => Ok(Answer {
-                    value,
-                    status: r.status,
-                    request_id: r.request_id,
-                    attempts,
-                    body,
-                }),
-                Err((index, message)) => {
-                    Err(Failure::Final(Error::Decode(Box::new(DecodeError {
-                        operation: call.operation,
-                        status: r.status,
-                        index,
-                        // Every decode error passes the secret scrubber (the body of a
-                        // create or rotate call holds one) and then the credential's.
-                        message: inner
-                            .credential
-                            .redact(&mapping::scrub_secrets(&body, message)),
-                        request_id: r.request_id,
-                        attempts,
-                    }))))
+                    Err(Failure::Final(Error::Transport(Box::new(t))))
                 }
             };
         }

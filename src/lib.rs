@@ -186,6 +186,7 @@ pub mod production_tests;
 pub mod providers;
 mod redact;
 pub mod request;
+mod resolve;
 mod retry;
 mod secret;
 mod tls;
