@@ -1,5 +1,5 @@
-//! Decoding response bodies: derive on the fast path; on failure only, a second pass
-//! through `serde_path_to_error` names the field (`data[3].webhookConfig.retryAttempts`).
+//! Decoding response bodies: derive, one pass; on failure only, the field path
+//! (`data[3].webhookConfig.retryAttempts`) is read off the body at the error's position.
 //! Also the two field helpers the models share: strict objects ([`Obj`]) and RFC 3339
 //! timestamps ([`ts`]).
 
@@ -17,7 +17,7 @@ pub(crate) fn object<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     Obj::<T>::deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value.0))
-        .map_err(|e| (None, with_path::<Obj<T>>(body, e, None)))
+        .map_err(|e| (None, with_path(body, e, None)))
 }
 
 /// Decodes a page object (`{"data": [...], "total", ...}`) as [`object`] does, except
@@ -99,7 +99,7 @@ pub(crate) fn indexed<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> 
         .and_then(|items| de.end().map(|()| items))
         .map_err(|e| match failed_at.get() {
             // Inside an item: decode again to name the field, relative to the item.
-            Some(i) => (Some(i), with_path::<Vec<T>>(body, e, Some(i))),
+            Some(i) => (Some(i), with_path(body, e, Some(i))),
             // Not an array, a syntax error between items, or trailing characters.
             None => (None, e.to_string()),
         })
@@ -141,26 +141,42 @@ fn kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-/// The message of a failed decode, with the path of the failing field. Decodes `body`
-/// a second time through `serde_path_to_error` (only failures pay for it). For an item
-/// list whose failing item is known, the path is given relative to that item.
+/// The message of a failed decode, with the path of the failing field. Not generic and
+/// no second decode: the path is read off the body at the position `serde_json` reports
+/// (the end of the value that failed, or the start of one refused on sight),
+/// so the models' decoders are compiled once (issue 18, item 4). For an item list whose
+/// failing item is known, the path is given relative to that item.
 #[cold]
-pub(crate) fn with_path<T: DeserializeOwned>(
-    body: &[u8],
-    first: serde_json::Error,
-    item: Option<usize>,
-) -> String {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => e,
-        // The value itself decoded: the failure came after it (trailing characters).
-        Ok(_) => return first.to_string(),
-    };
-    let path = err.path().to_string();
-    let inner = err.into_inner();
+pub(crate) fn with_path(body: &[u8], first: serde_json::Error, item: Option<usize>) -> String {
     // A syntax error has a position, not a field.
-    if inner.is_syntax() || inner.is_eof() {
-        return inner.to_string();
+    if first.is_syntax() || first.is_eof() || first.line() == 0 {
+        return first.to_string();
+    }
+    let Some(at) = offset(body, first.line(), first.column()) else {
+        return first.to_string();
+    };
+    let mut scan = Scan {
+        body,
+        at,
+        path: Vec::new(),
+        found: None,
+    };
+    // The body may be broken past the failure: only the part before it is needed.
+    let _ = scan.value(skip_ws(body, 0), 0);
+    let Some(segments) = scan.found else {
+        return first.to_string();
+    };
+    let mut path = String::new();
+    for segment in &segments {
+        match segment {
+            Segment::Index(i) => path.push_str(&format!("[{i}]")),
+            Segment::Key(k) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+        }
     }
     let path = match item {
         Some(i) => {
@@ -172,10 +188,203 @@ pub(crate) fn with_path<T: DeserializeOwned>(
         }
         None => path,
     };
-    if path.is_empty() || path == "." {
-        inner.to_string()
+    if path.is_empty() {
+        first.to_string()
     } else {
-        format!("at `{path}`: {inner}")
+        format!("at `{path}`: {first}")
+    }
+}
+
+/// The byte offset of a `serde_json` position (1-based line, column counted in bytes
+/// from the start of the line).
+fn offset(body: &[u8], line: usize, column: usize) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += body.get(start..)?.iter().position(|&b| b == b'\n')? + 1;
+    }
+    let at = start + column;
+    (at <= body.len()).then_some(at)
+}
+
+fn skip_ws(body: &[u8], mut i: usize) -> usize {
+    while matches!(body.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// One step of a field path.
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+/// A walk over a JSON body that finds the value `serde_json`'s error position points at:
+/// the one that ends at `at` (its last byte was the last read) or starts at `at`
+/// (refused on sight), and keeps its path.
+struct Scan<'a> {
+    body: &'a [u8],
+    at: usize,
+    path: Vec<Segment>,
+    found: Option<Vec<Segment>>,
+}
+
+impl Scan<'_> {
+    /// Walks the value starting at `i`; returns the index just past it, or `None` when
+    /// the body is broken there, nests too deep, or the walk has passed the position.
+    fn value(&mut self, i: usize, depth: usize) -> Option<usize> {
+        if depth > 256 || i > self.at {
+            return None;
+        }
+        if i == self.at && self.found.is_none() {
+            self.found = Some(self.path.iter().map(Segment::copy).collect());
+            return None;
+        }
+        let end = match *self.body.get(i)? {
+            b'{' => self.object(i + 1, depth)?,
+            b'[' => self.array(i + 1, depth)?,
+            b'"' => self.string_end(i)?,
+            _ => {
+                let len = self.body[i..]
+                    .iter()
+                    .position(|b| matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(self.body.len() - i);
+                i + len.max(1)
+            }
+        };
+        if self.found.is_none() && end == self.at {
+            self.found = Some(self.path.iter().map(Segment::copy).collect());
+        }
+        Some(end)
+    }
+
+    fn object(&mut self, mut i: usize, depth: usize) -> Option<usize> {
+        i = skip_ws(self.body, i);
+        if self.body.get(i) == Some(&b'}') {
+            return Some(i + 1);
+        }
+        loop {
+            let key_end = self.string_end(i)?;
+            let key: String = serde_json::from_slice(&self.body[i..key_end]).ok()?;
+            i = skip_ws(self.body, key_end);
+            if self.body.get(i) != Some(&b':') {
+                return None;
+            }
+            self.path.push(Segment::Key(key));
+            let end = self.value(skip_ws(self.body, i + 1), depth + 1);
+            self.path.pop();
+            i = skip_ws(self.body, end?);
+            match self.body.get(i)? {
+                b',' => i = skip_ws(self.body, i + 1),
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, mut i: usize, depth: usize) -> Option<usize> {
+        i = skip_ws(self.body, i);
+        if self.body.get(i) == Some(&b']') {
+            return Some(i + 1);
+        }
+        for index in 0.. {
+            self.path.push(Segment::Index(index));
+            let end = self.value(i, depth + 1);
+            self.path.pop();
+            i = skip_ws(self.body, end?);
+            match self.body.get(i)? {
+                b',' => i = skip_ws(self.body, i + 1),
+                b']' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The index just past the string starting (with its quote) at `i`.
+    fn string_end(&self, i: usize) -> Option<usize> {
+        if self.body.get(i) != Some(&b'"') {
+            return None;
+        }
+        let mut j = i + 1;
+        loop {
+            match *self.body.get(j)? {
+                b'"' => return Some(j + 1),
+                b'\\' => j += 2,
+                _ => j += 1,
+            }
+        }
+    }
+}
+
+impl Segment {
+    fn copy(&self) -> Segment {
+        match self {
+            Segment::Index(i) => Segment::Index(*i),
+            Segment::Key(k) => Segment::Key(k.clone()),
+        }
+    }
+}
+
+/// Decodes any JSON value and hands it to `check` inside the decoder, for fields checked
+/// after decoding: an error `check` returns is then positioned at the value like any type
+/// error, so [`with_path`] names the field (an error returned after the inner decode has
+/// finished would be positioned at the enclosing object's end). `null` comes as
+/// `Value::Null`.
+pub(crate) fn checked<'de, D: Deserializer<'de>, U>(
+    d: D,
+    check: fn(serde_json::Value) -> Result<U, String>,
+) -> Result<U, D::Error> {
+    d.deserialize_any(Checked(check))
+}
+
+struct Checked<U>(fn(serde_json::Value) -> Result<U, String>);
+
+impl<U> Checked<U> {
+    fn done<E: de::Error>(self, v: serde_json::Value) -> Result<U, E> {
+        (self.0)(v).map_err(E::custom)
+    }
+}
+
+impl<'de, U> Visitor<'de> for Checked<U> {
+    type Value = U;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<U, E> {
+        self.done(v.into())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<U, E> {
+        self.done(v.into())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<U, E> {
+        self.done(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<U, E> {
+        self.done(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<U, E> {
+        self.done(v.into())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<U, E> {
+        self.done(v.into())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<U, E> {
+        self.done(serde_json::Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<U, E> {
+        self.done(serde_json::Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<U, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        self.done(v)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<U, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        self.done(v)
     }
 }
 

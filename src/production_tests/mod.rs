@@ -762,8 +762,7 @@ mod tests {
     /// Decodes one item as a response body is decoded: on failure, the message names
     /// the field path.
     fn decode(json: &str) -> Result<ProductionTestItem, String> {
-        serde_json::from_str(json)
-            .map_err(|e| with_path::<ProductionTestItem>(json.as_bytes(), e, None))
+        serde_json::from_str(json).map_err(|e| with_path(json.as_bytes(), e, None))
     }
 
     /// The message of a report body that fails to decode, as the client builds it.

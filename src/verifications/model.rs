@@ -979,19 +979,27 @@ pub(crate) fn loa_value<E: de::Error>(v: &serde_json::Value) -> Result<u8, E> {
 
 /// An optional level of assurance (`null` or absent is `None`).
 pub(crate) fn loa_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(v) => loa_value(&v).map(Some),
-    }
+    crate::decode::checked(d, |v| match v {
+        serde_json::Value::Null => Ok(None),
+        v => loa_value::<serde_json::Error>(&v)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+    })
 }
 
 /// A list of levels (`null` is empty).
 fn loa_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    Option::<Vec<serde_json::Value>>::deserialize(d)?
-        .unwrap_or_default()
-        .iter()
-        .map(loa_value)
-        .collect()
+    crate::decode::checked(d, |v| {
+        Option::<Vec<serde_json::Value>>::deserialize(v)
+            .and_then(|items| {
+                items
+                    .unwrap_or_default()
+                    .iter()
+                    .map(loa_value::<serde_json::Error>)
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// A list of user-data fields, each a JSON object (`null` is empty).
@@ -1037,25 +1045,21 @@ mod millis {
         d: D,
     ) -> Result<Option<Duration>, D::Error> {
         use serde_json::Value;
-        match Option::<Value>::deserialize(d)? {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => match n.as_u64() {
+        crate::decode::checked(d, |v| match v {
+            Value::Null => Ok(None),
+            Value::Number(n) => match n.as_u64() {
                 Some(ms) => Ok(Some(Duration::from_millis(ms))),
                 None => n
                     .as_f64()
                     .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1e15)
                     .map(|f| Some(Duration::from_millis(f as u64)))
                     .ok_or_else(|| {
-                        de::Error::invalid_value(
-                            de::Unexpected::Other("a negative or huge number"),
-                            &"milliseconds",
-                        )
+                        "invalid value: a negative or huge number, expected milliseconds".to_owned()
                     }),
             },
-            Some(other) => Err(de::Error::invalid_type(
-                de::Unexpected::Other(&other.to_string()),
-                &"milliseconds as a number",
+            other => Err(format!(
+                "invalid type: {other}, expected milliseconds as a number"
             )),
-        }
+        })
     }
 }
