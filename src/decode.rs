@@ -606,6 +606,35 @@ mod tests {
     }
 
     #[test]
+    fn paths_come_from_the_error_position_on_any_line() {
+        // Pretty-printed, an escaped key, and the failing value refused on sight.
+        let body = b"{\n  \"data\": [\n    {\"webhookConfig\": {\"retryAttempts\": 1}},\n    {\"we\\u0062hookConfig\": {\"retryAttempts\": [2]}}\n  ]\n}";
+        let (_, msg) = object::<Page>(body).unwrap_err();
+        assert!(
+            msg.starts_with("at `data[1].webhookConfig.retryAttempts`: invalid type: sequence"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("line 4 column 45"), "{msg}");
+        // A missing field names the object it is missing from.
+        let (index, msg) =
+            array::<App>(br#"[{"webhookConfig":{"retryAttempts":1}}, {"webhookConfig":{}}]"#)
+                .unwrap_err();
+        assert_eq!(index, Some(1));
+        assert!(
+            msg.starts_with("at `webhookConfig`: missing field `retryAttempts`"),
+            "{msg}"
+        );
+        // A body broken past the failure, or nested past any limit, still gets a message.
+        for body in [
+            &br#"{"data":[{"webhookConfig":{"retryAttempts":"x"}}"#[..],
+            &[b'['; 5000][..],
+        ] {
+            let (_, msg) = object::<Page>(body).unwrap_err();
+            assert!(!msg.is_empty());
+        }
+    }
+
+    #[test]
     fn null_arrays_are_empty() {
         #[derive(Deserialize)]
         struct Steps {
