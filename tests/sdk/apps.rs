@@ -2,7 +2,7 @@
 //! client secret, redirect URIs. Each endpoint's request (method, path, query, exact
 //! body, headers) and response; validation; secrets kept out of `Debug` and errors.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 

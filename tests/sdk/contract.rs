@@ -2,7 +2,7 @@
 //! signature drifts, this file stops compiling. The calls that need the real API are
 //! compiled, not run; the rest runs against a local mock.
 
-#![allow(dead_code, unused_variables)]
+#![allow(dead_code, unused_variables, clippy::single_match)]
 
 fn contract(api_key: String) -> Result<(), hopae::Error> {
     let client = hopae::HopaeClient::new("sk_workspace_test_...")?; // environment from the key prefix
@@ -105,7 +105,7 @@ fn contract_calls_run_against_a_local_server() {
     let mut server = mockito::Server::new();
     let list = server
         .mock("GET", "/apps/FK5b0KSM/production-tests")
-        .with_body(include_str!("fixtures/list.json"))
+        .with_body(include_str!("../fixtures/list.json"))
         .create();
     let client = hopae::HopaeClient::builder("sk_workspace_test_contract")
         .base_url(server.url())

@@ -1,7 +1,7 @@
 //! Custom domains: each endpoint's request and response, the host checks, and
 //! `wait_for_custom_domain`'s three outcomes (active, invalid, timed out).
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

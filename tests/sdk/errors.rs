@@ -1,7 +1,7 @@
 //! Non-2xx answers: the error envelope, bodies that are not the envelope, retries, and
 //! the guarantee that no error ever shows the API key.
 
-mod common;
+use crate::support as common;
 
 use common::*;
 use hopae::production_tests::NewProductionTest;

@@ -1,6 +1,6 @@
 //! `ClientBuilder::on_response` and `ClientBuilder::user_agent_prefix`.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

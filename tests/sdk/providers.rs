@@ -2,7 +2,7 @@
 //! request and response, the multipart upload checked part by part (and byte-identical
 //! when retried), bulk activation's partial success, and every pre-send check.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 

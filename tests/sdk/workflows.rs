@@ -1,7 +1,7 @@
 //! `app.workflows()`: every endpoint's request and response, the pre-send checks, and
 //! the rule that `{"deleted": false}` / `{"success": false}` is an error.
 
-mod common;
+use crate::support as common;
 
 use common::{CLIENT_ID, assert_error_hygiene, client, fixture, with_common_headers};
 use hopae::Error;

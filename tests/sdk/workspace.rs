@@ -1,6 +1,6 @@
 //! `GET /workspace`: request shape, both timestamp spellings, errors.
 
-mod common;
+use crate::support as common;
 
 use common::*;
 use hopae::workspace::Workspace;

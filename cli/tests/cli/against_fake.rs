@@ -2,7 +2,7 @@
 //! `hopae mock` as a process (its two export lines, its request log, Ctrl-C), and every
 //! command that calls the API, run once against a fake started in this process.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};

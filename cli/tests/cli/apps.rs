@@ -1,7 +1,7 @@
 //! `hopae workspace` and `hopae apps` against mockito: requests, text output, `--json`
 //! as the body the API sent, confirmations, and secrets kept out of tables.
 
-mod common;
+use crate::common;
 
 use common::{APP, KEY, Run, get, no_calls, printed, run_with};
 use mockito::{Matcher, Mock, Server, ServerGuard};

@@ -1,7 +1,7 @@
 //! The `hopae` binary against mockito: stdout, stderr and the exit code of every
 //! subcommand and every error class.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 const LIST_PATH: &str = "/apps/FK5b0KSM/production-tests";
 const CHALLENGE: &str = "ch_9a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const REQUEST: &str = "req_7f3a9c1e-4b2d-4f88-9e1a-0c3d5b6e7f8a";
-const LIST: &str = include_str!("../../tests/fixtures/list.json");
-const REPORT: &str = include_str!("../../tests/fixtures/report.json");
-const CREATED: &str = include_str!("../../tests/fixtures/created.json");
+const LIST: &str = include_str!("../../../tests/fixtures/list.json");
+const REPORT: &str = include_str!("../../../tests/fixtures/report.json");
+const CREATED: &str = include_str!("../../../tests/fixtures/created.json");
 
 /// Runs `hopae production-tests <args> --base-url <server>` with a sandbox key.
 fn run(server: &ServerGuard, args: &[&str]) -> Run {

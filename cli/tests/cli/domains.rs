@@ -2,7 +2,7 @@
 //! body the API sent, the DNS records table, `wait` until active (exit 0), invalid or
 //! timed out (exit 5), and the confirmation of `delete`.
 
-mod common;
+use crate::common;
 
 use common::{APP, answer, no_requests, printed, run};
 use mockito::{Matcher, Server, ServerGuard};

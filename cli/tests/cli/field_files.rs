@@ -1,7 +1,7 @@
 //! Activation values from a file or stdin, so a provider's API key need not sit in the
 //! process list or the shell history (issue 17, item 2).
 
-mod common;
+use crate::common;
 
 use common::{APP, KEY, TempDir, no_requests, run, run_with_stdin};
 use mockito::{Matcher, Server};

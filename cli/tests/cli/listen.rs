@@ -1,7 +1,7 @@
 //! `webhooks listen` under hostile peers, and the webhook secret's rules in the CLI
 //! (issue 17, items 3 and 4).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

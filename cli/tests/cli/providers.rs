@@ -2,7 +2,7 @@
 //! body the API sent, uploads (a multipart body with the files' names and types), the
 //! per-provider map of `activate`, and the confirmation of `delete-document`.
 
-mod common;
+use crate::common;
 
 use common::{APP, TempDir, answer, no_requests, printed, run};
 use mockito::{Matcher, Server};

@@ -1,7 +1,7 @@
 //! Secrets out of terminals and CI logs (issue 17, item 2): `--json` redacts secret
 //! fields unless `--show-secrets`, the outputs that show a new secret once never do.
 
-mod common;
+use crate::common;
 
 use common::{APP, KEY, Run, get, get_n, printed, run_with};
 use mockito::{Server, ServerGuard};

@@ -1,7 +1,7 @@
 //! `hopae webhooks`: `config` and `rotate-secret` against mockito; `verify`, `trigger`
 //! and `listen` on this machine only (listen on 127.0.0.1, trigger to it).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -2,7 +2,7 @@
 //! body the API sent, workflow files (their errors name the line and column), and the
 //! confirmation of `delete`.
 
-mod common;
+use crate::common;
 
 use common::{APP, TempDir, answer, no_requests, printed, run, run_stdin};
 use mockito::{Matcher, Server};

@@ -5,7 +5,7 @@
 //! idempotent replays and conflicts on every POST route; stamp claims up to
 //! `maxStamps`.
 
-mod mock_support;
+use super::support as mock_support;
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};

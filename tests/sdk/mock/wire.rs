@@ -2,7 +2,7 @@
 //! validation, state, idempotency, auth, the production-test lifecycle, faults and
 //! shutdown. `tests/mock_sdk.rs` drives every SDK operation against the fake.
 
-mod mock_support;
+use super::support as mock_support;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `create_production_test`: request shape, exact body, idempotency keys, validation.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 

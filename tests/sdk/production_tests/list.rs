@@ -1,6 +1,6 @@
 //! `list_production_tests`: request shape, typed decoding, path encoding, decode errors.
 
-mod common;
+use crate::support as common;
 
 use common::*;
 use hopae::production_tests::{ChallengeMode, Platform, RequestStatus};

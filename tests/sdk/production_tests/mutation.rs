@@ -5,7 +5,7 @@
 //!
 //! Deterministic: a fixed-seed LCG, so a failure reproduces with the printed case number.
 
-mod fault_server;
+use crate::fault_server;
 
 use fault_server::{FaultServer, response};
 use hopae::{Error, HopaeClient, ProductionTestItem};
@@ -30,8 +30,8 @@ impl Rng {
 }
 
 fn seeds() -> Vec<Value> {
-    let list: Value = serde_json::from_str(include_str!("fixtures/list.json")).unwrap();
-    let report: Value = serde_json::from_str(include_str!("fixtures/report.json")).unwrap();
+    let list: Value = serde_json::from_str(include_str!("../../fixtures/list.json")).unwrap();
+    let report: Value = serde_json::from_str(include_str!("../../fixtures/report.json")).unwrap();
     let mut scheduled = list[1].clone();
     scheduled["request"]["status"] = json!("scheduled");
     scheduled["request"]["challengeId"] = json!("ch_1");

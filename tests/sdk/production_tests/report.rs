@@ -1,6 +1,6 @@
 //! `production_test_report`: request shape, typed decoding, path encoding, errors.
 
-mod common;
+use crate::support as common;
 
 use common::*;
 use hopae::Error;

@@ -1,6 +1,6 @@
 //! `HopaeClient::wait_for_challenge` against mockito list sequences.
 
-mod fault_server;
+use crate::fault_server;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,7 +1,8 @@
 //! Resilient transport: retries, Retry-After, idempotency keys, deadlines, size caps,
 //! redirects. Faults mockito cannot produce come from the std fault server.
 
-mod fault_server;
+use crate::fault_server;
+mod response_body;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,8 +13,8 @@ use hopae::production_tests::NewProductionTest;
 use hopae::{ClientBuilder, Error, HopaeClient, TransportErrorKind};
 
 const KEY: &str = "sk_workspace_test_transport_SECRET";
-const LIST: &str = include_str!("fixtures/list.json");
-const CREATED: &str = include_str!("fixtures/created.json");
+const LIST: &str = include_str!("../../fixtures/list.json");
+const CREATED: &str = include_str!("../../fixtures/created.json");
 const LIST_PATH: &str = "/connect/v1/apps/FK5b0KSM/production-tests";
 
 /// A client with test-sized waits: tiny backoff, short deadlines.

@@ -1,7 +1,7 @@
 //! An App's webhook settings: read, update (answered as settings or as an App), rotate
 //! the signing secret. Each endpoint's request and response; validation; secrets.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,0 +1,32 @@
+//! The library's integration tests, one binary sorted by topic: a module per resource
+//! (apps, workspace, production tests, workflows, providers, domains, webhooks), per
+//! concern (transport, errors, security, redaction, hooks, footprint), the fake
+//! (`mock`) and the verbatim contracts of the issues (`contract`).
+//!
+//! Shared helpers: `support` (clients pointed at a mockito server, fixtures, the error
+//! checks every error must pass) and `fault_server` (a std TCP server for peers mockito
+//! cannot imitate). Tests that change process-wide state (environment variables, the
+//! global logger) or run example binaries stay in binaries of their own:
+//! `tests/from_env.rs`, `tests/proxy_env.rs`, `tests/logging.rs`,
+//! `tests/webhook_receiver.rs`.
+//!
+//! A new topic is a new file here plus one `mod` line below.
+
+mod fault_server;
+mod support;
+
+mod apps;
+mod contract;
+mod domains;
+mod errors;
+mod footprint;
+mod hooks;
+mod mock;
+mod production_tests;
+mod providers;
+mod redaction;
+mod security;
+mod transport;
+mod webhooks;
+mod workflows;
+mod workspace;

@@ -1,0 +1,6 @@
+//! `hopae::mock`, the fake: over the wire (`wire`) and driven by the SDK (`sdk`), with
+//! their helpers in `support`.
+
+mod sdk;
+mod support;
+mod wire;
