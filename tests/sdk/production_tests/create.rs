@@ -1,4 +1,5 @@
-//! `create_production_test`: request shape, exact body, idempotency keys, validation.
+//! `client.app(id).production_tests().create(..)` (and `with_idempotency_key(..).create(..)`):
+//! request shape, exact body, idempotency keys, validation.
 
 use crate::support as common;
 

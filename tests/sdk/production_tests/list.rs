@@ -1,4 +1,5 @@
-//! `list_production_tests`: request shape, typed decoding, path encoding, decode errors.
+//! `client.app(id).production_tests().list()`: request shape, typed decoding, path encoding,
+//! decode errors.
 
 use crate::support as common;
 

@@ -1,4 +1,5 @@
-//! `production_test_report`: request shape, typed decoding, path encoding, errors.
+//! `client.app(id).production_tests().report(challenge_id)`: request shape, typed decoding,
+//! path encoding, errors.
 
 use crate::support as common;
 

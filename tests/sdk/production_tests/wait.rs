@@ -1,4 +1,4 @@
-//! `HopaeClient::wait_for_challenge` against mockito list sequences.
+//! `client.app(id).production_tests().wait_for_challenge(..)` against mockito list sequences.
 
 use crate::fault_server;
 
