@@ -3,8 +3,8 @@
 //! build errors, plain http reaching non-loopback hosts, over-long input reported as a
 //! network failure.
 
-use crate::support as common;
 use crate::fault_server;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 

@@ -146,46 +146,6 @@ fn create_generates_a_fresh_key_per_call() {
 }
 
 #[test]
-fn create_retry_after_500_reuses_key_and_body() {
-    let mut server = Server::new();
-    let seen = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
-    let record = Arc::clone(&seen);
-    let mock = post_mock(&mut server)
-        .match_request(move |req| {
-            let key = req.header("idempotency-key");
-            let key = key.first().and_then(|v| v.to_str().ok()).unwrap_or("");
-            let body = req.utf8_lossy_body().unwrap_or_default().into_owned();
-            record.lock().unwrap().push((key.to_owned(), body));
-            true
-        })
-        .with_status(500)
-        .with_body(envelope(
-            "SYSTEM_INTERNAL_ERROR",
-            "Internal error",
-            json!({}),
-        ))
-        .expect(2)
-        .create();
-    let test = NewProductionTest::new("t").max_stamps(2);
-    let e = retrying_client(&server, 1)
-        .app(CLIENT_ID)
-        .production_tests()
-        .create(&test)
-        .unwrap_err();
-    mock.assert();
-    assert_eq!(e.status(), Some(500));
-    assert_eq!(e.attempts(), 2);
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "{seen:?}");
-    assert_eq!(seen[0], seen[1]);
-    assert!(seen[0].0.starts_with("hopae-"), "{seen:?}");
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&seen[0].1).unwrap(),
-        json!({"title": "t", "maxStamps": 2})
-    );
-}
-
-#[test]
 fn create_refuses_invalid_input_without_a_request() {
     let mut server = Server::new();
     let mock = server.mock("POST", Matcher::Any).expect(0).create();
@@ -280,63 +240,6 @@ fn create_accepts_limits_at_the_boundary() {
         .create(&NewProductionTest::new(title.as_str()).description("d".repeat(1000)))
         .unwrap();
     mock.assert();
-}
-
-#[test]
-fn create_idempotency_key_conflict_is_not_retried() {
-    let mut server = Server::new();
-    let mock = post_mock(&mut server)
-        .with_status(409)
-        .with_body(envelope(
-            "IDEMPOTENCY_KEY_CONFLICT",
-            "Idempotency key reused with a different body",
-            json!({}),
-        ))
-        .expect(1)
-        .create();
-    let e = retrying_client(&server, 3)
-        .app(CLIENT_ID)
-        .production_tests()
-        .with_idempotency_key("key-1")
-        .create(&NewProductionTest::new("t"))
-        .unwrap_err();
-    mock.assert();
-    assert_eq!(e.status(), Some(409));
-    assert_eq!(e.code(), Some("IDEMPOTENCY_KEY_CONFLICT"));
-    assert_eq!(e.attempts(), 1);
-    assert_error_hygiene(&e);
-}
-
-#[test]
-fn create_request_in_progress_is_retried_then_succeeds() {
-    let mut server = Server::new();
-    // mockito answers with the first matching mock that still expects hits.
-    let busy = post_mock(&mut server)
-        .match_header("idempotency-key", "key-2")
-        .with_status(409)
-        .with_body(envelope(
-            "IDEMPOTENCY_REQUEST_IN_PROGRESS",
-            "In progress",
-            json!({}),
-        ))
-        .expect(1)
-        .create();
-    let replay = post_mock(&mut server)
-        .match_header("idempotency-key", "key-2")
-        .with_status(201)
-        .with_header("idempotency-replayed", "true")
-        .with_body(fixture("created.json"))
-        .expect(1)
-        .create();
-    let request = retrying_client(&server, 2)
-        .app(CLIENT_ID)
-        .production_tests()
-        .with_idempotency_key("key-2")
-        .create(&NewProductionTest::new("t"))
-        .unwrap();
-    busy.assert();
-    replay.assert();
-    assert_eq!(request.status, RequestStatus::Pending);
 }
 
 #[test]

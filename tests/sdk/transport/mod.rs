@@ -2,6 +2,7 @@
 //! redirects. Faults mockito cannot produce come from the std fault server.
 
 use crate::fault_server;
+use crate::support;
 mod response_body;
 
 use std::sync::Arc;
@@ -899,4 +900,72 @@ fn max_idle_connections_zero_opens_one_connection_per_call() {
         &server,
     );
     assert_eq!(opened, 400);
+}
+
+// ------------------------------------------------- idempotency conflicts (409 codes)
+
+/// A production-test create against mockito: the funnel's POST with its key.
+fn post_mock(server: &mut mockito::ServerGuard) -> mockito::Mock {
+    support::with_common_headers(server.mock("POST", support::LIST_PATH))
+        .match_header("content-type", "application/json")
+}
+
+#[test]
+fn a_post_idempotency_key_conflict_is_not_retried() {
+    let mut server = mockito::Server::new();
+    let mock = post_mock(&mut server)
+        .with_status(409)
+        .with_body(support::envelope(
+            "IDEMPOTENCY_KEY_CONFLICT",
+            "Idempotency key reused with a different body",
+            serde_json::json!({}),
+        ))
+        .expect(1)
+        .create();
+    let e = support::retrying_client(&server, 3)
+        .app(support::CLIENT_ID)
+        .production_tests()
+        .with_idempotency_key("key-1")
+        .create(&NewProductionTest::new("t"))
+        .unwrap_err();
+    mock.assert();
+    assert_eq!(e.status(), Some(409));
+    assert_eq!(e.code(), Some("IDEMPOTENCY_KEY_CONFLICT"));
+    assert_eq!(e.attempts(), 1);
+    support::assert_error_hygiene(&e);
+}
+
+#[test]
+fn a_post_request_in_progress_is_retried_then_succeeds() {
+    let mut server = mockito::Server::new();
+    // mockito answers with the first matching mock that still expects hits.
+    let busy = post_mock(&mut server)
+        .match_header("idempotency-key", "key-2")
+        .with_status(409)
+        .with_body(support::envelope(
+            "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+            "In progress",
+            serde_json::json!({}),
+        ))
+        .expect(1)
+        .create();
+    let replay = post_mock(&mut server)
+        .match_header("idempotency-key", "key-2")
+        .with_status(201)
+        .with_header("idempotency-replayed", "true")
+        .with_body(support::fixture("created.json"))
+        .expect(1)
+        .create();
+    let request = support::retrying_client(&server, 2)
+        .app(support::CLIENT_ID)
+        .production_tests()
+        .with_idempotency_key("key-2")
+        .create(&NewProductionTest::new("t"))
+        .unwrap();
+    busy.assert();
+    replay.assert();
+    assert_eq!(
+        request.status,
+        hopae::production_tests::RequestStatus::Pending
+    );
 }
