@@ -13,55 +13,12 @@ use hopae::webhooks::WebhookConfigUpdate;
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::{Value, json};
 
-/// Generated idempotency keys: `hopae-` and 38 hex digits (44 characters).
-const GENERATED_KEY: &str = r"^hopae-[0-9a-f]{38}$";
 /// The client secret of `fixtures/app.json`.
 const CLIENT_SECRET: &str = "cs_live_Qm9vbVNlY3JldFZhbHVlMTIzNDU2";
 /// A client secret that a rotation returns.
 const ROTATED_SECRET: &str = "cs_live_Um90YXRlZFNlY3JldFZhbHVlNzc3";
 /// The path of [`CLIENT_ID`].
 const APP_PATH: &str = "/apps/FK5b0KSM";
-
-/// A mock of a call without a body: GET or DELETE, with the common headers, no
-/// content type, no idempotency key and an empty body.
-fn bodyless(server: &mut ServerGuard, method: &str, path: &str) -> Mock {
-    with_common_headers(server.mock(method, path))
-        .match_header("content-type", Matcher::Missing)
-        .match_header("idempotency-key", Matcher::Missing)
-        .match_body("")
-}
-
-/// A mock of a POST with a JSON body and a generated idempotency key.
-fn post_json(server: &mut ServerGuard, path: &str) -> Mock {
-    post_json_keyed(server, path, Matcher::Regex(GENERATED_KEY.into()))
-}
-
-/// A mock of a POST with a JSON body and an idempotency key that `key` matches.
-fn post_json_keyed(server: &mut ServerGuard, path: &str, key: Matcher) -> Mock {
-    with_common_headers(server.mock("POST", path))
-        .match_header("content-type", "application/json")
-        .match_header("idempotency-key", key)
-}
-
-/// A mock of a PUT or PATCH with a JSON body and no idempotency key.
-fn json_no_key(server: &mut ServerGuard, method: &str, path: &str) -> Mock {
-    with_common_headers(server.mock(method, path))
-        .match_header("content-type", "application/json")
-        .match_header("idempotency-key", Matcher::Missing)
-}
-
-/// A mock of a POST that sends no body: no content type, `Content-Length: 0` or none,
-/// a generated idempotency key.
-fn post_empty(server: &mut ServerGuard, path: &str) -> Mock {
-    with_common_headers(server.mock("POST", path))
-        .match_header("content-type", Matcher::Missing)
-        .match_header(
-            "content-length",
-            Matcher::AnyOf(vec![Matcher::Exact("0".into()), Matcher::Missing]),
-        )
-        .match_header("idempotency-key", Matcher::Regex(GENERATED_KEY.into()))
-        .match_body("")
-}
 
 /// A minimal App (only the fields the OpenAPI document requires, plus a secret).
 fn app_value(i: usize) -> Value {
@@ -549,7 +506,7 @@ fn iter_on_an_empty_workspace_makes_one_request() {
 #[test]
 fn create_posts_the_name_with_a_generated_key_and_decodes_the_app() {
     let mut server = Server::new();
-    let mock = post_json(&mut server, "/apps")
+    let mock = json(&mut server, "POST", "/apps")
         .match_body(Matcher::Exact(r#"{"name":"Shop \"quoted\" é"}"#.into()))
         .with_status(201)
         .with_header("location", "/v1/apps/FK5b0KSM")
@@ -566,7 +523,7 @@ fn create_posts_the_name_with_a_generated_key_and_decodes_the_app() {
 #[test]
 fn create_with_key_sends_the_callers_key() {
     let mut server = Server::new();
-    let mock = post_json_keyed(&mut server, "/apps", "shop-app-1".into())
+    let mock = json_keyed(&mut server, "POST", "/apps", "shop-app-1".into())
         .match_body(Matcher::Exact(r#"{"name":"Shop"}"#.into()))
         .with_status(201)
         .with_body(fixture("app.json"))
@@ -586,7 +543,7 @@ fn create_generates_a_fresh_44_character_key_per_call() {
     let mut server = Server::new();
     let keys = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = Arc::clone(&keys);
-    let mock = post_json(&mut server, "/apps")
+    let mock = json(&mut server, "POST", "/apps")
         .match_request(move |req| {
             let key = req.header("idempotency-key");
             let key = key.first().and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -673,7 +630,7 @@ fn batch_create_posts_items_and_continue_on_error_and_decodes_mixed_results() {
         r#""webhookConfig":{"url":"https://b.example/h","events":["verification.completed"]}},"#,
         r#"{"name":"C"}],"continueOnError":true}"#
     );
-    let mock = post_json(&mut server, "/apps/batch")
+    let mock = json(&mut server, "POST", "/apps/batch")
         .match_body(Matcher::Exact(sent.into()))
         .with_status(201)
         .with_body(batch_answer())
@@ -720,7 +677,7 @@ fn batch_create_posts_items_and_continue_on_error_and_decodes_mixed_results() {
 #[test]
 fn batch_create_without_continue_on_error_leaves_it_out() {
     let mut server = Server::new();
-    let mock = post_json(&mut server, "/apps/batch")
+    let mock = json(&mut server, "POST", "/apps/batch")
         .match_body(Matcher::Exact(r#"{"items":[{"name":"A"}]}"#.into()))
         .with_status(201)
         .with_body(r#"{"results": [], "successCount": 0, "errorCount": 0}"#)
@@ -799,7 +756,7 @@ fn batch_create_refuses_invalid_batches_naming_the_item_without_a_request() {
 #[test]
 fn batch_create_result_without_app_or_code_is_a_decode_error_naming_it() {
     let mut server = Server::new();
-    let mock = post_json(&mut server, "/apps/batch")
+    let mock = json(&mut server, "POST", "/apps/batch")
         .with_status(201)
         .with_body(r#"{"results": [{"idempotencyKey": "x"}], "successCount": 0, "errorCount": 1}"#)
         .create();
@@ -859,12 +816,12 @@ fn update_patches_exactly_the_fields_set_and_never_the_client_credentials() {
         r#""defaultSuccessRedirectUri":"https://shop.example/ok","#,
         r#""defaultFailureRedirectUri":"https://shop.example/failed"}"#
     );
-    let all = json_no_key(&mut server, "PATCH", APP_PATH)
+    let all = json(&mut server, "PATCH", APP_PATH)
         .match_body(Matcher::Exact(sent.into()))
         .with_body(fixture("app.json"))
         .expect(1)
         .create();
-    let name_only = json_no_key(&mut server, "PATCH", APP_PATH)
+    let name_only = json(&mut server, "PATCH", APP_PATH)
         .match_body(Matcher::Exact(r#"{"name":"Shop 3"}"#.into()))
         .with_body(fixture("app.json"))
         .expect(1)
@@ -966,7 +923,7 @@ fn delete_answered_deleted_false_is_an_api_error_never_ok() {
 #[test]
 fn rotate_client_secret_posts_no_body_and_returns_the_secret() {
     let mut server = Server::new();
-    let mock = post_empty(&mut server, "/apps/FK5b0KSM/rotate-client-secret")
+    let mock = bodyless(&mut server, "POST", "/apps/FK5b0KSM/rotate-client-secret")
         .with_status(201)
         .with_body(format!(r#"{{"clientSecret": "{ROTATED_SECRET}"}}"#))
         .create();
@@ -1106,7 +1063,7 @@ fn redirect_uris_put_accepts_every_documented_answer() {
     ];
     for (what, answer) in answers {
         let mut server = Server::new();
-        let mock = json_no_key(&mut server, "PUT", "/apps/FK5b0KSM/redirect-uris")
+        let mock = json(&mut server, "PUT", "/apps/FK5b0KSM/redirect-uris")
             .match_body(Matcher::Exact(
                 r#"{"redirectUris":["https://Shop.example/callback","http://localhost:3000/callback","https://shop.example/callback"]}"#.into(),
             ))
@@ -1136,7 +1093,7 @@ fn redirect_uris_put_accepts_every_documented_answer() {
 #[test]
 fn redirect_uris_put_of_an_empty_list_clears_them() {
     let mut server = Server::new();
-    let mock = json_no_key(&mut server, "PUT", "/apps/FK5b0KSM/redirect-uris")
+    let mock = json(&mut server, "PUT", "/apps/FK5b0KSM/redirect-uris")
         .match_body(Matcher::Exact(r#"{"redirectUris":[]}"#.into()))
         .with_body(r#"{"redirectUris": []}"#)
         .create();

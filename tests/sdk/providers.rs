@@ -17,13 +17,10 @@ use hopae::providers::{
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::json;
 
-const IDEMPOTENCY_KEY: &str = r"^hopae-[0-9a-f]{38}$";
 const MITID: &str = "/apps/FK5b0KSM/providers/mitid";
 
 fn get(server: &mut ServerGuard, path: &str, body: &str) -> Mock {
-    with_common_headers(server.mock("GET", path))
-        .match_header("content-type", Matcher::Missing)
-        .match_header("idempotency-key", Matcher::Missing)
+    common::bodyless(server, "GET", path)
         .with_header("content-type", "application/json")
         .with_body(body)
         .create()
@@ -181,7 +178,10 @@ fn submit_activation_form_posts_data_and_the_company_flag() {
     let mut server = Server::new();
     let m = with_common_headers(server.mock("POST", &*format!("{MITID}/activation/form")))
         .match_header("content-type", "application/json")
-        .match_header("idempotency-key", Matcher::Regex(IDEMPOTENCY_KEY.into()))
+        .match_header(
+            "idempotency-key",
+            Matcher::Regex(common::GENERATED_KEY.into()),
+        )
         .match_body(Matcher::Json(json!({
             "data": {"companyName": "Shop AB", "acceptTerms": true},
             "saveToCompanyInfo": true
@@ -294,7 +294,10 @@ fn upload_mock(
             "content-type",
             Matcher::Regex(r"^multipart/form-data; boundary=hopae-[0-9a-f]{32}$".into()),
         )
-        .match_header("idempotency-key", Matcher::Regex(IDEMPOTENCY_KEY.into()))
+        .match_header(
+            "idempotency-key",
+            Matcher::Regex(common::GENERATED_KEY.into()),
+        )
         .with_status(status)
         .with_header("content-type", "application/json")
         .with_body_from_request(move |req| {
@@ -477,7 +480,10 @@ fn bulk_activation_keeps_refused_providers_as_values() {
     let mut server = Server::new();
     let m = with_common_headers(server.mock("POST", "/apps/FK5b0KSM/activation"))
         .match_header("content-type", "application/json")
-        .match_header("idempotency-key", Matcher::Regex(IDEMPOTENCY_KEY.into()))
+        .match_header(
+            "idempotency-key",
+            Matcher::Regex(common::GENERATED_KEY.into()),
+        )
         .match_body(Matcher::Json(json!({"providers": {
             "passport": {},
             "idin": {"kvkNumber": "12345678"},

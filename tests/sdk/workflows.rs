@@ -3,24 +3,13 @@
 
 use crate::support as common;
 
-use common::{CLIENT_ID, assert_error_hygiene, client, fixture, with_common_headers};
+use common::{CLIENT_ID, assert_error_hygiene, client, fixture};
 use hopae::Error;
 use hopae::workflows::{FieldKind, NewWorkflow, Node, NodeKind, WorkflowUpdate};
-use mockito::{Matcher, Mock, Server, ServerGuard};
+use mockito::{Matcher, Mock, Server};
 use serde_json::json;
 
 const WF: &str = "wf_6ec9b183";
-const IDEMPOTENCY_KEY: &str = r"^hopae-[0-9a-f]{38}$";
-
-/// A mock of `method path` that checks the common headers; bodiless methods must send
-/// neither `Content-Type` nor `Idempotency-Key`.
-fn mock(server: &mut ServerGuard, method: &str, path: &str) -> Mock {
-    let m = with_common_headers(server.mock(method, path));
-    match method {
-        "POST" => m.match_header("idempotency-key", Matcher::Regex(IDEMPOTENCY_KEY.into())),
-        _ => m.match_header("idempotency-key", Matcher::Missing),
-    }
-}
 
 fn json_body(m: Mock, body: serde_json::Value) -> Mock {
     m.match_header("content-type", "application/json")
@@ -48,7 +37,7 @@ fn path(suffix: &str) -> String {
 fn list_returns_every_workflow() {
     let mut server = Server::new();
     let m = answer(
-        no_body(mock(&mut server, "GET", &path(""))),
+        no_body(common::call(&mut server, "GET", &path(""))),
         200,
         &fixture("workflows.json"),
     );
@@ -67,7 +56,7 @@ fn list_returns_every_workflow() {
 fn get_keeps_next_and_config_raw_and_unknown_node_types() {
     let mut server = Server::new();
     let m = answer(
-        no_body(mock(&mut server, "GET", &path("/wf_6ec9b183"))),
+        no_body(common::call(&mut server, "GET", &path("/wf_6ec9b183"))),
         200,
         &fixture("workflow.json"),
     );
@@ -92,7 +81,7 @@ fn get_keeps_next_and_config_raw_and_unknown_node_types() {
 fn get_encodes_the_workflow_id_as_one_segment() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "GET", &path("/a%2Fb%3Fc")),
+        common::call(&mut server, "GET", &path("/a%2Fb%3Fc")),
         200,
         &fixture("workflow.json"),
     );
@@ -109,7 +98,7 @@ fn create_posts_the_graph_and_returns_the_stored_workflow() {
     let mut server = Server::new();
     let m = answer(
         json_body(
-            mock(&mut server, "POST", &path("")),
+            common::call(&mut server, "POST", &path("")),
             json!({
                 "workflowId": WF,
                 "name": "KYC",
@@ -151,7 +140,7 @@ fn update_patches_only_the_fields_set() {
     let mut server = Server::new();
     let m = answer(
         json_body(
-            mock(&mut server, "PATCH", &path("/wf_6ec9b183")),
+            common::call(&mut server, "PATCH", &path("/wf_6ec9b183")),
             json!({"name": "KYC v2"}),
         ),
         200,
@@ -171,7 +160,7 @@ fn update_with_nodes_sends_the_whole_list() {
     let mut server = Server::new();
     let m = answer(
         json_body(
-            mock(&mut server, "PATCH", &path("/wf_6ec9b183")),
+            common::call(&mut server, "PATCH", &path("/wf_6ec9b183")),
             json!({"entryNodeId": "a", "nodes": [{"id": "a", "type": "response"}]}),
         ),
         200,
@@ -194,7 +183,7 @@ fn update_with_nodes_sends_the_whole_list() {
 fn delete_succeeds_on_deleted_true() {
     let mut server = Server::new();
     let m = answer(
-        no_body(mock(&mut server, "DELETE", &path("/wf_6ec9b183"))),
+        no_body(common::call(&mut server, "DELETE", &path("/wf_6ec9b183"))),
         200,
         r#"{"deleted": true}"#,
     );
@@ -210,7 +199,7 @@ fn delete_succeeds_on_deleted_true() {
 fn delete_answered_deleted_false_is_an_api_error_with_the_200() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "DELETE", &path("/wf_6ec9b183")),
+        common::call(&mut server, "DELETE", &path("/wf_6ec9b183")),
         200,
         r#"{"deleted": false}"#,
     );
@@ -237,7 +226,7 @@ fn delete_answered_deleted_false_is_an_api_error_with_the_200() {
 fn delete_answer_without_deleted_is_a_decode_error() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "DELETE", &path("/wf_6ec9b183")),
+        common::call(&mut server, "DELETE", &path("/wf_6ec9b183")),
         200,
         r#"{"deleted": "yes"}"#,
     );
@@ -259,7 +248,7 @@ fn delete_answer_without_deleted_is_a_decode_error() {
 fn delete_of_the_default_workflow_is_the_servers_400() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "DELETE", &path("/default")),
+        common::call(&mut server, "DELETE", &path("/default")),
         400,
         &common::envelope(
             "VALIDATION_INVALID_PARAMETER",
@@ -281,8 +270,12 @@ fn delete_of_the_default_workflow_is_the_servers_400() {
 fn set_default_posts_no_body_and_succeeds_on_success_true() {
     let mut server = Server::new();
     let m = answer(
-        no_body(mock(&mut server, "POST", &path("/wf_6ec9b183/set-default")))
-            .match_header("content-length", "0"),
+        no_body(common::call(
+            &mut server,
+            "POST",
+            &path("/wf_6ec9b183/set-default"),
+        ))
+        .match_header("content-length", "0"),
         200,
         r#"{"success": true}"#,
     );
@@ -298,7 +291,7 @@ fn set_default_posts_no_body_and_succeeds_on_success_true() {
 fn set_default_answered_success_false_is_an_error() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "POST", &path("/wf_6ec9b183/set-default")),
+        common::call(&mut server, "POST", &path("/wf_6ec9b183/set-default")),
         200,
         r#"{"success":false}"#,
     );
@@ -321,7 +314,7 @@ fn set_default_answered_success_false_is_an_error() {
 fn node_types_keep_unknown_types_and_field_types() {
     let mut server = Server::new();
     let m = answer(
-        no_body(mock(&mut server, "GET", &path("/node-types"))),
+        no_body(common::call(&mut server, "GET", &path("/node-types"))),
         200,
         &fixture("node_types.json"),
     );
@@ -351,7 +344,7 @@ fn node_types_keep_unknown_types_and_field_types() {
 fn a_list_item_that_is_not_an_object_is_a_decode_error() {
     let mut server = Server::new();
     let m = answer(
-        mock(&mut server, "GET", &path("")),
+        common::call(&mut server, "GET", &path("")),
         200,
         r#"[["default", "Default", "start", []]]"#,
     );

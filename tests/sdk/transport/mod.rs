@@ -906,8 +906,7 @@ fn max_idle_connections_zero_opens_one_connection_per_call() {
 
 /// A production-test create against mockito: the funnel's POST with its key.
 fn post_mock(server: &mut mockito::ServerGuard) -> mockito::Mock {
-    support::with_common_headers(server.mock("POST", support::LIST_PATH))
-        .match_header("content-type", "application/json")
+    support::json_keyed(server, "POST", support::LIST_PATH, mockito::Matcher::Any)
 }
 
 #[test]

@@ -11,7 +11,6 @@ use serde_json::json;
 
 const CONFIG_PATH: &str = "/apps/FK5b0KSM/webhook-config";
 const ROTATE_PATH: &str = "/apps/FK5b0KSM/webhook-config/rotate-secret";
-const GENERATED_KEY: &str = r"^hopae-[0-9a-f]{38}$";
 const NEW_SECRET: &str = "whsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 
 const CONFIG: &str = r#"{
@@ -24,28 +23,15 @@ const CONFIG: &str = r#"{
 }"#;
 
 fn get_mock(server: &mut ServerGuard) -> Mock {
-    with_common_headers(server.mock("GET", CONFIG_PATH))
-        .match_header("content-type", Matcher::Missing)
-        .match_header("idempotency-key", Matcher::Missing)
-        .match_body("")
+    bodyless(server, "GET", CONFIG_PATH)
 }
 
 fn patch_mock(server: &mut ServerGuard, body: &str) -> Mock {
-    with_common_headers(server.mock("PATCH", CONFIG_PATH))
-        .match_header("content-type", "application/json")
-        .match_header("idempotency-key", Matcher::Missing)
-        .match_body(Matcher::Exact(body.into()))
+    json(server, "PATCH", CONFIG_PATH).match_body(Matcher::Exact(body.into()))
 }
 
 fn rotate_mock(server: &mut ServerGuard) -> Mock {
-    with_common_headers(server.mock("POST", ROTATE_PATH))
-        .match_header("content-type", Matcher::Missing)
-        .match_header(
-            "content-length",
-            Matcher::AnyOf(vec![Matcher::Exact("0".into()), Matcher::Missing]),
-        )
-        .match_header("idempotency-key", Matcher::Regex(GENERATED_KEY.into()))
-        .match_body("")
+    bodyless(server, "POST", ROTATE_PATH)
 }
 
 fn assert_is_the_config(c: &WebhookConfig) {
