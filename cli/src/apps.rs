@@ -6,13 +6,15 @@ use hopae::apps::{App, AppUpdate, ListApps, MAX_PAGE_SIZE, NewApp};
 use hopae::{Error, HopaeClient, Page};
 
 use crate::confirm::{CONFIRM_NOTES, Confirmed, Typed, confirm};
+use crate::connect::connect;
+use crate::emit::{emit, emit_bytes, write_stdout};
+use crate::failure::Failure;
 use crate::options::{
     AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, whole,
 };
 use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
 use crate::show::{Rotation, show, show_deleted, show_rotated};
-use crate::{Failure, connect, emit, emit_bytes, write_stdout};
 
 /// The arguments of `hopae apps`.
 #[derive(clap::Args, Debug)]
@@ -257,7 +259,7 @@ fn created(global: &Global, a: &Create) -> Result<(), Failure> {
     let app_id = clean(&app.client_id);
     if let Err(e) = write_stdout(&output) {
         return Err(Failure {
-            code: crate::EXIT_API,
+            code: crate::failure::EXIT_API,
             ..Failure::usage(format!(
                 "app {app_id} was created but could not be written to stdout ({e}): its \
                  client secret was shown nowhere; `hopae apps rotate-secret {app_id}` makes \

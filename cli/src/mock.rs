@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use hopae::mock::{LoggedRequest, Server};
 
+use crate::emit::emit;
+use crate::failure::Failure;
 use crate::options::{DurationArg, count, io_message};
 use crate::output::{clean, rfc3339};
-use crate::{Failure, emit};
 
 /// The arguments of `hopae mock`.
 #[derive(clap::Args, Debug)]

@@ -7,8 +7,8 @@ mod local;
 use hopae::HopaeClient;
 use hopae::webhooks::WebhookConfigUpdate;
 
-use crate::Failure;
 use crate::confirm::{CONFIRM_NOTES, Confirmed};
+use crate::failure::Failure;
 use crate::options::{Global, check_id, count};
 use crate::output::webhook_config_text;
 use crate::show::{Rotation, show, show_rotated};
