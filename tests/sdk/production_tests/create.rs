@@ -11,7 +11,6 @@ use hopae::production_tests::{NewProductionTest, Platform, RequestStatus};
 use mockito::{Matcher, Server};
 use serde_json::json;
 
-
 /// The create call; each test matches the key itself.
 fn post_mock(server: &mut mockito::ServerGuard) -> mockito::Mock {
     json_keyed(server, "POST", LIST_PATH, Matcher::Any)
