@@ -730,8 +730,7 @@ impl<'a> Apps<'a> {
     ///
     /// - [`Error::InvalidInput`] when `limit` is 0 or over 100 (nothing is sent);
     /// - [`Error::Api`] for a non-2xx status (401 invalid key);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -795,8 +794,7 @@ impl<'a> Apps<'a> {
     /// - [`Error::InvalidInput`] for an empty name;
     /// - [`Error::Api`] for a non-2xx status (400 `VALIDATION_*`, 409 idempotency
     ///   conflicts);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -834,8 +832,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// - [`Error::InvalidInput`] when [`BatchCreate::validate`] fails;
-    /// - [`Error::Api`], [`Error::Transport`], [`Error::Decode`],
-    ///   [`Error::ResponseTooLarge`] as for every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -976,8 +973,7 @@ impl AppHandle<'_> {
     ///
     /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 `RESOURCE_NOT_FOUND`);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
