@@ -284,12 +284,22 @@ pub struct AppUpdate {
     /// Webhook settings to merge into the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_config: Option<WebhookConfigUpdate>,
-    /// A new landing URI after a successful verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_success_redirect_uri: Option<String>,
-    /// A new landing URI after a failed verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_failure_redirect_uri: Option<String>,
+    /// A new landing URI after a successful verification; `Some(None)` clears it (sent as
+    /// `null`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::decode::nullable"
+    )]
+    pub default_success_redirect_uri: Option<Option<String>>,
+    /// A new landing URI after a failed verification; `Some(None)` clears it (sent as
+    /// `null`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::decode::nullable"
+    )]
+    pub default_failure_redirect_uri: Option<Option<String>>,
 }
 
 impl AppUpdate {
@@ -307,6 +317,12 @@ impl AppUpdate {
     /// Sets a new logo (a base64 `data:` URL); `""` removes it.
     pub fn logo(mut self, logo: impl Into<String>) -> AppUpdate {
         self.logo = Some(logo.into());
+        self
+    }
+
+    /// Removes the logo: sends `logo: ""`, as the API documents.
+    pub fn clear_logo(mut self) -> AppUpdate {
+        self.logo = Some(String::new());
         self
     }
 
@@ -328,13 +344,41 @@ impl AppUpdate {
 
     /// Sets the landing URI after a successful verification.
     pub fn default_success_redirect_uri(mut self, uri: impl Into<String>) -> AppUpdate {
-        self.default_success_redirect_uri = Some(uri.into());
+        self.default_success_redirect_uri = Some(Some(uri.into()));
+        self
+    }
+
+    /// Clears the landing URI after a successful verification: sends `null`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let update = hopae::AppUpdate::new().clear_default_success_redirect_uri();
+    /// assert_eq!(serde_json::to_string(&update)?, r#"{"defaultSuccessRedirectUri":null}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn clear_default_success_redirect_uri(mut self) -> AppUpdate {
+        self.default_success_redirect_uri = Some(None);
         self
     }
 
     /// Sets the landing URI after a failed verification.
     pub fn default_failure_redirect_uri(mut self, uri: impl Into<String>) -> AppUpdate {
-        self.default_failure_redirect_uri = Some(uri.into());
+        self.default_failure_redirect_uri = Some(Some(uri.into()));
+        self
+    }
+
+    /// Clears the landing URI after a failed verification: sends `null`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let update = hopae::AppUpdate::new().clear_default_failure_redirect_uri();
+    /// assert_eq!(serde_json::to_string(&update)?, r#"{"defaultFailureRedirectUri":null}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn clear_default_failure_redirect_uri(mut self) -> AppUpdate {
+        self.default_failure_redirect_uri = Some(None);
         self
     }
 

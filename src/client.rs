@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use crate::apps::Apps;
 use crate::config::{
-    Environment, Options, PROD_KEY_PREFIX, PRODUCTION_HOST, ResponseEvent, SANDBOX_HOST,
-    TEST_KEY_PREFIX, validate_api_key,
+    Environment, Options, PRODUCTION_HOST, ResponseEvent, SANDBOX_HOST, TraceSetting,
+    validate_api_key,
 };
 use crate::error::{ConfigErrorKind, Error};
 use crate::http::{AppHandle, Transport};
 use crate::redact::Credential;
+use crate::request::Request;
 use crate::secret::Secret;
 use crate::workspace::{self, Workspace};
 
@@ -110,6 +111,25 @@ impl HopaeClient {
     /// 1,024 bytes) fails each call with [`Error::InvalidInput`].
     pub fn app(&self, client_id: &str) -> AppHandle<'_> {
         AppHandle::new(&self.transport, client_id)
+    }
+
+    /// A request to any endpoint under the base URL, for one this crate does not cover:
+    /// the same funnel as every other call (the key, retries, an idempotency key on
+    /// POST, deadlines, redaction and errors). `method` is GET, POST, PUT, PATCH or
+    /// DELETE (any case); `path` starts with `/` and is appended to the base URL, so
+    /// `"/apps"` is `{base_url}/apps`. Absolute URLs and `//...` are refused with
+    /// [`Error::InvalidInput`] when sent: the key never leaves for another origin.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::new("sk_workspace_test_...")?;
+    /// let workspace = client.request("GET", "/workspace").send_json()?;
+    /// println!("{}", workspace["id"]);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn request(&self, method: &str, path: &str) -> Request<'_> {
+        Request::new(&self.transport, method, path)
     }
 
     /// The workspace the API key belongs to (`GET /workspace`).
@@ -224,6 +244,12 @@ impl AppClient {
     pub fn environment(&self) -> Option<Environment> {
         self.environment
     }
+
+    /// A request to any App API endpoint under the base URL, with the App's Basic
+    /// credentials: as [`HopaeClient::request`].
+    pub fn request(&self, method: &str, path: &str) -> Request<'_> {
+        Request::new(&self.transport, method, path)
+    }
 }
 
 /// What a builder authenticates with.
@@ -300,6 +326,99 @@ impl<C> ClientBuilder<C> {
             options: Options::default(),
             client: PhantomData,
         }
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) **instead of** the Mozilla roots compiled into the crate, as curl's
+    /// `--cacert` does. For a corporate TLS-inspecting proxy, pass a bundle that holds
+    /// the public roots too (such as the system's `ca-certificates.crt`) if the client
+    /// must also reach hosts the proxy does not inspect.
+    ///
+    /// The PEM is checked at `build()`: it must hold at least one certificate, each a
+    /// valid X.509 certificate; other sections (a private key) are skipped.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("corporate-root.pem")?;
+    /// let client = hopae::HopaeClient::builder("sk_workspace_test_...")
+    ///     .root_certificates_pem(pem)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.options.roots = crate::tls::Roots::Pem(Arc::from(pem.as_ref()));
+        self
+    }
+
+    /// [`ClientBuilder::root_certificates_pem`] with the certificates of a PEM file,
+    /// read at `build()` (at most 16 MiB).
+    pub fn root_certificates_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.options.roots = crate::tls::Roots::File(path.into());
+        self
+    }
+
+    /// Trusts the certificates of the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name
+    /// (OpenSSL's variables: a PEM file, and directories separated like `PATH` whose
+    /// files are read as PEM), **instead of** the Mozilla roots, when either is set and
+    /// not empty; otherwise keeps the roots as they are.
+    ///
+    /// `from_env()` calls this ([`ClientBuilder::from_env`], [`HopaeClient::from_env`],
+    /// [`AppClient::from_env`]); a builder made with `builder()` reads no environment
+    /// variable for its roots unless asked to, so a program's trust does not change
+    /// with its environment by surprise. The files are read at `build()`.
+    pub fn root_certificates_from_env(mut self) -> Self {
+        if let Some(roots) = crate::tls::Roots::from_env() {
+            self.options.roots = roots;
+        }
+        self
+    }
+
+    /// Verifies server certificates with the operating system's verifier and trust
+    /// store (the roots an administrator installed included) instead of the Mozilla
+    /// roots: `rustls-platform-verifier`, through ureq. Needs the cargo feature
+    /// `platform-verifier` (on Linux it adds 3 crates, on macOS 6, on Windows 4).
+    #[cfg(feature = "platform-verifier")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "platform-verifier")))]
+    pub fn platform_verifier(mut self) -> Self {
+        self.options.roots = crate::tls::Roots::Platform;
+        self
+    }
+
+    /// Prints an HTTP trace on stderr when `on` (every attempt's request line and
+    /// headers, then its status, headers, timing and a body excerpt of at most 1,000
+    /// characters, or its failure), or none when `off`, whatever `HOPAE_DEBUG` says.
+    ///
+    /// By default the trace is on when the environment variable `HOPAE_DEBUG` holds
+    /// `http` (a comma-separated list) as the client is built, so a program's user can
+    /// turn it on without code. Credentials never appear in it: `Authorization` and
+    /// cookie headers are replaced, the key is redacted wherever a value echoes it,
+    /// response excerpts have [`crate::SECRET_FIELDS`] and the key scrubbed, and request
+    /// bodies (which can hold webhook secrets or provider keys) are shown by size and
+    /// content type only.
+    pub fn http_trace(mut self, on: bool) -> Self {
+        self.options.trace = if on {
+            TraceSetting::On(crate::trace::stderr_sink())
+        } else {
+            TraceSetting::Off
+        };
+        self
+    }
+
+    /// [`ClientBuilder::http_trace`] to `f` instead of stderr, one line at a time
+    /// (each starting with `hopae: `), e.g. into a logger.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::builder("sk_workspace_test_...")
+    ///     .http_trace_to(|line| eprintln!("[http] {line}"))
+    ///     .build()?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
+    pub fn http_trace_to(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.options.trace = TraceSetting::On(crate::trace::lines_sink(f));
+        self
     }
 
     /// Puts your program's name before the crate's own in the `User-Agent` header:
@@ -433,7 +552,9 @@ impl<C> ClientBuilder<C> {
 
 impl ClientBuilder {
     /// A builder configured from the environment: the key from `HOPAE_API_KEY`, the base
-    /// URL from `HOPAE_BASE_URL` when it is set and not empty. Other settings can then be
+    /// URL from `HOPAE_BASE_URL` when it is set and not empty, the trusted roots from
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` when either is set and not empty
+    /// ([`ClientBuilder::root_certificates_from_env`]). Other settings can then be
     /// changed before [`ClientBuilder::build`].
     ///
     /// # Errors
@@ -456,7 +577,7 @@ impl ClientBuilder {
                 "HOPAE_API_KEY is not set",
             ));
         };
-        let mut builder = HopaeClient::builder(key);
+        let mut builder = HopaeClient::builder(key).root_certificates_from_env();
         if let Some(url) = env_var("HOPAE_BASE_URL", ConfigErrorKind::BaseUrl)? {
             builder = builder.base_url(url);
         }
@@ -478,7 +599,11 @@ impl ClientBuilder {
     /// - a sandbox key is used with the production host, or a production key with the
     ///   sandbox host;
     /// - the timeout is zero, a timeout, backoff or `max_retry_wait` is over 24 hours, or
-    ///   `max_retries` is over 10.
+    ///   `max_retries` is over 10;
+    /// - the host is Hopae's (`*.hopae.com`) and the path is not `/connect/v1`;
+    /// - root certificates were set ([`ClientBuilder::root_certificates_pem`],
+    ///   [`ClientBuilder::root_certificates_file`], `SSL_CERT_FILE`/`SSL_CERT_DIR`) and
+    ///   cannot be read, are malformed, or hold no certificate.
     pub fn build(self) -> Result<HopaeClient, Error> {
         let Input::ApiKey(api_key) = &self.input else {
             unreachable!("a ClientBuilder<HopaeClient> is made from an API key only")
@@ -488,12 +613,8 @@ impl ClientBuilder {
         let mut options = self.options;
         if options.base_url.is_none() {
             let Some(env) = key_env else {
-                return Err(Error::config(
-                    ConfigErrorKind::UnknownKeyPrefix,
-                    format!(
-                        "the API key has no known environment prefix ({TEST_KEY_PREFIX} or                          {PROD_KEY_PREFIX}): set a base URL or an environment"
-                    ),
-                ));
+                // The key is at fault, not the missing base URL.
+                return Err(crate::config::unknown_key_prefix(api_key));
             };
             options.base_url = Some(env.base_url().to_owned());
         }
@@ -533,7 +654,7 @@ impl ClientBuilder<AppClient> {
             ConfigErrorKind::ClientCredentialsInvalid,
         )?
         .ok_or_else(|| missing("HOPAE_CLIENT_SECRET"))?;
-        let mut builder = AppClient::builder(id, secret);
+        let mut builder = AppClient::builder(id, secret).root_certificates_from_env();
         if let Some(url) = env_var("HOPAE_BASE_URL", ConfigErrorKind::BaseUrl)? {
             builder = builder.base_url(url);
         }
@@ -839,7 +960,6 @@ X: y",
             ("sk_workspace_test_a b", 20),
             ("sk_workspace_test_a\r\nX: y", 20),
             ("sk_workspace_test_é", 19),
-            ("sk_workspace_test_\t", 19),
             ("sk_workspace_test_a\"b", 20),
             ("sk_workspace_test_a\\b", 20),
             ("sk_workspace_test_a<b", 20),
@@ -853,6 +973,22 @@ X: y",
                 shown.ends_with(&format!("character {position} is not one")),
                 "{shown}"
             );
+        }
+        for (bad, message) in [
+            (" sk_workspace_test_a", "the API key starts with whitespace"),
+            ("sk_workspace_test_a\n", "the API key ends with whitespace"),
+            ("sk_workspace_test_\t", "the API key ends with whitespace"),
+            (
+                "sk_workspace_test_",
+                "the API key is only its prefix sk_workspace_test_",
+            ),
+            (
+                "sk_workspace_prod_",
+                "the API key is only its prefix sk_workspace_prod_",
+            ),
+        ] {
+            let shown = HopaeClient::new(bad).unwrap_err().to_string();
+            assert!(shown.contains(message), "{bad:?}: {shown}");
         }
         assert!(HopaeClient::new("").is_err());
         assert!(HopaeClient::new("sk_workspace_test_".to_owned() + &"a".repeat(600)).is_err());

@@ -16,9 +16,9 @@ pub(crate) const SANDBOX_HOST: &str = "sandbox.api.hopae.com";
 pub(crate) const PRODUCTION_HOST: &str = "api.hopae.com";
 /// The longest timeout, backoff or server-requested wait the builder accepts: every wait
 /// stays finite, and deadline arithmetic cannot overflow.
-pub(crate) const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+pub const MAX_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most retries the builder accepts: with the capped backoff, a call stays bounded.
-pub(crate) const MAX_RETRIES: u32 = 10;
+pub const MAX_RETRIES: u32 = 10;
 /// The longest API key accepted: far above any real key, low enough to bound every
 /// header and redaction.
 pub(crate) const MAX_KEY_LEN: usize = 512;
@@ -124,6 +124,35 @@ pub(crate) struct Options {
     pub(crate) settings: Settings,
     pub(crate) user_agent_prefix: Option<String>,
     pub(crate) on_response: Option<Arc<ResponseHook>>,
+    /// Which certificate authorities the client trusts.
+    pub(crate) roots: crate::tls::Roots,
+    /// Whether calls are traced, and where.
+    pub(crate) trace: TraceSetting,
+}
+
+/// Where the HTTP trace's text goes.
+pub(crate) type TraceSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What a builder said about the HTTP trace.
+#[derive(Clone, Default)]
+pub(crate) enum TraceSetting {
+    /// As `HOPAE_DEBUG` says when the client is built.
+    #[default]
+    FromEnv,
+    /// Off, whatever the environment says.
+    Off,
+    /// On, to this sink.
+    On(TraceSink),
+}
+
+impl fmt::Debug for TraceSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TraceSetting::FromEnv => "FromEnv",
+            TraceSetting::Off => "Off",
+            TraceSetting::On(_) => "On",
+        })
+    }
 }
 
 impl Options {
@@ -135,7 +164,8 @@ impl Options {
         )
         .field("settings", &self.settings)
         .field("user_agent_prefix", &self.user_agent_prefix)
-        .field("on_response", &self.on_response.as_ref().map(|_| "Fn"));
+        .field("on_response", &self.on_response.as_ref().map(|_| "Fn"))
+        .field("roots", &self.roots);
     }
 
     /// The `User-Agent` header: the caller's prefix, then the crate's own.
@@ -162,10 +192,12 @@ pub(crate) type ResponseHook = dyn Fn(&ResponseEvent<'_>) + Send + Sync;
 
 /// One HTTP response the client received, as [`ClientBuilder::on_response`](crate::ClientBuilder::on_response) sees it.
 ///
-/// It carries no request header, so it never holds the API key; the body is the
-/// server's, as received (it may hold personal data or, for a create or rotate call,
-/// a secret: treat it accordingly). `Debug` shows the body's length only, so that
-/// logging the event with `{:?}` logs no secret.
+/// Its headers have credentials replaced (`Authorization: Bearer [redacted]`,
+/// `Set-Cookie: [redacted]`, the key wherever a value echoes it), so they never hold the
+/// API key or the App's secret; the body is the server's, as received (it may hold
+/// personal data or, for a create or rotate call, a secret: treat it accordingly).
+/// `Debug` shows the body's length only, so that logging the event with `{:?}` logs no
+/// secret.
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct ResponseEvent<'a> {
@@ -185,6 +217,13 @@ pub struct ResponseEvent<'a> {
     pub elapsed: Duration,
     /// The body as received (up to the size cap); empty when it could not be read.
     pub body: &'a [u8],
+    /// The headers the client set on the request (`authorization`, `content-type`,
+    /// `idempotency-key`, `user-agent`, `accept`), names lowercase, credentials
+    /// replaced.
+    pub request_headers: &'a [(String, String)],
+    /// The response's headers, names lowercase, credentials replaced, values cut to 200
+    /// characters.
+    pub response_headers: &'a [(String, String)],
 }
 
 impl fmt::Debug for ResponseEvent<'_> {
@@ -198,7 +237,72 @@ impl fmt::Debug for ResponseEvent<'_> {
             .field("attempt", &self.attempt)
             .field("elapsed", &self.elapsed)
             .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("request_headers", &self.request_headers)
+            .field("response_headers", &self.response_headers)
             .finish()
+    }
+}
+
+/// The path every Hopae host serves the REST API under.
+const REST_PATH: &str = "/connect/v1";
+
+/// Refuses a base URL on a Hopae host (`hopae.com` or a name under it) whose path is
+/// not `/connect/v1`: those hosts answer "No route" elsewhere, which reads like a
+/// missing App. The message gives the fix.
+pub(crate) fn check_hopae_path(url: &BaseUrl, shown: &str) -> Result<(), Error> {
+    let hopae = url.host == "hopae.com" || url.host.ends_with(".hopae.com");
+    if hopae && url.path() != REST_PATH {
+        return Err(Error::config(
+            ConfigErrorKind::BaseUrl,
+            format!(
+                "base URL {shown:?} must end in {REST_PATH} on a Hopae host: use https://{}{REST_PATH}",
+                url.host
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error of a key with no workspace prefix where a workspace key is needed: it
+/// blames the key (showing at most its leading lowercase `word_word_` prefix, never its
+/// secret part), not the base URL.
+pub(crate) fn unknown_key_prefix(key: &str) -> Error {
+    let mut end = 0;
+    for (i, c) in key.char_indices().take(24) {
+        if c == '_' {
+            end = i + 1;
+            if key[..end].matches('_').count() == 2 {
+                break;
+            }
+        } else if !c.is_ascii_lowercase() {
+            break;
+        }
+    }
+    let starts = match &key[..end] {
+        "" => String::new(),
+        prefix => format!(": it starts with {prefix}"),
+    };
+    Error::config(
+        ConfigErrorKind::UnknownKeyPrefix,
+        format!(
+            "the API key is not a Hopae workspace key (no known environment prefix{starts}; \
+             workspace keys start with {TEST_KEY_PREFIX} or {PROD_KEY_PREFIX})"
+        ),
+    )
+}
+
+/// How calls to `base_url` reach it when a proxy is configured, for error messages:
+/// through the proxy, or directly because `NO_PROXY` exempts the host.
+pub(crate) fn route(proxy: &ureq::Proxy, base_url: &str) -> String {
+    let exempt = ureq::http::Uri::try_from(base_url).is_ok_and(|uri| proxy.is_no_proxy(&uri));
+    if exempt {
+        format!(
+            "directly (NO_PROXY exempts the host from proxy {}:{})",
+            proxy.host(),
+            proxy.port()
+        )
+    } else {
+        format!("via proxy {}:{}", proxy.host(), proxy.port())
     }
 }
 
@@ -255,6 +359,25 @@ pub(crate) fn validate_api_key(key: &str) -> Result<(), Error> {
             format!("the API key is longer than {MAX_KEY_LEN} characters"),
         ));
     }
+    for (at, whitespace) in [
+        ("starts", key.starts_with(char::is_whitespace)),
+        ("ends", key.ends_with(char::is_whitespace)),
+    ] {
+        if whitespace {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key {at} with whitespace: copy it again without it"),
+            ));
+        }
+    }
+    for prefix in [TEST_KEY_PREFIX, PROD_KEY_PREFIX] {
+        if key == prefix {
+            return Err(Error::config(
+                ConfigErrorKind::ApiKeyInvalid,
+                format!("the API key is only its prefix {prefix}, with nothing after it"),
+            ));
+        }
+    }
     if let Some(i) = key
         .chars()
         .position(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
@@ -277,6 +400,15 @@ pub(crate) struct BaseUrl {
     pub(crate) host: String,
     pub(crate) https: bool,
     pub(crate) loopback: bool,
+}
+
+impl BaseUrl {
+    /// The path after the authority, without a trailing `/` (empty for none).
+    pub(crate) fn path(&self) -> &str {
+        let after_scheme = self.normalized.find("://").map_or(0, |i| i + 3);
+        let rest = &self.normalized[after_scheme..];
+        rest.find('/').map_or("", |i| &rest[i..])
+    }
 }
 
 /// Checks a base URL without a URL crate: scheme, authority and path only. Errors show

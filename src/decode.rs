@@ -187,6 +187,15 @@ pub(crate) fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A field of a request body that is absent (`None`), `null` (`Some(None)`: clear it) or a
+/// value: serde alone would read `null` as absent. Used as
+/// `#[serde(default, deserialize_with = "crate::decode::nullable")]`.
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
 /// array (`["ch_1", "title", ...]`), which the API never sends and which would hide a
 /// broken payload; response bodies and the production-test models' nested objects go

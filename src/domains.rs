@@ -23,14 +23,14 @@ use crate::http::{AppHandle, Call, Idempotent};
 use crate::open_enum::open_enum;
 use crate::wait::{Poll, WaitDetail, WaitOptions, poll_until};
 
-/// The longest host name DNS allows, in characters.
 /// The default pause between two verifies of
 /// [`AppHandle::wait_for_custom_domain`]: 15 seconds (DNS changes take minutes).
 pub const DEFAULT_WAIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
 
-const MAX_HOST_CHARS: usize = 253;
+/// The longest host name DNS allows, in characters (a custom domain's limit).
+pub const MAX_HOST_CHARS: usize = 253;
 /// The longest DNS label, in characters.
-const MAX_LABEL_CHARS: usize = 63;
+pub const MAX_LABEL_CHARS: usize = 63;
 
 open_enum! {
     /// Where a custom domain stands (`status`).

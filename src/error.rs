@@ -579,6 +579,9 @@ pub enum ConfigErrorKind {
     /// An App client was built without an environment or a base URL: App credentials
     /// carry no environment marker.
     EnvironmentMissing,
+    /// Root certificates (a PEM file or bytes, `SSL_CERT_FILE`, `SSL_CERT_DIR`) could
+    /// not be read or hold no usable certificate.
+    RootCertificates,
 }
 
 /// The details of an [`Error::Config`].
@@ -619,6 +622,9 @@ pub enum InputErrorKind {
     Field,
     /// The options of a call (a wait's interval, a request id to wait for) are invalid.
     Options,
+    /// The method or path of a raw request (`HopaeClient::request`) is not one the
+    /// client sends: an unknown method, or a path that is not under the base URL.
+    Request,
 }
 
 /// The details of an [`Error::InvalidInput`].

@@ -40,6 +40,19 @@ pub(crate) enum Method {
 }
 
 impl Method {
+    /// The method named `name` (any case), if the client sends it.
+    pub(crate) fn parse(name: &str) -> Option<Method> {
+        [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -228,7 +241,7 @@ pub(crate) fn segment(name: &str, value: &str) -> Result<String, Error> {
 }
 
 /// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters.
-fn encode_into(out: &mut String, value: &str) {
+pub(crate) fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -288,11 +301,16 @@ struct Inner {
     agent: ureq::Agent,
     base_url: String,
     credential: Credential,
-    /// `host:port` of the proxy calls go through, for error messages.
+    /// How calls reach the host when a proxy is configured, for error messages:
+    /// `via proxy host:port`, or `directly (NO_PROXY exempts ...)`.
     proxy: Option<String>,
     settings: Settings,
     /// The builder's `on_response` callback.
     on_response: Option<Arc<ResponseHook>>,
+    /// The HTTP trace, when on.
+    trace: Option<crate::trace::Trace>,
+    /// The `User-Agent` header the agent sends (for the trace).
+    user_agent: String,
 }
 
 impl fmt::Debug for Transport {
@@ -313,6 +331,7 @@ impl Transport {
         let raw_url = options.base_url.as_deref().unwrap_or_default();
         let url = config::parse_base_url(raw_url, &credential)
             .map_err(|m| Error::config(ConfigErrorKind::BaseUrl, m))?;
+        config::check_hopae_path(&url, &shown_url(raw_url, &credential))?;
         let s = options.settings;
         config::check_settings(&s)?;
         let user_agent = options.user_agent()?;
@@ -325,13 +344,17 @@ impl Transport {
             .max_idle_connections(s.max_idle_connections)
             .max_idle_connections_per_host(s.max_idle_connections)
             .user_agent(&user_agent)
-            .accept("application/json");
+            .accept("application/json")
+            .tls_config(options.roots.tls_config()?);
         let proxy = if url.loopback {
             // Never route a loopback call (plain http) through a proxy from the environment.
             agent_config = agent_config.proxy(None);
             None
         } else {
-            ureq::Proxy::try_from_env().map(|p| format!("{}:{}", p.host(), p.port()))
+            // The proxy the agent uses is the one errors name: read once, here.
+            let proxy = ureq::Proxy::try_from_env();
+            agent_config = agent_config.proxy(proxy.clone());
+            proxy.map(|p| config::route(&p, &url.normalized))
         };
         Ok(Transport {
             inner: Arc::new(Inner {
@@ -341,6 +364,8 @@ impl Transport {
                 proxy,
                 settings: s,
                 on_response: options.on_response,
+                trace: crate::trace::Trace::resolve(&options.trace),
+                user_agent,
             }),
         })
     }
@@ -506,6 +531,13 @@ impl Transport {
         }
     }
 
+    /// Sends `call` and returns the 2xx answer undecoded: status, request id (redacted)
+    /// and body as received.
+    pub(crate) fn send_raw(&self, call: Call) -> Result<(u16, Option<String>, Vec<u8>), Error> {
+        let answer = self.execute_answer(call, |_| Ok(()))?;
+        Ok((answer.status, answer.request_id, answer.body))
+    }
+
     /// The error of a 2xx answer that reports failure in `field`.
     fn refusal<T>(&self, answer: Answer<T>, field: &str) -> Error {
         Error::Api(Box::new(ApiError {
@@ -562,6 +594,13 @@ impl Transport {
             url: &url[..target_url_len],
             proxy: inner.proxy.as_deref(),
         };
+        // Headers are collected only for a trace or a hook: the common path copies none.
+        let observe = inner.on_response.is_some() || inner.trace.is_some();
+        let request_headers = if observe {
+            self.request_headers(&call)
+        } else {
+            Vec::new()
+        };
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -572,11 +611,23 @@ impl Transport {
                     .min(deadline.saturating_duration_since(Instant::now())),
                 None => s.timeout,
             };
+            if let Some(trace) = &inner.trace {
+                let body = call.body.as_ref().map(|(t, b)| (t.as_ref(), b.len()));
+                let method = call.method.as_str();
+                trace.request(
+                    method,
+                    &url,
+                    attempt,
+                    &request_headers,
+                    body,
+                    &inner.credential,
+                );
+            }
             let sent = Instant::now();
-            let wait = match self.attempt(&call, &url, timeout) {
+            let wait = match self.attempt(&call, &url, timeout, observe) {
                 Ok(received) => {
-                    if let Some(hook) = &inner.on_response {
-                        hook(&ResponseEvent {
+                    if observe {
+                        let event = ResponseEvent {
                             operation: call.operation,
                             method: call.method.as_str(),
                             path: &url[shown_from..],
@@ -585,7 +636,15 @@ impl Transport {
                             attempt,
                             elapsed: sent.elapsed(),
                             body: received.body.as_deref().unwrap_or_default(),
-                        });
+                            request_headers: &request_headers,
+                            response_headers: &received.headers,
+                        };
+                        if let Some(trace) = &inner.trace {
+                            trace.response(&event, &inner.credential);
+                        }
+                        if let Some(hook) = &inner.on_response {
+                            hook(&event);
+                        }
                     }
                     match self.handle(&call, &target, received, attempt, timeout, &decode) {
                         Ok(value) => return Ok(value),
@@ -604,6 +663,9 @@ impl Transport {
                     }
                 }
                 Err(e) => {
+                    if let Some(trace) = &inner.trace {
+                        trace.failure(&e, sent.elapsed(), &inner.credential);
+                    }
                     let class = mapping::classify(&e, target.https());
                     // A POST is not idempotent without the server's help: once the
                     // request may have been written, the outcome is unknown, and
@@ -631,8 +693,49 @@ impl Transport {
         }
     }
 
-    /// Sends one attempt and reads the body up to the cap.
-    fn attempt(&self, call: &Call, url: &str, timeout: Duration) -> Result<Received, ureq::Error> {
+    /// The headers the client sets on `call`'s requests, as the trace and
+    /// [`ResponseEvent::request_headers`] show them (credentials replaced).
+    fn request_headers(&self, call: &Call) -> Vec<(String, String)> {
+        use crate::trace::shown_header;
+        let inner = &*self.inner;
+        let credential = &inner.credential;
+        let mut headers = Vec::with_capacity(5);
+        let authorization = match &call.auth {
+            Auth::Client => Some(credential.authorization().to_owned()),
+            Auth::Bearer(token) => Some(format!("Bearer {}", token.expose())),
+            Auth::None => None,
+        };
+        if let Some(value) = authorization {
+            headers.push(shown_header("authorization", value.as_bytes(), credential));
+        }
+        if let Some((content_type, _)) = &call.body {
+            headers.push(shown_header(
+                "content-type",
+                content_type.as_bytes(),
+                credential,
+            ));
+        }
+        if let Some(key) = &call.idempotency_key {
+            headers.push(shown_header("idempotency-key", key.as_bytes(), credential));
+        }
+        headers.push(shown_header(
+            "user-agent",
+            inner.user_agent.as_bytes(),
+            credential,
+        ));
+        headers.push(shown_header("accept", b"application/json", credential));
+        headers
+    }
+
+    /// Sends one attempt and reads the body up to the cap; with `observe`, keeps every
+    /// response header (credentials replaced).
+    fn attempt(
+        &self,
+        call: &Call,
+        url: &str,
+        timeout: Duration,
+        observe: bool,
+    ) -> Result<Received, ureq::Error> {
         let inner = &*self.inner;
         let mut request = ureq::http::Request::builder()
             .method(call.method.as_str())
@@ -672,6 +775,17 @@ impl Transport {
         };
         let retry_after = header("retry-after");
         let request_id = header("x-request-id");
+        let headers = if observe {
+            response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    crate::trace::shown_header(name.as_str(), value.as_bytes(), credential)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let status = response.status().as_u16();
         // Reserve what Content-Length announces, so a typical body is read without
         // regrowing the buffer (ureq's `read_to_vec` starts empty and doubles, leaving up
@@ -698,6 +812,7 @@ impl Transport {
             body,
             retry_after,
             request_id,
+            headers,
         })
     }
 

@@ -54,6 +54,11 @@
 //! [`AppHandle::wait_for_custom_domain`](apps::AppHandle::wait_for_custom_domain) repeats
 //! the custom domain's verify call until it is `active`, with the same options.
 //!
+//! The types named most are also at the root: `use hopae::{App, AppUpdate, NewApp,
+//! WebhookConfigUpdate, Workflow, CustomDomain, Result};` works as well as the module
+//! paths. [`codes`] holds the documented `error.code` values, and
+//! [`webhooks::EVENTS`] the documented webhook event names.
+//!
 //! A delete answered `{"deleted": false}` or a set-default answered `{"success": false}`
 //! is an [`Error::Api`] carrying that 2xx status, never `Ok`.
 //!
@@ -63,7 +68,7 @@
 //! # Blocking
 //!
 //! Every call blocks the current thread until the response has been read; there is no
-//! async runtime anywhere in the dependency tree (HTTP is [`ureq`]). Do not call the
+//! async runtime anywhere in the dependency tree (HTTP is [ureq](https://docs.rs/ureq)). Do not call the
 //! client from inside an async runtime's worker threads: wrap calls in the runtime's
 //! `spawn_blocking` instead.
 //!
@@ -111,8 +116,9 @@
 //! calls create, schedules production tests after a few polls, takes the stamp claims a
 //! test adds (`server.claim(..)`), answers with the documented errors, replays
 //! idempotency keys, and can inject 503s and latency. Enable
-//! it for tests only: `hopae = { version = "0.1", features = ["mock"] }` under
-//! `[dev-dependencies]`.
+//! it for tests only, under `[dev-dependencies]`: the crate is not on crates.io, so
+//! depend on a checkout or a git repository,
+//! `hopae = { path = "../hopae", features = ["mock"] }`.
 //!
 //! # Resilience
 //!
@@ -129,6 +135,7 @@
 
 pub mod apps;
 mod client;
+pub mod codes;
 mod config;
 mod decode;
 pub mod domains;
@@ -142,23 +149,46 @@ mod open_enum;
 pub mod production_tests;
 pub mod providers;
 mod redact;
+pub mod request;
 mod retry;
 mod secret;
+mod tls;
+mod trace;
 pub mod wait;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspace;
 
 pub use apps::Page;
+// The types a caller names most, reachable from the root (`use hopae::App`).
+pub use apps::{App, AppUpdate, BatchCreate, BatchItem, BatchResult, ListApps, NewApp};
 pub use client::{AppClient, ClientBuilder, HopaeClient};
-pub use config::{Environment, ResponseEvent};
+pub use config::{Environment, MAX_RETRIES, MAX_SETTING, ResponseEvent};
+pub use domains::CustomDomain;
 pub use error::{
     ApiError, ConfigError, ConfigErrorKind, DecodeError, Error, InputError, InputErrorKind,
     TransportError, TransportErrorKind, WaitError, escape_untrusted,
 };
 pub use http::{Idempotent, MAX_IDEMPOTENCY_KEY_LEN, validate_idempotency_key};
 pub use production_tests::ProductionTestItem;
+pub use production_tests::{NewProductionTest, ProductionTestReport};
+pub use providers::{ActivationForm, AppProvider};
 pub use secret::{SECRET_FIELDS, Secret, is_secret_field};
+pub use webhooks::{Verifier, WebhookConfig, WebhookConfigUpdate, WebhookEvent};
+pub use workflows::{NewWorkflow, Node, Workflow, WorkflowUpdate};
+
+/// The result of every fallible call of this crate: `Result<T>` is
+/// `std::result::Result<T, hopae::Error>`.
+///
+/// # Example
+///
+/// ```
+/// fn app_name(client: &hopae::HopaeClient, id: &str) -> hopae::Result<String> {
+///     Ok(client.app(id).get()?.name)
+/// }
+/// # let _ = app_name;
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The `serde_json` this crate is built with: raw JSON fields (`serde_json::Value`) in
 /// the models are its types.

@@ -36,6 +36,9 @@ pub(crate) struct Received {
     pub(crate) body: Result<Vec<u8>, ureq::Error>,
     pub(crate) retry_after: Option<String>,
     pub(crate) request_id: Option<String>,
+    /// Every header, shown as the trace shows them; empty unless a trace or an
+    /// `on_response` hook wants them.
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// Builds the error of a non-2xx response: the envelope's fields when the body is one,
@@ -90,6 +93,11 @@ const EXCERPT_CHARS: usize = 120;
 /// (`&#115;k_...` in a page, `\u0073k_...` in a JSON body) nor a cut through the key
 /// shows any part of it.
 pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
+    excerpt_within(body, credential, EXCERPT_CHARS)
+}
+
+/// [`excerpt`], cut to `max` characters (the HTTP trace shows more than an error).
+pub(crate) fn excerpt_within(body: &[u8], credential: &Credential, max: usize) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     // A JSON body whose strings hold the key only behind escapes: show it re-encoded
     // (plain JSON, where the key's characters never need escaping), redacted.
@@ -98,21 +106,50 @@ pub(crate) fn excerpt(body: &[u8], credential: &Credential) -> Option<String> {
         && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
         && credential.held_by(&value)
     {
-        return excerpt(
+        return excerpt_within(
             credential.redact_value(value).to_string().as_bytes(),
             credential,
+            max,
         );
     }
     // Enough characters that a key starting within the first 120 is seen whole.
-    let (flat, more) = flatten(&text, EXCERPT_CHARS + crate::config::MAX_KEY_LEN + 1);
+    let (flat, more) = flatten(&text, max + crate::config::MAX_KEY_LEN + 1);
     // A body that is not the error envelope may still carry a secret (an App echoed by
     // an older API generation): scrub it like a decode error does.
     let flat = scrub_secrets(body, credential.redact(&flat));
-    let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
+    let mut out: String = flat.chars().take(max).collect();
     if more || out.len() < flat.len() {
         out.push('…');
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// Replaces the value of every secret field of `value` ([`crate::is_secret_field`], at
+/// any depth; everything inside it included) with `"[redacted]"` (a `null` stays
+/// `null`); says whether it replaced any. For the HTTP trace's body excerpts.
+pub(crate) fn redact_secret_fields(value: &mut serde_json::Value) -> bool {
+    fn walk(value: &mut serde_json::Value, parent: Option<&str>) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (key, v) in map.iter_mut() {
+                    if crate::secret::is_secret_field(parent, key) && !v.is_null() {
+                        *v = Value::String("[redacted]".into());
+                        changed = true;
+                    } else {
+                        changed |= walk(v, Some(key));
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, v| walk(v, None) | changed),
+            _ => false,
+        }
+    }
+    walk(value, None)
 }
 
 /// The shortest string treated as a secret: shorter ones are no secrets, and replacing
@@ -332,7 +369,8 @@ fn no_tls_peer(e: &ureq::Error) -> Option<&'static str> {
 }
 
 /// Where a call went, for transport errors: the method, the URL without its query, and
-/// the proxy when one was used.
+/// how it got there when a proxy is configured (`via proxy host:port`, or `directly
+/// (NO_PROXY ...)`).
 pub(crate) struct Target<'a> {
     pub(crate) method: &'static str,
     pub(crate) url: &'a str,
@@ -360,14 +398,16 @@ pub(crate) fn transport_error(
     credential: &Credential,
 ) -> TransportError {
     let mut message = format!("{} {}", target.method, target.url);
-    if let Some(proxy) = target.proxy {
-        message.push_str(" via proxy ");
-        message.push_str(proxy);
+    if let Some(route) = target.proxy {
+        message.push(' ');
+        message.push_str(route);
     }
     let own = match &e {
-        _ if kind == TransportErrorKind::Tls && target.https() => {
-            no_tls_peer(&e).map(str::to_owned)
-        }
+        _ if kind == TransportErrorKind::Tls && target.https() => no_tls_peer(&e)
+            .or_else(|| {
+                crate::tls::is_unknown_issuer(&e).then_some(crate::tls::UNKNOWN_ISSUER_HELP)
+            })
+            .map(str::to_owned),
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Some(format!(
             "could not connect within {}",
             crate::error::format_duration(s.connect_timeout.min(timeout))

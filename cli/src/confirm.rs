@@ -57,7 +57,7 @@ pub(crate) fn confirm(
     }
     if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
         return Err(Failure::usage(format!(
-            "{action} cannot be undone: pass --yes to confirm (there is no terminal to ask)"
+            "pass --yes to {action} (it cannot be undone, and there is no terminal to ask)"
         )));
     }
     let mut input = io::stdin().lock().take(MAX_ANSWER);

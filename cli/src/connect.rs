@@ -57,6 +57,15 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
     if let Some(t) = &global.http_timeout {
         builder = builder.timeout(t.value);
     }
+    // `-v -v` traces HTTP like HOPAE_DEBUG=http (which the library reads itself).
+    if global.verbose >= 2 {
+        builder = builder.http_trace(true);
+    }
+    // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
+    builder = match &global.ca_file {
+        Some(path) => builder.root_certificates_file(path),
+        None => builder.root_certificates_from_env(),
+    };
     let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
         .show_secrets(global.show_secrets);
     if bodies.records() {
@@ -69,10 +78,10 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
             Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
         }
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => Failure::usage(
-            "HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-             sk_workspace_prod_): set --base-url or HOPAE_BASE_URL",
-        ),
+        // The key is at fault, not the base URL (the library says which prefix it has).
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
         _ => Failure::from(e),
     })?;
     Ok(Api { client, bodies })

@@ -142,7 +142,15 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                     progress_line(&app, p.status.as_deref(), p.elapsed, p.polls)
                 };
                 let handle = c.app(&a.app);
-                with_progress(options, line, |o| handle.wait_for_custom_domain(o))
+                let interrupted = format!(
+                    "interrupted while waiting for the custom domains of app {}; \
+                     `hopae domains wait {}` resumes the wait",
+                    clean(&a.app),
+                    clean(&a.app)
+                );
+                with_progress(options, line, interrupted, |o| {
+                    handle.wait_for_custom_domain(o)
+                })
             };
             show(global, call, |domain| domain_text(&a.app, domain))
         }

@@ -9,12 +9,14 @@
 //! to stdout and stderr in `emit`; the command groups use those modules, never this file
 //! (`.ci/module_cycles.py` keeps the import graph free of circles).
 
+mod api;
 mod apps;
 mod confirm;
 mod connect;
 mod domains;
 mod emit;
 mod failure;
+mod list_edit;
 mod mock;
 mod options;
 mod output;
@@ -49,6 +51,9 @@ Environment:
   HOPAE_BASE_URL        API base URL when --base-url is not given
   HOPAE_WEBHOOK_SECRET  an app's webhook secret (whsec_...), for webhooks verify, trigger
                         and listen
+  HOPAE_DEBUG           `http`: trace every HTTP request and response on stderr (as -v -v)
+  SSL_CERT_FILE         a PEM file of trusted roots, used instead of the built-in Mozilla
+  SSL_CERT_DIR          roots (or directories of such files) when --ca-file is not given
 
 Durations: a whole number of seconds (90), or whole numbers with units from h down to ms:
   500ms, 90s, 15m, 1h, 1m30s, 1h5m
@@ -63,7 +68,8 @@ Exit codes:
   4  the response was not what the API documents (malformed, inconsistent, too large)
   5  a wait ended without success: production-tests wait without a challenge (request
      failed, unknown, ambiguous), domains wait with the domains invalid, or --timeout
-  6  a webhook signature did not verify";
+  6  a webhook signature did not verify
+  130  a wait (production-tests wait, domains wait) interrupted with Ctrl-C";
 
 /// Manage Hopae Connect apps, workflows, providers, domains, webhooks and production tests.
 #[derive(Parser, Debug)]
@@ -87,25 +93,31 @@ enum Command {
     /// Show the workspace the API key belongs to
     Workspace,
     /// List, show, create, change and delete apps
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "app", arg_required_else_help = false)]
     Apps(apps::Group),
     /// An app's workflows: the graphs of nodes a verification runs
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "workflow", arg_required_else_help = false)]
     Workflows(workflows::Group),
     /// The providers on an app and their activation
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "provider", arg_required_else_help = false)]
     Providers(providers::Group),
     /// An app's custom domains: set them, verify their DNS records, wait until active
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "domain", arg_required_else_help = false)]
     Domains(domains::Group),
     /// An app's webhook settings; check, send and receive signed deliveries locally
-    #[command(arg_required_else_help = false)]
+    #[command(alias = "webhook", arg_required_else_help = false)]
     Webhooks(webhooks::Group),
     /// Manage an app's production tests
-    #[command(visible_alias = "pt", arg_required_else_help = false)]
+    #[command(
+        visible_alias = "pt",
+        alias = "production-test",
+        arg_required_else_help = false
+    )]
     ProductionTests(production_tests::Group),
-    /// Serve a fake Workspace API on 127.0.0.1 for trying commands and testing scripts
-    #[command(after_help = mock::NOTES)]
+    /// Call any endpoint under the base URL: hopae api GET /apps --paginate
+    Api(api::Args),
+    /// Serve a fake Workspace API on 127.0.0.1, or drive a running one's test controls
+    #[command(after_help = mock::NOTES, arg_required_else_help = false)]
     Mock(mock::Args),
     /// Print a shell completion script to stdout
     ///
@@ -130,7 +142,7 @@ fn main() -> ExitCode {
         }
         Err(e) => return exit(&Err(Failure::usage(usage_message(&e, &args)))),
     };
-    let verbose = cli.global.verbose;
+    let verbose = cli.global.verbose > 0;
     let result = run(cli);
     let code = exit(&result);
     if verbose {
@@ -153,8 +165,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Workflows(group) => workflows::run(group, &cli.global),
         Command::Providers(group) => providers::run(group, &cli.global),
         Command::Domains(group) => domains::run(group, &cli.global),
-        Command::Mock(args) => mock::run(&args),
+        Command::Api(args) => api::run(&args, &cli.global),
+        Command::Mock(args) => mock::run(&args, &cli.global),
         Command::Completions { shell } => {
+            mock::refuse_globals("completions", &cli.global)?;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
             emit(&String::from_utf8_lossy(&script))
@@ -252,8 +266,18 @@ fn usage_message(e: &clap::Error, args: &[OsString]) -> String {
         ContextKind::SuggestedValue,
     ]
     .into_iter()
-    .flat_map(strings)
-    .collect();
+    // Clap lists its suggestions from the least to the most likely: the likeliest first.
+    .flat_map(|kind| strings(kind).into_iter().rev())
+    .fold(Vec::new(), |mut names, name| {
+        // A command suggested by one of its aliases (`app`, `pt`) is named once, by its name.
+        let name = Cli::command()
+            .find_subcommand(&name)
+            .map_or(name, |c| c.get_name().to_owned());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+        names
+    });
     if !suggestions.is_empty() {
         message.push_str(&format!("; did you mean `{}`?", suggestions.join("` or `")));
     }
@@ -384,7 +408,7 @@ mod tests {
             ),
             (
                 "hopae apps",
-                "missing command: list, get, create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
+                "missing command: list, get, create, batch-create, update, delete, rotate-secret, redirect-uris or help (see `hopae apps --help`)",
             ),
             (
                 "hopae apps get",
@@ -412,7 +436,7 @@ mod tests {
             ),
             (
                 "hopae pt list",
-                "missing <CLIENT_ID> (see `hopae production-tests list --help`)",
+                "missing <APP> (see `hopae production-tests list --help`)",
             ),
             (
                 "hopae pt create A",

@@ -9,14 +9,20 @@ use std::time::Duration;
 
 use hopae::mock::{LoggedRequest, Server};
 
+mod control;
+
 use crate::emit::emit;
 use crate::failure::Failure;
-use crate::options::{DurationArg, count, io_message};
+use crate::options::{DurationArg, Global, count, io_message};
 use crate::output::{clean, rfc3339};
 
-/// The arguments of `hopae mock`.
+/// The arguments of `hopae mock`: serve the fake, or ask a running one a test control.
 #[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct Args {
+    #[command(subcommand)]
+    control: Option<control::Control>,
+
     /// The port on 127.0.0.1; 0 picks a free one
     #[arg(long, value_name = "PORT", default_value_t = 0, value_parser = port, allow_negative_numbers = true)]
     port: u16,
@@ -59,7 +65,15 @@ models every Workspace API operation with the documented shapes, status codes, e
 and idempotency, plus some choices of its own (the provider catalog, the activation form
 fields, DNS record values): do not test for those. A production-test request is
 scheduled on a later list call (--schedule-after); each domain verify advances the status
-awaiting_dns -> verifying -> active. Nothing reaches Hopae.";
+awaiting_dns -> verifying -> active. Nothing reaches Hopae.
+
+Test controls, for a running fake at --base-url or HOPAE_BASE_URL (another terminal):
+  hopae mock emit APP verification.completed   send a signed webhook delivery
+  hopae mock deliveries                        the deliveries and whether they arrived
+  hopae mock claim CHALLENGE PROVIDER          add a stamp claim
+  hopae mock complete CHALLENGE                complete a challenge
+  hopae mock fail REQUEST                      fail a pending production-test request
+  hopae mock revoke-key [KEY]                  the key gets 401 from then on";
 
 fn port(s: &str) -> Result<u16, String> {
     s.parse()
@@ -81,8 +95,12 @@ fn seed(s: &str) -> Result<u64, String> {
 /// How often the request log is read.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Runs `hopae mock` until Ctrl-C.
-pub(crate) fn run(a: &Args) -> Result<(), Failure> {
+/// Runs `hopae mock` until Ctrl-C, or one of its test controls.
+pub(crate) fn run(a: &Args, global: &Global) -> Result<(), Failure> {
+    if let Some(c) = &a.control {
+        return control::run(c, global);
+    }
+    refuse_globals("mock", global)?;
     let mut builder = Server::builder().bind(a.port);
     if a.empty {
         builder = builder.empty();
@@ -141,6 +159,23 @@ pub(crate) fn run(a: &Args) -> Result<(), Failure> {
     drop(server);
     log("stopped");
     Ok(())
+}
+
+/// Refuses the global options a command that calls no API would silently ignore
+/// (`--verbose` is kept: it only adds the time taken).
+pub(crate) fn refuse_globals(command: &str, global: &Global) -> Result<(), Failure> {
+    let given = [
+        ("--json", global.json),
+        ("--base-url", global.base_url.is_some()),
+        ("--retries", global.retries.is_some()),
+        ("--http-timeout", global.http_timeout.is_some()),
+    ];
+    match given.iter().find(|(_, set)| *set) {
+        Some((flag, _)) => Err(Failure::usage(format!(
+            "`hopae {command}` does not take {flag}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// One line on stderr; nobody to tell if stderr is gone.

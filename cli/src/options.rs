@@ -14,7 +14,8 @@ const GLOBAL: &str = "Global options";
 #[derive(clap::Args, Debug, Default, PartialEq)]
 pub(crate) struct Global {
     /// Print the JSON the API sent instead of text: as sent, except that secret fields
-    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"
+    /// (clientSecret, secret, tokens, codes, evidence, provenance) read "[redacted]"; or
+    /// the JSON object a command's --help describes, where its output is no API body
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
 
@@ -35,16 +36,18 @@ pub(crate) struct Global {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "DURATION")]
     pub(crate) http_timeout: Option<DurationArg>,
 
-    /// Also print the time taken, and an error's attempts and request id, on stderr
-    #[arg(short, long, global = true, help_heading = GLOBAL)]
-    pub(crate) verbose: bool,
+    /// Also print the time taken, and an error's attempts and request id, on stderr;
+    /// twice (-v -v) also traces every HTTP request and response (as HOPAE_DEBUG=http)
+    #[arg(short, long, global = true, help_heading = GLOBAL, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Trust the root certificates of this PEM file instead of the built-in Mozilla
+    /// roots, e.g. a TLS-inspecting proxy's [default: $SSL_CERT_FILE, $SSL_CERT_DIR]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "PEM")]
+    pub(crate) ca_file: Option<std::path::PathBuf>,
 }
 
-/// The most retries the library accepts (`ClientBuilder::max_retries`).
-const MAX_RETRIES: u32 = 10;
-
-/// The longest `--http-timeout` the library accepts (`ClientBuilder::timeout`).
-const MAX_HTTP_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+use hopae::{MAX_RETRIES, MAX_SETTING as MAX_HTTP_TIMEOUT};
 
 impl Global {
     /// Checks what clap cannot, naming the options as the user typed them (the library

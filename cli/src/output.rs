@@ -116,7 +116,11 @@ pub(crate) fn list_table(client_id: &str, items: &[ProductionTestItem]) -> Strin
             ProductionTestItem::Request(r) => vec![
                 "request".to_owned(),
                 clean(&r.id),
-                clean(r.status.as_str()),
+                // A scheduled request names the challenge it became.
+                match &r.challenge_id {
+                    Some(ch) => format!("{} -> {}", clean(r.status.as_str()), clean(ch)),
+                    None => clean(r.status.as_str()),
+                },
                 shorten(&clean(&r.payload.title), 40),
                 timestamp(r.created_at),
                 "-".to_owned(),
@@ -315,7 +319,7 @@ pub(crate) fn app_text(app: &App) -> String {
     }
     pairs.push(("providers", providers));
     let workflows = format!(
-        "{} (default {})",
+        "{}, the default's id: {}",
         app.workflows.len(),
         clean(&app.default_workflow_id)
     );
@@ -361,7 +365,7 @@ pub(crate) fn secret_hint(secret: &str) -> String {
 
 pub(crate) fn webhook_config_text(app: &str, c: &WebhookConfig) -> String {
     let events = if c.events.is_empty() {
-        "none listed".to_owned()
+        "none listed: no delivery is sent until events are added".to_owned()
     } else {
         clean(&c.events.join(", "))
     };

@@ -62,12 +62,15 @@ A value follows its option (--title T) or is joined to it with = (--title=T); a 
 that starts with - must be joined: --title=--T.";
 
 const REPORT_NOTES: &str = "\
-CHALLENGE_ID is a challenge's id (ch_...), never a request's id.";
+CHALLENGE_ID is a challenge's id (ch_...), never a request's id (req_...): `hopae pt list
+APP` shows the challenge a scheduled request became, `hopae pt wait APP REQUEST_ID` prints
+it.";
 
 const WAIT_NOTES: &str = "\
-Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into
-(with --json: the challenge object as the last list showed it). While polling, progress is shown on stderr when stderr is
-a terminal.
+Prints the id of the challenge that the request REQUEST_ID (req_...) was scheduled into;
+with --json, {\"requestId\": REQUEST_ID, \"challengeId\": ..., \"challenge\": the challenge
+object as the last list showed it}. While polling, progress is shown on stderr when stderr
+is a terminal.
 
 A request resolves when its `challengeId` names a listed challenge. If the request
 disappears from the list, the one challenge created at or after it with the request's
@@ -79,12 +82,14 @@ to ms: 500ms, 90s, 15m, 1h, 1m30s, 1h5m.";
 #[derive(clap::Args, Debug)]
 struct List {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
 }
 
 #[derive(clap::Args, Debug)]
 struct Create {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
 
     /// Title, 1 to 200 characters
@@ -125,6 +130,7 @@ enum PlatformArg {
 #[derive(clap::Args, Debug)]
 struct Report {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
     /// The challenge's id (ch_...)
     challenge_id: String,
@@ -133,6 +139,7 @@ struct Report {
 #[derive(clap::Args, Debug)]
 struct Wait {
     /// The app's client id
+    #[arg(value_name = "APP")]
     client_id: String,
     /// The request's id (req_...), as `create` printed it
     request_id: String,
@@ -151,7 +158,7 @@ struct Wait {
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
     match group.command {
         Command::List(a) => {
-            check_id("<CLIENT_ID>", &a.client_id)?;
+            check_id("<APP>", &a.client_id)?;
             let call = |c: &HopaeClient| c.app(&a.client_id).production_tests().list();
             show(global, call, |items| list_table(&a.client_id, items))
         }
@@ -161,8 +168,17 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             show(global, call, |request| created_text(&a.client_id, request))
         }
         Command::Report(a) => {
-            check_id("<CLIENT_ID>", &a.client_id)?;
+            check_id("<APP>", &a.client_id)?;
             check_id("<CHALLENGE_ID>", &a.challenge_id)?;
+            if a.challenge_id.starts_with("req_") {
+                return Err(Failure::usage(format!(
+                    "<CHALLENGE_ID> {} is a request id: a report needs the challenge id (ch_...) \
+                     the request was scheduled into; `hopae pt wait {} {}` prints it",
+                    clean(&a.challenge_id),
+                    clean(&a.client_id),
+                    clean(&a.challenge_id)
+                )));
+            }
             let call = |c: &HopaeClient| {
                 let tests = c.app(&a.client_id).production_tests();
                 tests.report(&a.challenge_id)
@@ -175,11 +191,26 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
             let challenge = wait(&api.client, &a.client_id, &a.request_id, options)?;
             if global.json {
                 let body = api.bodies.last()?;
-                return emit_bytes(&raw::challenge_in_list(&body, &challenge.id)?);
+                let object = raw::challenge_in_list(&body, &challenge.id)?;
+                return emit_bytes(&wait_json(&a.request_id, &challenge.id, &object));
             }
             emit(&format!("{}\n", clean(&challenge.id)))
         }
     }
+}
+
+/// `pt wait --json`: `{"requestId", "challengeId", "challenge": <the object as listed>}`.
+fn wait_json(request_id: &str, challenge_id: &str, challenge: &[u8]) -> Vec<u8> {
+    let string = |s: &str| serde_json::Value::from(s).to_string();
+    let mut out = format!(
+        "{{\"requestId\":{},\"challengeId\":{},\"challenge\":",
+        string(request_id),
+        string(challenge_id)
+    )
+    .into_bytes();
+    out.extend_from_slice(challenge.trim_ascii_end());
+    out.extend_from_slice(b"}\n");
+    out
 }
 
 /// The fields of a production test, as `create` names them.
@@ -195,7 +226,7 @@ impl Create {
     /// The test to send and the idempotency key, checked by the library, with messages
     /// naming the options.
     fn check(&self) -> Result<(NewProductionTest, Option<&str>), Failure> {
-        check_id("<CLIENT_ID>", &self.client_id)?;
+        check_id("<APP>", &self.client_id)?;
         let mut test = NewProductionTest::new(&self.title);
         if let Some(d) = &self.description {
             test = test.description(d);
@@ -225,7 +256,7 @@ impl Create {
 
 impl Wait {
     fn check(&self) -> Result<WaitOptions, Failure> {
-        check_id("<CLIENT_ID>", &self.client_id)?;
+        check_id("<APP>", &self.client_id)?;
         check_id("<REQUEST_ID>", &self.request_id)?;
         wait_options(
             WaitOptions::new(),
@@ -250,7 +281,14 @@ fn wait(
         progress_line(&id, p.polls, p.elapsed, p.status.as_deref(), challenge_id)
     };
     let tests = client.app(client_id).production_tests();
-    Ok(with_progress(options, line, |options| {
+    let interrupted = format!(
+        "interrupted while waiting for request {}; the request is unchanged: \
+         `hopae pt wait {} {}` resumes the wait",
+        clean(request_id),
+        clean(client_id),
+        clean(request_id)
+    );
+    Ok(with_progress(options, line, interrupted, |options| {
         tests.wait_for_challenge(request_id, options)
     })?)
 }
@@ -371,7 +409,7 @@ mod tests {
                     client_id: String::new(),
                     ..create("T")
                 },
-                "<CLIENT_ID> must not be empty",
+                "<APP> must not be empty",
             ),
         ] {
             let f = a.check().unwrap_err();
@@ -386,6 +424,15 @@ mod tests {
             timeout: timeout.map(|t| t.parse().unwrap()),
             interval: interval.map(|i| i.parse().unwrap()),
         }
+    }
+
+    #[test]
+    fn wait_json_is_the_documented_object() {
+        let out = wait_json("req_1", "ch_1", b"{\"id\":\"ch_1\", \"x\": 1}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"requestId\":\"req_1\",\"challengeId\":\"ch_1\",\"challenge\":{\"id\":\"ch_1\", \"x\": 1}}\n"
+        );
     }
 
     #[test]

@@ -41,11 +41,13 @@ pub(crate) fn wait_options(
 }
 
 /// Runs `wait` with `options`; when stderr is a terminal, `line` describes every poll
-/// that did not end the wait on a progress line redrawn in place, and Ctrl-C ends that
-/// line before exiting with 130.
+/// that did not end the wait on a progress line redrawn in place. Ctrl-C ends that line,
+/// says `interrupted` (what was interrupted and how to resume) as an `error:` line, and
+/// exits with 130.
 pub(crate) fn with_progress<T>(
     mut options: WaitOptions,
     line: impl Fn(&WaitProgress) -> String + Send + Sync + 'static,
+    interrupted: String,
     wait: impl FnOnce(&WaitOptions) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let progress = io::stderr()
@@ -58,16 +60,20 @@ pub(crate) fn with_progress<T>(
             let mut shown = on_poll.lock().unwrap_or_else(|e| e.into_inner());
             let _ = shown.draw(&mut io::stderr().lock(), &text);
         });
-        // Ctrl-C while a progress line is drawn: end the line first, so that the shell's
-        // prompt starts on a fresh one. If a handler cannot be installed, Ctrl-C keeps
-        // its default (the line stays open); nothing else changes.
-        let on_interrupt = Arc::clone(shown);
-        let _ = ctrlc::set_handler(move || {
-            let mut shown = on_interrupt.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = shown.end(&mut io::stderr().lock());
-            std::process::exit(EXIT_INTERRUPTED);
-        });
     }
+    // Ctrl-C: end the progress line first (so that the message and the shell's prompt
+    // start on a fresh one), then say what was interrupted. If a handler cannot be
+    // installed, Ctrl-C keeps its default; nothing else changes.
+    let on_interrupt = progress.clone();
+    let _ = ctrlc::set_handler(move || {
+        let mut err = io::stderr().lock();
+        if let Some(shown) = &on_interrupt {
+            let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = shown.end(&mut err);
+        }
+        let _ = writeln!(err, "error: {interrupted}");
+        std::process::exit(EXIT_INTERRUPTED);
+    });
     let result = wait(&options);
     if let Some(shown) = &progress {
         // End the progress line so that what follows (the result, or an error) starts on

@@ -532,6 +532,17 @@ fn list_text(app: &str, providers: &[AppProvider]) -> String {
             ]
         })
         .collect();
+    // The API often sends no name: a column of dashes says nothing.
+    if providers.iter().all(|p| p.name.is_none()) {
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|mut r| {
+                r.remove(1);
+                r
+            })
+            .collect();
+        return table(&["PROVIDER", "ENABLED", "STATE", "STEP"], &rows);
+    }
     table(&["PROVIDER", "NAME", "ENABLED", "STATE", "STEP"], &rows)
 }
 

@@ -271,25 +271,30 @@ pub(crate) fn document(mut body: Vec<u8>) -> Vec<u8> {
     body
 }
 
-/// The `data` arrays of list pages (`{data, total, limit, offset}`), joined into one
-/// array whose elements are the objects exactly as sent.
+/// The `data` arrays of list pages (`{data, total, limit, offset}`), joined into one page
+/// of the same shape whose `data` elements are the objects exactly as sent: `total` and
+/// `limit` are the number of objects, `offset` 0. So `apps list --json` has one shape,
+/// with or without `--all`.
 pub(crate) fn joined_data(pages: &[Vec<u8>]) -> Result<Vec<u8>, Failure> {
     #[derive(Deserialize)]
     struct Page<'a> {
         #[serde(borrow)]
         data: Vec<&'a RawValue>,
     }
-    let mut out = b"[".to_vec();
+    let mut out = b"{\"data\":[".to_vec();
     let mut first = true;
+    let mut n: u64 = 0;
     for body in pages {
         let page: Page<'_> = serde_json::from_slice(body).map_err(|e| malformed("list apps", e))?;
         for item in page.data {
             out.extend_from_slice(if first { b"\n  " } else { b",\n  " });
             out.extend_from_slice(item.get().as_bytes());
             first = false;
+            n += 1;
         }
     }
-    out.extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
+    out.extend_from_slice(if first { b"]" } else { b"\n]" });
+    out.extend_from_slice(format!(",\"total\":{n},\"limit\":{n},\"offset\":0}}\n").as_bytes());
     Ok(out)
 }
 
@@ -403,11 +408,13 @@ mod tests {
         let out = String::from_utf8(joined_data(&pages).unwrap()).unwrap();
         assert_eq!(
             out,
-            "[\n  {\"b\":1, \"a\" :2},\n  {\"new\":[1]},\n  {\"x\":null}\n]\n"
+            "{\"data\":[\n  {\"b\":1, \"a\" :2},\n  {\"new\":[1]},\n  {\"x\":null}\n],\
+             \"total\":3,\"limit\":3,\"offset\":0}\n"
         );
-        assert_eq!(joined_data(&[]).unwrap(), b"[]\n");
+        let none = b"{\"data\":[],\"total\":0,\"limit\":0,\"offset\":0}\n";
+        assert_eq!(joined_data(&[]).unwrap(), none);
         let empty = [br#"{"data":[],"total":0,"limit":100,"offset":0}"#.to_vec()];
-        assert_eq!(joined_data(&empty).unwrap(), b"[]\n");
+        assert_eq!(joined_data(&empty).unwrap(), none);
         assert_eq!(joined_data(&[b"[]".to_vec()]).unwrap_err().code, 4);
     }
 

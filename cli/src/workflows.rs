@@ -133,8 +133,15 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
     match group.command {
         Command::List(a) => {
             check_id("<APP>", &a.app)?;
-            let call = |c: &HopaeClient| c.app(&a.app).workflows().list();
-            show(global, call, |workflows| list_text(&a.app, workflows))
+            // The list does not say which workflow is the default; the app does (read
+            // first, so that --json still prints the list's body).
+            let call = |c: &HopaeClient| -> Result<_, hopae::Error> {
+                let default = c.app(&a.app).get()?.default_workflow_id;
+                Ok((c.app(&a.app).workflows().list()?, default))
+            };
+            show(global, call, |(workflows, default)| {
+                list_text(&a.app, workflows, default)
+            })
         }
         Command::Get(a) => {
             a.check()?;
@@ -289,7 +296,7 @@ fn parse<T: DeserializeOwned>(
     Ok((typed, map))
 }
 
-fn list_text(app: &str, workflows: &[Workflow]) -> String {
+fn list_text(app: &str, workflows: &[Workflow], default: &str) -> String {
     if workflows.is_empty() {
         return format!("no workflows for app {}\n", clean(app));
     }
@@ -297,7 +304,11 @@ fn list_text(app: &str, workflows: &[Workflow]) -> String {
         .iter()
         .map(|w| {
             vec![
-                clean(&w.workflow_id),
+                if w.workflow_id == default {
+                    format!("{} (default)", clean(&w.workflow_id))
+                } else {
+                    clean(&w.workflow_id)
+                },
                 shorten(&clean(&w.name), 40),
                 clean(&w.entry_node_id),
                 w.nodes.len().to_string(),

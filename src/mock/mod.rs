@@ -3,11 +3,12 @@
 //!
 //! Enabled by the `mock` cargo feature (off by default: builds without it compile none
 //! of this). It uses only the standard library and this crate's own dependencies. A
-//! crate that tests against it enables the feature for its tests only:
+//! crate that tests against it enables the feature for its tests only (the crate is not
+//! on crates.io: depend on a checkout, as here, or on a git repository):
 //!
 //! ```toml
 //! [dev-dependencies]
-//! hopae = { version = "0.1", features = ["mock"] }
+//! hopae = { path = "../hopae", features = ["mock"] }
 //! ```
 //!
 //! # What it models
@@ -51,6 +52,18 @@
 //!   the same key with another path or body is a 409 `IDEMPOTENCY_KEY_CONFLICT`, and a
 //!   key whose first request is still running (see [`Builder::latency`]) a 409
 //!   `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+//! - **Webhook deliveries**: [`Server::emit`] POSTs a documented event to the App's
+//!   webhook URL when its settings are enabled and list the event, signed with its
+//!   `whsec_` secret ([`crate::webhooks::sign`], header `X-Hopae-Signature`), body
+//!   `{"id": "evt_...", "event", "createdAt", "clientId", "data"}`, retried as its
+//!   `retryAttempts` and `timeoutSeconds` say ([`Builder::delivery_backoff`]);
+//!   [`Server::deliveries`] lists them.
+//! - **Revoked keys**: [`Server::revoke_key`] makes a key answer 401 from then on.
+//! - **Test controls** over HTTP, for a fake in another process (`hopae mock`), under
+//!   `/_mock/` and without a key: `POST /_mock/emit` `{app, event, data?}`,
+//!   `GET /_mock/deliveries`, `POST /_mock/claims` `{challengeId, providerId}`,
+//!   `POST /_mock/challenges/{id}/complete`, `POST /_mock/production-tests/{id}/fail`,
+//!   `POST /_mock/keys/revoke` `{key}`. The `hopae mock` subcommands call them.
 //! - **Request ids**: every answer has an `X-Request-Id` (UUID-like), also in the error
 //!   envelope.
 //! - **Faults**, to test a caller's resilience: a seeded failure rate of 503s with
@@ -73,11 +86,13 @@
 //!
 //! - **Verifications and claims**: no user ever verifies, so no stamp claim arrives by
 //!   itself; a test adds them with [`Server::claim`]. A challenge completes only when
-//!   its claims reach the test's `maxStamps` (never by passing `expiresAt`), and a
-//!   request is never `failed`.
+//!   its claims reach the test's `maxStamps` (never by passing `expiresAt`) or a test
+//!   completes it (`POST /_mock/challenges/{id}/complete`), and a request turns `failed`
+//!   only when a test says so (`POST /_mock/production-tests/{id}/fail`).
 //! - **E-mail**: none is sent.
-//! - **Webhook deliveries**: the webhook settings are stored and the secret rotates,
-//!   but no event is ever POSTed to the URL, so nothing is ever signed with the secret.
+//! - **Webhook deliveries by themselves**: no verification happens, so events are sent
+//!   only when a test asks ([`Server::emit`], `POST /_mock/emit`), and only to `http://`
+//!   loopback receivers (no TLS).
 //! - **DNS and TLS**: a custom domain's verify call advances the status without looking
 //!   anything up or issuing a certificate (so a domain never turns `invalid`), and the
 //!   fake itself speaks plain `http://127.0.0.1`.
@@ -122,6 +137,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod deliveries;
 mod http;
 mod routes;
 mod state;
@@ -132,9 +148,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+pub use deliveries::Delivery;
 pub use state::{SEED_APP, SEED_CHALLENGE, SEED_REQUEST};
 
-/// A sandbox key the default fake accepts (any `sk_workspace_test_` key does).
+/// A sandbox key the default fake accepts (any `sk_workspace_test_` key does, until
+/// [`Server::revoke_key`] revokes it).
 pub const TEST_KEY: &str = "sk_workspace_test_mock";
 /// A production key a [`Builder::production`] fake accepts (any `sk_workspace_prod_`
 /// key does).
@@ -236,6 +254,82 @@ impl Server {
         self.shared.lock().claim(challenge_id, provider_id, now)
     }
 
+    /// Emits the documented webhook `event` (see [`crate::webhooks::EVENTS`]) for the App
+    /// `client_id`, with `data` as the body's `data`: when the App's webhook settings are
+    /// enabled, have a URL (an `http://` loopback receiver, such as a test server or
+    /// `hopae webhooks listen`) and list the event, the fake POSTs the signed delivery
+    /// from a thread of its own, retrying as the settings say. See [`Server::deliveries`].
+    ///
+    /// Returns the event id (`evt_...`, the body's top-level `id`), or `None` (nothing
+    /// sent) when the App does not exist or its settings send no such delivery.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Read, Write};
+    /// use std::net::TcpListener;
+    ///
+    /// use hopae::{HopaeClient, WebhookConfigUpdate};
+    ///
+    /// let receiver = TcpListener::bind("127.0.0.1:0")?;
+    /// let server = hopae::mock::Server::start()?;
+    /// let client = HopaeClient::builder(hopae::mock::TEST_KEY).base_url(server.url()).build()?;
+    /// let app = client.app(hopae::mock::SEED_APP);
+    /// let url = format!("http://{}/hooks", receiver.local_addr()?);
+    /// app.update_webhook_config(&WebhookConfigUpdate::new().url(url).events(["verification.completed"]))?;
+    /// let secret = app.rotate_webhook_secret()?;
+    ///
+    /// let id = server.emit(hopae::mock::SEED_APP, "verification.completed", serde_json::json!({}));
+    /// let (conn, _) = receiver.accept()?;
+    /// let mut reader = BufReader::new(conn);
+    /// let (mut signature, mut length) = (String::new(), 0);
+    /// loop {
+    ///     let mut line = String::new();
+    ///     reader.read_line(&mut line)?;
+    ///     match line.trim_end().split_once(": ") {
+    ///         Some(("X-Hopae-Signature", v)) => signature = v.to_owned(),
+    ///         Some(("Content-Length", v)) => length = v.parse()?,
+    ///         _ if line.trim_end().is_empty() => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// let mut body = vec![0; length];
+    /// reader.read_exact(&mut body)?;
+    /// reader.get_mut().write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")?;
+    ///
+    /// let event = hopae::Verifier::new(secret.expose().as_str()).verify(&signature, &body)?;
+    /// assert_eq!(event.payload["id"].as_str(), id.as_deref());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emit(&self, client_id: &str, event: &str, data: serde_json::Value) -> Option<String> {
+        deliveries::deliver(&mut self.shared.lock(), client_id, event, data).ok()
+    }
+
+    /// The webhook deliveries made or under way, oldest first (at least the last 900).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        let log = std::sync::Arc::clone(&self.shared.lock().deliveries);
+        deliveries::list(&log)
+    }
+
+    /// Revokes `key`: every call with it is answered 401 `AUTH_INVALID_CREDENTIALS`
+    /// ("This API key has been revoked") from then on. Any other well-formed key of
+    /// the fake's environment still works.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let server = hopae::mock::Server::start()?;
+    /// let key = "sk_workspace_test_revokeme";
+    /// let client = hopae::HopaeClient::builder(key).base_url(server.url()).build()?;
+    /// assert!(client.workspace().is_ok());
+    /// server.revoke_key(key);
+    /// assert_eq!(client.workspace().unwrap_err().status(), Some(401));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revoke_key(&self, key: &str) {
+        self.shared.lock().revoked.insert(key.to_owned());
+    }
+
     /// The calls answered so far, oldest first: at least the last 9,000 (requests too
     /// malformed to be read are not logged).
     pub fn requests(&self) -> Vec<LoggedRequest> {
@@ -298,6 +392,7 @@ pub struct Builder {
     production: bool,
     port: u16,
     retry_after: u64,
+    delivery_backoff: Duration,
 }
 
 impl Default for Builder {
@@ -311,6 +406,7 @@ impl Default for Builder {
             production: false,
             port: 0,
             retry_after: 0,
+            delivery_backoff: Duration::from_secs(1),
         }
     }
 }
@@ -366,6 +462,14 @@ impl Builder {
         self
     }
 
+    /// The delay before a failed webhook delivery's first retry; the second and third
+    /// wait 5 and 30 times as long, as Hopae's documented 1 s, 5 s, 30 s (the default,
+    /// 1 s). A shorter one keeps a test of retries fast.
+    pub fn delivery_backoff(mut self, delay: Duration) -> Builder {
+        self.delivery_backoff = delay;
+        self
+    }
+
     /// Listens on this port of 127.0.0.1 (the default, 0, picks a free one).
     pub fn bind(mut self, port: u16) -> Builder {
         self.port = port;
@@ -382,6 +486,7 @@ impl Builder {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let mut state = state::State::new(self.seeded, self.schedule_after, self.seed);
         state.fail_rate = self.fail_rate;
+        state.delivery_backoff = self.delivery_backoff;
         let shared = Arc::new(routes::Shared {
             state: Mutex::new(state),
             latency: self.latency,

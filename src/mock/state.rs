@@ -2,7 +2,7 @@
 //! idempotency store, the request log and the fault switches; the JSON each resource is
 //! answered as; the seed data of the API reference.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -106,6 +106,12 @@ pub(super) struct State {
     pub(super) fault_rng: Rng,
     pub(super) fail_rate: f64,
     pub(super) fail_next: u64,
+    /// Keys revoked by a test: answered 401 from then on.
+    pub(super) revoked: HashSet<String>,
+    /// Webhook deliveries, shared with the threads that send them.
+    pub(super) deliveries: super::deliveries::Log,
+    /// The first retry's delay of a delivery (later ones are 5x and 30x it).
+    pub(super) delivery_backoff: std::time::Duration,
 }
 
 /// What an idempotency key stands for.
@@ -237,6 +243,9 @@ impl State {
             fault_rng: Rng(seed),
             fail_rate: 0.0,
             fail_next: 0,
+            revoked: HashSet::new(),
+            deliveries: super::deliveries::Log::default(),
+            delivery_backoff: std::time::Duration::from_secs(1),
         };
         state.org_id = format!("org_{}", state.alnum(24));
         if seeded {

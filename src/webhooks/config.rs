@@ -64,9 +64,13 @@ pub struct WebhookConfig {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookConfigUpdate {
-    /// The receiver's URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    /// The receiver's URL; `Some(None)` clears it (sent as `null`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::decode::nullable"
+    )]
+    pub url: Option<Option<String>>,
     /// Whether deliveries are sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -89,7 +93,21 @@ impl WebhookConfigUpdate {
 
     /// Sets the receiver's URL.
     pub fn url(mut self, url: impl Into<String>) -> WebhookConfigUpdate {
-        self.url = Some(url.into());
+        self.url = Some(Some(url.into()));
+        self
+    }
+
+    /// Clears the receiver's URL: sends `null`, so no delivery has anywhere to go.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let update = hopae::WebhookConfigUpdate::new().clear_url();
+    /// assert_eq!(serde_json::to_string(&update)?, r#"{"url":null}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn clear_url(mut self) -> WebhookConfigUpdate {
+        self.url = Some(None);
         self
     }
 
@@ -191,7 +209,12 @@ impl AppHandle<'_> {
                 "the webhook config update sets nothing",
             ));
         }
-        if update.url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        if update
+            .url
+            .as_ref()
+            .and_then(Option::as_deref)
+            .is_some_and(|u| u.trim().is_empty())
+        {
             return Err(Error::invalid_input("`url` must not be empty"));
         }
         let call =

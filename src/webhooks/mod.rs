@@ -37,7 +37,9 @@
 //! ```
 
 mod config;
+mod events;
 mod signature;
 
 pub use config::{WebhookConfig, WebhookConfigUpdate};
+pub use events::{EVENTS, LEGACY_EVENTS, is_documented_event};
 pub use signature::*;

@@ -45,9 +45,11 @@ pub(crate) const VERIFY_NOTES: &str = "\
 The secret is read from HOPAE_WEBHOOK_SECRET, exactly as the API returned it (whsec_...).
 Pass the body exactly as received: the signature covers those bytes.
 
-Prints the event's JSON (the body as received) when the signature verifies; exits 6 on a
-malformed header, a timestamp outside the tolerance, a signature that does not match, or
-a signed body that is not a JSON object. The output is JSON with or without --json.
+Prints the event's JSON (the body as received) when the signature verifies; with --json,
+{\"verified\": true, \"event\": name or null, \"id\": the body's id or null,
+\"timestamp\": the signed t, \"body\": the body}. Exits 6 on a malformed header, a
+timestamp outside the tolerance, a signature that does not match, or a signed body that is
+not a JSON object.
 
 Example:
   hopae webhooks verify --signature 't=1765000000,v1=5f95...' body.json";
@@ -58,7 +60,8 @@ it with X-Hopae-Signature and Content-Type: application/json. URL must use https
 http on localhost, 127.0.0.0/8 or [::1]. The sample body is
   {\"event\": E, \"data\": {\"verificationId\": \"ver_test_...\", \"status\": ..., ...}}
 
-Prints the status the receiver answered (with --json: {\"url\": ..., \"status\": ...}); exits
+Prints the status the receiver answered (with --json: {\"url\": ..., \"status\": ...,
+\"event\": the body's event or null}); exits
 0 on 2xx, 1 on any other status, 3 when the request fails on the network or times out
 (--http-timeout, default 10s).";
 
@@ -67,7 +70,9 @@ Answers each POST with 204 when its X-Hopae-Signature verifies under HOPAE_WEBHO
 400 for a malformed header or body, 401 for a wrong signature or a timestamp more than
 300s away. Prints one line per request on stdout: time, status, whether it verified (and
 why not), then the event name the body claims, escaped (with --json, one object per
-line: time, status, verified, error, event).
+line: {\"time\", \"status\", \"verified\", \"error\": why not or null, \"id\": the body's
+event id or null, \"event\": its name or null}). `hopae mock emit` makes the fake send
+deliveries here.
 
 Up to 64 connections are served at once, each request within 10s of its connection
 (one deadline, however slowly it arrives); heads over 16 KiB and bodies over 1 MiB are
@@ -175,7 +180,7 @@ fn read_input(file: Option<&PathBuf>, what: &str) -> Result<Vec<u8>, Failure> {
 }
 
 /// `hopae webhooks verify`.
-pub(crate) fn verify(a: &Verify) -> Result<(), Failure> {
+pub(crate) fn verify(a: &Verify, global: &Global) -> Result<(), Failure> {
     let secret = secret()?;
     let body = read_input(a.file.as_ref(), "the body to verify")?;
     let mut verifier = Verifier::new(secret);
@@ -183,6 +188,16 @@ pub(crate) fn verify(a: &Verify) -> Result<(), Failure> {
         verifier = verifier.tolerance(t.value);
     }
     match verifier.verify(&a.signature, &body) {
+        Ok(event) if global.json => {
+            let out = serde_json::json!({
+                "verified": true,
+                "event": event.event_type,
+                "id": event.payload.get("id").and_then(serde_json::Value::as_str),
+                "timestamp": event.timestamp,
+                "body": event.payload,
+            });
+            emit(&format!("{out}\n"))
+        }
         Ok(_) => emit_bytes(&document(body)),
         Err(e) => Err(Failure {
             code: EXIT_SIGNATURE,
@@ -311,7 +326,10 @@ pub(crate) fn trigger(a: &Trigger, global: &Global) -> Result<(), Failure> {
         });
     }
     if global.json {
-        let out = serde_json::json!({"url": a.url, "status": status.as_u16()});
+        let event = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|b| b.get("event").and_then(|e| e.as_str()).map(str::to_owned));
+        let out = serde_json::json!({"url": a.url, "status": status.as_u16(), "event": event});
         return emit(&format!("{out}\n"));
     }
     emit(&format!("{shown} answered {answered}\n"))
@@ -328,6 +346,8 @@ struct Delivery {
     verified: bool,
     /// Why the request was refused.
     error: Option<String>,
+    /// The body's top-level `id` (the event id, `evt_...`), when it has one.
+    id: Option<String>,
     /// The body's `event` (or `type`) name, when the body is a JSON object that has one
     /// (read from an unverified body too: it says what was attempted).
     event: Option<String>,
@@ -451,10 +471,12 @@ impl Drop for Slot {
 fn serve(mut stream: TcpStream, verifier: &Verifier) -> Option<Delivery> {
     let received = read_request(&mut stream);
     let time = rfc3339(OffsetDateTime::now_utc());
+    let mut id = None;
     let (status, event, error, public) = match received {
         Err(Unreadable::Nothing) => return None,
         Err(Unreadable::Refused(status, why)) => (status, None, Some(why.clone()), Some(why)),
         Ok(request) => {
+            id = top_level(&request.body, "id");
             let event = event_name(&request.body);
             match request.signature {
                 Err(why) => (400, event, Some(why.clone()), Some(why)),
@@ -480,6 +502,7 @@ fn serve(mut stream: TcpStream, verifier: &Verifier) -> Option<Delivery> {
         status,
         verified: error.is_none(),
         error,
+        id,
         event,
     })
 }
@@ -502,6 +525,12 @@ fn why_not(e: &SignatureError, missing: bool) -> String {
     } else {
         e.to_string()
     }
+}
+
+/// A top-level string field of a JSON body.
+fn top_level(body: &[u8], name: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get(name)?.as_str().map(str::to_owned)
 }
 
 /// The event name of a body that may not have verified: its `event`, else its `type`.
@@ -836,6 +865,7 @@ mod tests {
     fn delivery_lines_say_why_not_and_escape_the_event() {
         let ok = Delivery {
             time: "2026-04-08T10:00:00Z".into(),
+            id: Some("evt_1".into()),
             event: Some("verification.completed".into()),
             verified: true,
             error: None,
@@ -847,7 +877,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_string(&ok).unwrap(),
-            r#"{"time":"2026-04-08T10:00:00Z","status":204,"verified":true,"error":null,"event":"verification.completed"}"#
+            r#"{"time":"2026-04-08T10:00:00Z","status":204,"verified":true,"error":null,"id":"evt_1","event":"verification.completed"}"#
         );
         let bad = Delivery {
             event: Some("evil\x1b[2J\u{202e}\u{2028}".into()),
@@ -865,6 +895,7 @@ mod tests {
         let padded = Delivery {
             event: Some(format!("verification.completed{}x", " ".repeat(500))),
             error: bad.error.clone(),
+            id: bad.id.clone(),
             time: bad.time.clone(),
             ..bad
         };

@@ -4,13 +4,19 @@
 
 mod local;
 
+use std::io::Write;
+
 use hopae::HopaeClient;
-use hopae::webhooks::WebhookConfigUpdate;
+use hopae::webhooks::{
+    EVENTS, LEGACY_EVENTS, WebhookConfig, WebhookConfigUpdate, is_documented_event,
+};
 
 use crate::confirm::{CONFIRM_NOTES, Confirmed};
+use crate::emit::emit;
 use crate::failure::Failure;
-use crate::options::{Global, check_id, count};
-use crate::output::webhook_config_text;
+use crate::list_edit::Edit;
+use crate::options::{DurationArg, Global, check_id, count};
+use crate::output::{clean, webhook_config_text};
 use crate::show::{Rotation, show, show_rotated};
 
 /// The arguments of `hopae webhooks`.
@@ -28,6 +34,9 @@ enum Command {
     /// Replace an app's webhook signing secret and print the new one, once
     #[command(after_help = CONFIRM_NOTES)]
     RotateSecret(Confirmed),
+    /// List the webhook events the documentation names
+    #[command(after_help = EVENTS_NOTES)]
+    Events,
     /// Check a delivery's X-Hopae-Signature against its raw body
     #[command(after_help = local::VERIFY_NOTES)]
     Verify(local::Verify),
@@ -41,10 +50,20 @@ enum Command {
 
 const CONFIG_NOTES: &str = "\
 Without a setting, prints the current settings. With one or more, changes only those and
-prints the settings as stored. --event replaces the whole list (repeat it for several).
-The secret is shown as its last four characters; it cannot be set, only rotated.
+prints the settings as stored. --event replaces the whole list (repeat it for several);
+--add-event and --remove-event read the list, change it and write it back, and say what
+changed. An empty list (--clear-events) stops every delivery. An event the documentation
+does not name is sent anyway, with a warning (`hopae webhooks events` lists them). The
+secret is shown as its last four characters; it cannot be set, only rotated.
 
 With --json: the API's answer as sent (to an update, Hopae may answer the whole app).";
+
+const EVENTS_NOTES: &str = "\
+The current names first, then those older documentation pages list (still accepted).
+The set is open: Hopae may send others. An app whose event list is empty gets no
+delivery at all.
+
+With --json: {\"events\": [...], \"legacy\": [...]}.";
 
 #[derive(clap::Args, Debug)]
 struct Config {
@@ -52,8 +71,12 @@ struct Config {
     app: String,
 
     /// Your receiver's URL
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "clear_url")]
     url: Option<String>,
+
+    /// Remove the receiver's URL (sends null)
+    #[arg(long)]
+    clear_url: bool,
 
     /// Send deliveries
     #[arg(long, conflicts_with = "disable")]
@@ -63,70 +86,111 @@ struct Config {
     #[arg(long)]
     disable: bool,
 
-    /// Deliver this event, e.g. verification.completed; repeat for several
-    #[arg(long = "event", value_name = "E")]
+    /// The complete new list of events, e.g. verification.completed; repeat for several
+    #[arg(long = "event", value_name = "E", conflicts_with_all = ["add_events", "remove_events", "clear_events"])]
     events: Vec<String>,
+
+    /// Add an event to the list; repeat for several
+    #[arg(long = "add-event", value_name = "E", conflicts_with = "clear_events")]
+    add_events: Vec<String>,
+
+    /// Remove an event from the list; repeat for several
+    #[arg(
+        long = "remove-event",
+        value_name = "E",
+        conflicts_with = "clear_events"
+    )]
+    remove_events: Vec<String>,
+
+    /// Empty the list of events: no delivery is sent until events are added
+    #[arg(long)]
+    clear_events: bool,
 
     /// Retries of a failed delivery
     #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     retry_attempts: Option<u32>,
 
-    /// How long Hopae waits for your receiver, in seconds (at least 1)
-    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
-    timeout_seconds: Option<u32>,
+    /// How long Hopae waits for your receiver, whole seconds from 1s (e.g. 10s)
+    #[arg(long = "timeout", alias = "timeout-seconds", value_name = "DURATION")]
+    timeout: Option<DurationArg>,
 }
 
 impl Config {
-    /// The settings to change, checked with messages naming the options; empty for a read.
+    /// The settings to change, checked with messages naming the options; empty for a read
+    /// (unless events are added or removed, which [`Config::edits_events`] says).
     fn update(&self) -> Result<WebhookConfigUpdate, Failure> {
         check_id("<APP>", &self.app)?;
         let mut update = WebhookConfigUpdate::new();
         if let Some(url) = &self.url {
             if url.trim().is_empty() {
-                return Err(Failure::usage("--url must not be empty"));
+                return Err(Failure::usage(
+                    "--url must not be empty (--clear-url removes it)",
+                ));
             }
             update = update.url(url);
+        }
+        if self.clear_url {
+            update = update.clear_url();
         }
         if self.enable || self.disable {
             update = update.enabled(self.enable);
         }
-        if !self.events.is_empty() {
-            if self.events.iter().any(|e| e.trim().is_empty()) {
-                return Err(Failure::usage("--event must not be empty"));
+        for (flag, names) in [
+            ("--event", &self.events),
+            ("--add-event", &self.add_events),
+            ("--remove-event", &self.remove_events),
+        ] {
+            if names.iter().any(|e| e.trim().is_empty()) {
+                return Err(Failure::usage(format!("{flag} must not be empty")));
             }
+        }
+        if !self.events.is_empty() {
             update = update.events(&self.events);
+        }
+        if self.clear_events {
+            update = update.events(Vec::<String>::new());
         }
         if let Some(n) = self.retry_attempts {
             update = update.retry_attempts(n);
         }
-        match self.timeout_seconds {
-            Some(0) => {
-                return Err(Failure::usage(
-                    "--timeout-seconds must be at least 1, got 0",
-                ));
+        if let Some(t) = &self.timeout {
+            let secs = t.value.as_secs();
+            if t.value.subsec_nanos() != 0 || secs == 0 {
+                return Err(Failure::usage(format!(
+                    "--timeout must be a whole number of seconds, at least 1s, got `{t}`"
+                )));
             }
-            Some(n) => update = update.timeout_seconds(n),
-            None => {}
+            let secs = u32::try_from(secs).map_err(|_| {
+                Failure::usage(format!(
+                    "--timeout must be at most {}s, got `{t}`",
+                    u32::MAX
+                ))
+            })?;
+            update = update.timeout_seconds(secs);
         }
         Ok(update)
+    }
+
+    /// Whether the events are read, changed and written back.
+    fn edits_events(&self) -> bool {
+        !self.add_events.is_empty() || !self.remove_events.is_empty()
+    }
+
+    /// Event names the documentation does not list, among those to be written.
+    fn undocumented(&self) -> Vec<&str> {
+        self.events
+            .iter()
+            .chain(&self.add_events)
+            .map(String::as_str)
+            .filter(|e| !is_documented_event(e))
+            .collect()
     }
 }
 
 /// Runs a `webhooks` command.
 pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
     match group.command {
-        Command::Config(a) => {
-            let update = a.update()?;
-            let call = |c: &HopaeClient| {
-                let handle = c.app(&a.app);
-                if update.is_empty() {
-                    handle.webhook_config()
-                } else {
-                    handle.update_webhook_config(&update)
-                }
-            };
-            show(global, call, |config| webhook_config_text(&a.app, config))
-        }
+        Command::Config(a) => config(&a, global),
         Command::RotateSecret(a) => {
             let rotation = Rotation {
                 what: "webhook secret",
@@ -138,10 +202,72 @@ pub(crate) fn run(group: Group, global: &Global) -> Result<(), Failure> {
                 c.app(&a.app).rotate_webhook_secret()
             })
         }
-        Command::Verify(a) => local::verify(&a),
+        Command::Events => events(global),
+        Command::Verify(a) => local::verify(&a, global),
         Command::Trigger(a) => local::trigger(&a, global),
         Command::Listen(a) => local::listen(&a, global),
     }
+}
+
+fn config(a: &Config, global: &Global) -> Result<(), Failure> {
+    let mut update = a.update()?;
+    for name in a.undocumented() {
+        warn(&format!(
+            "`{}` is not a documented webhook event (`hopae webhooks events` lists them); \
+             set anyway",
+            clean(name)
+        ));
+    }
+    if a.clear_events {
+        warn("the event list will be empty: no delivery is sent until events are added");
+    }
+    let edits = a.edits_events();
+    let call = |c: &HopaeClient| -> Result<(WebhookConfig, Edit), hopae::Error> {
+        let handle = c.app(&a.app);
+        let mut edit = Edit::default();
+        if edits {
+            let current = handle.webhook_config()?;
+            let (list, done) = Edit::apply(&current.events, &a.add_events, &a.remove_events);
+            edit = done;
+            if list != current.events {
+                update = update.clone().events(list);
+            }
+        }
+        let config = if update.is_empty() {
+            handle.webhook_config()?
+        } else {
+            handle.update_webhook_config(&update)?
+        };
+        Ok((config, edit))
+    };
+    show(global, call, |(config, edit)| {
+        let mut text = edit.line("events");
+        if edits && config.events.is_empty() {
+            text.push_str("the event list is now empty: no delivery is sent\n");
+        }
+        text + &webhook_config_text(&a.app, config)
+    })
+}
+
+/// `hopae webhooks events`.
+fn events(global: &Global) -> Result<(), Failure> {
+    if global.json {
+        let out = serde_json::json!({"events": EVENTS, "legacy": LEGACY_EVENTS});
+        return emit(&format!("{out}\n"));
+    }
+    let mut text = String::new();
+    for e in EVENTS {
+        text.push_str(&format!("{e}\n"));
+    }
+    for e in LEGACY_EVENTS {
+        text.push_str(&format!("{e}  (older pages)\n"));
+    }
+    emit(&text)
+}
+
+/// A warning on stderr; nobody to tell if stderr is gone.
+fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
 }
 
 #[cfg(test)]
@@ -152,12 +278,20 @@ mod tests {
         Config {
             app: app.into(),
             url: None,
+            clear_url: false,
             enable: false,
             disable: false,
             events: Vec::new(),
+            add_events: Vec::new(),
+            remove_events: Vec::new(),
+            clear_events: false,
             retry_attempts: None,
-            timeout_seconds: None,
+            timeout: None,
         }
+    }
+
+    fn secs(s: &str) -> Option<DurationArg> {
+        Some(s.parse().unwrap())
     }
 
     #[test]
@@ -175,7 +309,7 @@ mod tests {
                 "verification.failed".into(),
             ],
             retry_attempts: Some(0),
-            timeout_seconds: Some(5),
+            timeout: secs("5s"),
             ..config("A")
         };
         let expected = WebhookConfigUpdate::new()
@@ -190,6 +324,19 @@ mod tests {
             ..config("A")
         };
         assert_eq!(on.update(), Ok(WebhookConfigUpdate::new().enabled(true)));
+        let cleared = Config {
+            clear_url: true,
+            clear_events: true,
+            timeout: secs("1m"),
+            ..config("A")
+        };
+        assert_eq!(
+            cleared.update(),
+            Ok(WebhookConfigUpdate::new()
+                .clear_url()
+                .events(Vec::<String>::new())
+                .timeout_seconds(60))
+        );
     }
 
     #[test]
@@ -200,7 +347,7 @@ mod tests {
                     url: Some(" ".into()),
                     ..config("A")
                 },
-                "--url must not be empty",
+                "--url must not be empty (--clear-url removes it)",
             ),
             (
                 Config {
@@ -211,15 +358,39 @@ mod tests {
             ),
             (
                 Config {
-                    timeout_seconds: Some(0),
+                    add_events: vec!["".into()],
                     ..config("A")
                 },
-                "--timeout-seconds must be at least 1, got 0",
+                "--add-event must not be empty",
+            ),
+            (
+                Config {
+                    timeout: secs("0"),
+                    ..config("A")
+                },
+                "--timeout must be a whole number of seconds, at least 1s, got `0`",
+            ),
+            (
+                Config {
+                    timeout: secs("1500ms"),
+                    ..config("A")
+                },
+                "--timeout must be a whole number of seconds, at least 1s, got `1500ms`",
             ),
             (config(".."), "<APP> must not be `.` or `..`"),
         ] {
             let f = a.update().unwrap_err();
             assert_eq!((f.code, f.message.as_str()), (2, message));
         }
+    }
+
+    #[test]
+    fn undocumented_events_are_named() {
+        let a = Config {
+            events: vec!["verification.completed".into(), "no.such.event".into()],
+            add_events: vec!["verification.expired".into()],
+            ..config("A")
+        };
+        assert_eq!(a.undocumented(), ["no.such.event"]);
     }
 }

@@ -44,7 +44,7 @@ workspace      org_1
 redirect uris  https://shop.example/cb
                https://shop.example/cb2
 providers      bankidse (disabled: passport)
-workflows      0 (default wf_default)
+workflows      0, the default's id: wf_default
 webhook        no URL set
 created        2026-04-08 10:00 UTC
 updated        2026-04-08 11:00 UTC
@@ -209,24 +209,31 @@ fn apps_list_all_walks_every_page() {
 
     let r = run(&server, &["apps", "list", "--all", "--json"]);
     r.assert_ok();
-    // Every app object exactly as sent, in order, in one array.
+    // The page shape of `apps list --json`: every app object as sent (secrets redacted),
+    // in order.
     assert_eq!(
         r.stdout,
-        redacted(&format!("[\n  {}\n]\n", apps.join(",\n  ")))
+        redacted(&format!(
+            "{{\"data\":[\n  {}\n],\"total\":101,\"limit\":101,\"offset\":0}}\n",
+            apps.join(",\n  ")
+        ))
     );
     let value: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(value[100]["n"], 100);
+    assert_eq!(value["data"][100]["n"], 100);
     first.assert();
     second.assert();
 }
 
 #[test]
-fn apps_list_all_of_no_apps_is_an_empty_array() {
+fn apps_list_all_of_no_apps_is_an_empty_page() {
     let mut server = Server::new();
     let m = list_mock(&mut server, "100", "0", &page(&[], 0, 100, 0));
     let r = run(&server, &["apps", "list", "--all", "--json"]);
     r.assert_ok();
-    assert_eq!(r.json(), json!([]));
+    assert_eq!(
+        r.json(),
+        json!({"data": [], "total": 0, "limit": 0, "offset": 0})
+    );
     m.assert();
 }
 
@@ -275,7 +282,7 @@ fn apps_usage_errors_exit_2_before_any_request() {
         ),
         (
             &["apps", "update", APP][..],
-            "nothing to change: give --name, --redirect-uri, --success-redirect or --failure-redirect",
+            "nothing to change: give --name, --logo, a redirect-uri option, --success-redirect, --failure-redirect or a --clear-... option",
         ),
         (
             &["apps", "update", APP, "--redirect-uri", "https://a/#f"][..],
@@ -286,15 +293,16 @@ fn apps_usage_errors_exit_2_before_any_request() {
                 "apps",
                 "redirect-uris",
                 APP,
-                "--set",
+                "--redirect-uri",
                 "https://a/cb",
-                "--clear",
+                "--clear-redirect-uris",
             ][..],
-            "the argument '--set <URI>' cannot be used with '--clear'",
+            "the argument '--redirect-uri <URI>' cannot be used with '--clear-redirect-uris'",
         ),
         (
+            // `--set` is an alias: messages use the one name.
             &["apps", "redirect-uris", APP, "--set", ""][..],
-            "--set #1 must not be empty",
+            "--redirect-uri #1 must not be empty",
         ),
     ] {
         run(&server, args).assert_error(2, needle);
@@ -447,7 +455,7 @@ fn irreversible_commands_need_yes_without_a_terminal() {
         r.assert_error(
             2,
             &format!(
-                "{action} cannot be undone: pass --yes to confirm (there is no terminal to ask)"
+                "pass --yes to {action} (it cannot be undone, and there is no terminal to ask)"
             ),
         );
     }

@@ -174,9 +174,9 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
         ),
         (
             &["production-tests", "list"][..],
-            "missing <CLIENT_ID> (see `hopae production-tests list --help`)",
+            "missing <APP> (see `hopae production-tests list --help`)",
         ),
-        (&["pt", "list"][..], "missing <CLIENT_ID>"),
+        (&["pt", "list"][..], "missing <APP>"),
         (
             &["production-tests", "list", APP, "--verbos"][..],
             "unknown option `--verbos`; did you mean `--verbose`?",
@@ -264,7 +264,7 @@ fn usage_errors_exit_2_with_one_line_before_any_request() {
             &["pt", "list", APP, "--http-timeout", "25h"][..],
             "--http-timeout must be at most 24h, got `25h`",
         ),
-        (&["pt", "list", ""][..], "<CLIENT_ID> must not be empty"),
+        (&["pt", "list", ""][..], "<APP> must not be empty"),
         (
             &["pt", "report", APP, ".."][..],
             "<CHALLENGE_ID> must not be `.` or `..`",
@@ -321,8 +321,9 @@ fn key_without_environment_and_bad_base_urls_are_usage_errors() {
     r.assert_error(2, "");
     assert_eq!(
         r.stderr,
-        "error: HOPAE_API_KEY has no known environment prefix (sk_workspace_test_ or \
-         sk_workspace_prod_): set --base-url or HOPAE_BASE_URL\n"
+        "error: HOPAE_API_KEY is not a Hopae workspace key (no known environment prefix: it \
+         starts with sk_unknown_; workspace keys start with sk_workspace_test_ or \
+         sk_workspace_prod_)\n"
     );
     let r = run_with(
         Some(KEY),
@@ -797,11 +798,16 @@ fn report_of_unknown_challenge_exits_1_with_the_request_id() {
     let mut server = Server::new();
     let m = get(
         &mut server,
-        &format!("{LIST_PATH}/{REQUEST}/report"),
+        &format!("{LIST_PATH}/ch_nope/report"),
         404,
         r#"{"error":{"code":"RESOURCE_NOT_FOUND","message":"Challenge not found","details":{}},"request_id":"228aaefb-3ce2-4dd0-a73b-b96f71c5779f"}"#,
     );
-    let r = run(&server, &["report", APP, REQUEST]);
+    // A request id is refused before sending, with what the report needs.
+    run(&server, &["report", APP, REQUEST]).assert_error(
+        2,
+        "is a request id: a report needs the challenge id (ch_...) the request was scheduled into",
+    );
+    let r = run(&server, &["report", APP, "ch_nope"]);
     r.assert_error(1, "");
     assert_eq!(
         r.stderr,
@@ -963,7 +969,10 @@ fn wait_json_prints_the_challenge() {
     );
     let r = run(&server, &["wait", "--json", APP, REQUEST]);
     r.assert_ok();
-    assert_eq!(r.json(), item["challenge"]);
+    assert_eq!(
+        r.json(),
+        json!({"requestId": REQUEST, "challengeId": "ch_new", "challenge": item["challenge"]})
+    );
     scheduled.assert();
 }
 
@@ -1146,7 +1155,12 @@ fn wait_json_prints_the_challenge_as_the_last_list_showed_it() {
         &["wait", APP, REQUEST, "--json", "--interval", "100ms"],
     );
     r.assert_ok();
-    assert_eq!(r.stdout, format!("{NEW_CHALLENGE}\n"));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{{\"requestId\":\"{REQUEST}\",\"challengeId\":\"ch_new\",\"challenge\":{NEW_CHALLENGE}}}\n"
+        )
+    );
     pending.assert();
     m.assert();
 }

@@ -63,6 +63,9 @@ pub fn command(key: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Comman
         .env_remove("HOPAE_API_KEY")
         .env_remove("HOPAE_BASE_URL")
         .env_remove("HOPAE_WEBHOOK_SECRET")
+        .env_remove("HOPAE_DEBUG")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy");
     for var in [

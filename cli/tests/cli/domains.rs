@@ -259,7 +259,7 @@ fn delete_needs_yes_without_a_terminal_and_then_deletes() {
     let none = no_requests(&mut server);
     run(&server, &["domains", "delete", APP]).assert_error(
         2,
-        "delete the custom domains of app FK5b0KSM cannot be undone: pass --yes to confirm (there is no terminal to ask)",
+        "pass --yes to delete the custom domains of app FK5b0KSM (it cannot be undone, and there is no terminal to ask)",
     );
     none.assert();
     let mut server = Server::new();

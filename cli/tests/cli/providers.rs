@@ -24,9 +24,9 @@ fn list_prints_a_table_of_either_shape_and_json_is_the_body_as_sent() {
     assert_eq!(
         r.stdout,
         "\
-PROVIDER  NAME  ENABLED  STATE        STEP
-mitid     -     yes      in_progress  2 of 3: activation-form
-bankidse  -     no       completed    3 of 3: activated
+PROVIDER  ENABLED  STATE        STEP
+mitid     yes      in_progress  2 of 3: activation-form
+bankidse  no       completed    3 of 3: activated
 "
     );
     let r = run(&server, &["providers", "list", APP, "--json"]);
@@ -386,9 +386,13 @@ fn upload_to_a_provider_without_an_upload_step_exits_1() {
 fn delete_document_needs_yes_without_a_terminal_and_then_deletes() {
     let mut server = Server::new();
     let none = no_requests(&mut server);
-    run(&server, &["providers", "delete-document", APP, "ftn", "doc_1"]).assert_error(
+    run(
+        &server,
+        &["providers", "delete-document", APP, "ftn", "doc_1"],
+    )
+    .assert_error(
         2,
-        "delete document doc_1 of provider ftn on app FK5b0KSM cannot be undone: pass --yes to confirm",
+        "pass --yes to delete document doc_1 of provider ftn on app FK5b0KSM (it cannot be undone",
     );
     none.assert();
     let mut server = Server::new();

@@ -48,34 +48,43 @@ const FILE: &str = r#"{
   ]
 }"#;
 
+/// The app, read by `workflows list` for its default workflow's id.
+const APP_BODY: &str = r#"{"clientId":"FK5b0KSM","name":"Shop","redirectUris":[],
+  "providers":{},"defaultWorkflowId":"default","workflows":[],"organizationId":"org_1",
+  "createdAt":"2026-04-01T09:00:00.000Z","updatedAt":"2026-04-01T09:00:00.000Z"}"#;
+
 #[test]
-fn list_prints_a_table_and_json_is_the_body_as_sent() {
+fn list_prints_a_table_marking_the_default_and_json_is_the_body_as_sent() {
     let mut server = Server::new();
     let body = format!("[{KYC},\n{DEFAULT}]");
+    let app = answer(&mut server, "GET", "/apps/FK5b0KSM", 200, APP_BODY, 2);
     let m = answer(&mut server, "GET", LIST_PATH, 200, &body, 2);
     let r = run(&server, &["workflows", "list", APP]);
     r.assert_ok();
     assert_eq!(
         r.stdout,
         "\
-ID       NAME     ENTRY    NODES  UPDATED (UTC)
-kyc      KYC      start    4      2026-04-08 11:00
-default  Default  request  1      -
+ID                 NAME     ENTRY    NODES  UPDATED (UTC)
+kyc                KYC      start    4      2026-04-08 11:00
+default (default)  Default  request  1      -
 "
     );
     let r = run(&server, &["workflows", "list", APP, "--json"]);
     r.assert_ok();
     assert_eq!(r.stdout, printed(&body));
+    app.assert();
     m.assert();
 }
 
 #[test]
 fn list_of_no_workflows_says_so() {
     let mut server = Server::new();
+    let app = answer(&mut server, "GET", "/apps/FK5b0KSM", 200, APP_BODY, 1);
     let m = answer(&mut server, "GET", LIST_PATH, 200, "[]", 1);
     let r = run(&server, &["workflows", "list", APP]);
     r.assert_ok();
     assert_eq!(r.stdout, "no workflows for app FK5b0KSM\n");
+    app.assert();
     m.assert();
 }
 
@@ -247,7 +256,7 @@ fn delete_needs_yes_without_a_terminal_and_then_deletes() {
     let none = no_requests(&mut server);
     run(&server, &["workflows", "delete", APP, "kyc"]).assert_error(
         2,
-        "delete workflow kyc of app FK5b0KSM cannot be undone: pass --yes to confirm (there is no terminal to ask)",
+        "pass --yes to delete workflow kyc of app FK5b0KSM (it cannot be undone, and there is no terminal to ask)",
     );
     none.assert();
     let mut server = Server::new();

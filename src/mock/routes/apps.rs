@@ -1,6 +1,8 @@
 //! The workspace and the Apps: the App collection, one App, its redirect URIs and its
 //! webhook settings.
 
+use crate::MAX_IDEMPOTENCY_KEY_LEN;
+use crate::apps::{MAX_BATCH_ITEMS, MAX_PAGE_SIZE, MAX_REDIRECT_URI_CHARS, MAX_REDIRECT_URIS};
 use serde_json::{Value, json};
 
 use crate::mock::state::{State, Webhook};
@@ -13,8 +15,11 @@ use super::{
 /// A redirect or webhook URI as stored: checked (absolute, https or http on localhost,
 /// a host, no fragment, at most 2,048 characters), scheme and host lowercased.
 fn check_uri(uri: &str, parameter: &str) -> Result<String, Fail> {
-    if uri.chars().count() > 2048 {
-        return Err(invalid(parameter, "must be at most 2048 characters"));
+    if uri.chars().count() > MAX_REDIRECT_URI_CHARS {
+        return Err(invalid(
+            parameter,
+            format!("must be at most {MAX_REDIRECT_URI_CHARS} characters"),
+        ));
     }
     if uri.contains('#') {
         return Err(invalid(parameter, "must not have a fragment"));
@@ -53,10 +58,13 @@ fn redirect_uris(value: &Value, parameter: &str) -> Result<Vec<String>, Fail> {
     let Value::Array(items) = value else {
         return Err(invalid(parameter, "must be an array of strings"));
     };
-    if items.len() > 20 {
+    if items.len() > MAX_REDIRECT_URIS {
         return Err(invalid(
             parameter,
-            format!("must have at most 20 URIs, got {}", items.len()),
+            format!(
+                "must have at most {MAX_REDIRECT_URIS} URIs, got {}",
+                items.len()
+            ),
         ));
     }
     let mut out: Vec<String> = Vec::new();
@@ -88,6 +96,7 @@ fn merge_webhook(webhook: &mut Webhook, value: &Value, prefix: &str) -> Result<(
     match obj.get("url") {
         None => {}
         Some(Value::Null) => next.url = None,
+        Some(Value::String(url)) if url.is_empty() => next.url = None,
         Some(Value::String(url)) => next.url = Some(check_uri(url, &joined(prefix, "url"))?),
         Some(_) => return Err(invalid(&joined(prefix, "url"), "must be a string")),
     }
@@ -112,7 +121,7 @@ pub(super) fn get_workspace(s: &mut State, _: &Ctx<'_>) -> Result<Reply, Fail> {
 }
 
 pub(super) fn list_apps(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
-    let limit = query_number(ctx, "limit", 20, 1, 100)?;
+    let limit = query_number(ctx, "limit", 20, 1, u64::from(MAX_PAGE_SIZE))?;
     let offset = query_number(ctx, "offset", 0, 0, u64::MAX)?;
     let data: Vec<Value> = s
         .apps
@@ -143,10 +152,13 @@ pub(super) fn batch_create(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> 
         Some(Value::Array(items)) => items,
         Some(_) => return Err(invalid("items", "must be an array")),
     };
-    if items.is_empty() || items.len() > 100 {
+    if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
         return Err(invalid(
             "items",
-            format!("must have 1 to 100 items, got {}", items.len()),
+            format!(
+                "must have 1 to {MAX_BATCH_ITEMS} items, got {}",
+                items.len()
+            ),
         ));
     }
     let continue_on_error = boolean(&obj, "continueOnError", "")?.unwrap_or(false);
@@ -181,10 +193,10 @@ fn batch_item(s: &mut State, ctx: &Ctx<'_>, i: usize, item: &Value) -> Result<Va
     };
     let key = string(obj, "idempotencyKey", &prefix)?;
     if let Some(key) = &key {
-        if key.is_empty() || key.len() > 255 {
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
             return Err(invalid(
                 &joined(&prefix, "idempotencyKey"),
-                "must have 1 to 255 characters",
+                format!("must have 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
             ));
         }
         if let Some((sent, client_id)) = s.batch_keys.get(key) {
@@ -260,6 +272,7 @@ pub(super) fn update_app(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     let landing = |key: &str, current: &Option<String>| match obj.get(key) {
         None => Ok(current.clone()),
         Some(Value::Null) => Ok(None),
+        Some(Value::String(uri)) if uri.is_empty() => Ok(None),
         Some(Value::String(uri)) => check_uri(uri, key).map(Some),
         Some(_) => Err(invalid(key, "must be a string")),
     };

@@ -1,5 +1,6 @@
 //! Custom domains: get, set, delete and verify.
 
+use crate::domains::{MAX_HOST_CHARS, MAX_LABEL_CHARS};
 use crate::mock::state::{Domain, State, base_domain};
 
 use super::{Ctx, Fail, Reply, app_index, body, invalid, ok, required};
@@ -13,11 +14,11 @@ pub(super) fn get_domain(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
 /// address.
 fn check_host(host: &str, parameter: &str) -> Result<(), Fail> {
     let labels: Vec<&str> = host.split('.').collect();
-    let valid = host.len() <= 253
+    let valid = host.len() <= MAX_HOST_CHARS
         && labels.len() >= 2
         && labels.iter().all(|l| {
             !l.is_empty()
-                && l.len() <= 63
+                && l.len() <= MAX_LABEL_CHARS
                 && !l.starts_with('-')
                 && !l.ends_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

@@ -3,6 +3,7 @@
 //! request bodies. The handlers, one per operation, live in one module per resource.
 
 mod apps;
+mod control;
 mod domains;
 mod production_tests;
 mod providers;
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 use super::http::{self, Request, Response};
 use super::state::{Idempotent, State, Stored};
 use super::{BASE_PATH, LoggedRequest};
+use crate::codes;
 
 /// What the server threads share.
 pub(super) struct Shared {
@@ -59,7 +61,7 @@ impl Fail {
 fn missing(parameter: &str) -> Fail {
     Fail::new(
         400,
-        "VALIDATION_MISSING_PARAMETER",
+        codes::VALIDATION_MISSING_PARAMETER,
         format!("`{parameter}` is required"),
     )
     .parameter(parameter)
@@ -68,18 +70,18 @@ fn missing(parameter: &str) -> Fail {
 fn invalid(parameter: &str, why: impl std::fmt::Display) -> Fail {
     Fail::new(
         400,
-        "VALIDATION_INVALID_PARAMETER",
+        codes::VALIDATION_INVALID_PARAMETER,
         format!("`{parameter}` {why}"),
     )
     .parameter(parameter)
 }
 
 fn not_found(what: &str) -> Fail {
-    Fail::new(404, "RESOURCE_NOT_FOUND", format!("{what} not found"))
+    Fail::new(404, codes::RESOURCE_NOT_FOUND, format!("{what} not found"))
 }
 
 fn conflict(message: impl Into<String>) -> Fail {
-    Fail::new(409, "RESOURCE_CONFLICT", message)
+    Fail::new(409, codes::RESOURCE_CONFLICT, message)
 }
 
 /// A successful answer.
@@ -228,6 +230,12 @@ impl Shared {
         request_id: &str,
     ) -> Result<Response, Fail> {
         let sleep = || std::thread::sleep(self.latency);
+        if let Some(rest) = path
+            .strip_prefix(control::PREFIX)
+            .filter(|p| p.starts_with('/'))
+        {
+            return self.control(request, rest, query, request_id);
+        }
         if let Err(fail) = self.authenticate(request.header("authorization")) {
             sleep();
             return Err(fail);
@@ -237,7 +245,7 @@ impl Shared {
             .filter(|p| p.starts_with('/'))
             .map(|p| p[1..].split('/').map(decode).collect());
         let routed = match segments {
-            Some(segments) => find_route(&request.method, &segments),
+            Some(segments) => find_route(ROUTES, &request.method, &segments),
             None => Err(Fail::new(
                 404,
                 "RESOURCE_NOT_FOUND",
@@ -261,9 +269,15 @@ impl Shared {
             h.finish()
         };
         if let Some(key) = key {
-            if key.is_empty() || key.len() > 255 {
+            if key.is_empty() || key.len() > crate::MAX_IDEMPOTENCY_KEY_LEN {
                 sleep();
-                return Err(invalid("Idempotency-Key", "must have 1 to 255 characters"));
+                return Err(invalid(
+                    "Idempotency-Key",
+                    format!(
+                        "must have 1 to {} characters",
+                        crate::MAX_IDEMPOTENCY_KEY_LEN
+                    ),
+                ));
             }
             let mut state = self.lock();
             match state.idempotency.get(key) {
@@ -285,7 +299,7 @@ impl Shared {
                     sleep();
                     return Err(Fail::new(
                         409,
-                        "IDEMPOTENCY_KEY_CONFLICT",
+                        codes::IDEMPOTENCY_KEY_CONFLICT,
                         "This Idempotency-Key was used with another request",
                     ));
                 }
@@ -294,7 +308,7 @@ impl Shared {
                     sleep();
                     return Err(Fail::new(
                         409,
-                        "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+                        codes::IDEMPOTENCY_REQUEST_IN_PROGRESS,
                         "A request with this Idempotency-Key is still in progress",
                     ));
                 }
@@ -335,9 +349,41 @@ impl Shared {
         Ok(response)
     }
 
+    /// A test control under `/_mock/`: no key, no idempotency, no latency.
+    fn control(
+        &self,
+        request: &Request,
+        rest: &str,
+        query: Option<&str>,
+        request_id: &str,
+    ) -> Result<Response, Fail> {
+        let segments: Vec<String> = rest[1..].split('/').map(decode).collect();
+        let (handler, params) = find_route(control::ROUTES, &request.method, &segments)?;
+        let ctx = Ctx {
+            params,
+            query: query.map(parse_query).unwrap_or_default(),
+            body: &request.body,
+            content_type: request.header("content-type"),
+            now: OffsetDateTime::now_utc(),
+        };
+        let mut state = self.lock();
+        Ok(match handler(&mut state, &ctx) {
+            Ok(reply) => {
+                let mut headers = reply.headers;
+                headers.push(("Content-Type", "application/json".into()));
+                Response {
+                    status: reply.status,
+                    headers,
+                    body: serde_json::to_vec(&reply.body).unwrap_or_default(),
+                }
+            }
+            Err(fail) => envelope(&fail, request_id),
+        })
+    }
+
     /// A Bearer workspace key of this fake's environment.
     fn authenticate(&self, header: Option<&str>) -> Result<(), Fail> {
-        let refuse = |why: &str| Err(Fail::new(401, "AUTH_INVALID_CREDENTIALS", why));
+        let refuse = |why: &str| Err(Fail::new(401, codes::AUTH_INVALID_CREDENTIALS, why));
         let Some(header) = header else {
             return refuse("Missing Authorization header: send `Bearer sk_workspace_...`");
         };
@@ -360,6 +406,9 @@ impl Shared {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
         match (key.strip_prefix(own), key.strip_prefix(other)) {
+            (Some(_), _) if self.lock().revoked.contains(key) => {
+                refuse("This API key has been revoked")
+            }
             (Some(rest), _) if well_formed(rest) => Ok(()),
             (_, Some(_)) if self.production => {
                 refuse("A test key (sk_workspace_test_) does not work on the production API")
@@ -374,9 +423,13 @@ impl Shared {
 
 /// The handler and parameters of a route, or 404 (no path matches) / 405 (another
 /// method does).
-fn find_route(method: &str, segments: &[String]) -> Result<(Handler, Vec<String>), Fail> {
+fn find_route(
+    routes: &[(&str, &str, Handler)],
+    method: &str,
+    segments: &[String],
+) -> Result<(Handler, Vec<String>), Fail> {
     let mut allowed = Vec::new();
-    for &(route_method, pattern, handler) in ROUTES {
+    for &(route_method, pattern, handler) in routes {
         let pattern: Vec<&str> = pattern[1..].split('/').collect();
         if pattern.len() != segments.len() {
             continue;
@@ -585,12 +638,16 @@ mod tests {
     #[test]
     fn routes_answer_404_and_405() {
         let path = |p: &str| p[1..].split('/').map(str::to_owned).collect::<Vec<_>>();
-        assert!(find_route("GET", &path("/apps/x/workflows/node-types")).is_ok());
-        let fail = find_route("PUT", &path("/apps/x")).err().map(|f| f.status);
+        assert!(find_route(ROUTES, "GET", &path("/apps/x/workflows/node-types")).is_ok());
+        let fail = find_route(ROUTES, "PUT", &path("/apps/x"))
+            .err()
+            .map(|f| f.status);
         assert_eq!(fail, Some(405));
-        let fail = find_route("GET", &path("/nope")).err().map(|f| f.status);
+        let fail = find_route(ROUTES, "GET", &path("/nope"))
+            .err()
+            .map(|f| f.status);
         assert_eq!(fail, Some(404));
-        assert!(find_route("GET", &path("/apps/")).is_err());
+        assert!(find_route(ROUTES, "GET", &path("/apps/")).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Production tests: the list (which schedules due requests), create and the report.
 
+use crate::production_tests::NewProductionTest;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -68,15 +69,27 @@ pub(super) fn create_test(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     let i = app_index(s, ctx)?;
     let obj = body(ctx)?;
     let title = required(&obj, "title", "")?;
-    if title.chars().count() > 200 {
-        return Err(invalid("title", "must be at most 200 characters"));
+    if title.chars().count() > NewProductionTest::MAX_TITLE_CHARS {
+        return Err(invalid(
+            "title",
+            format!(
+                "must be at most {} characters",
+                NewProductionTest::MAX_TITLE_CHARS
+            ),
+        ));
     }
     let description = string(&obj, "description", "")?;
     if description
         .as_ref()
-        .is_some_and(|d| d.chars().count() > 1000)
+        .is_some_and(|d| d.chars().count() > NewProductionTest::MAX_DESCRIPTION_CHARS)
     {
-        return Err(invalid("description", "must be at most 1000 characters"));
+        return Err(invalid(
+            "description",
+            format!(
+                "must be at most {} characters",
+                NewProductionTest::MAX_DESCRIPTION_CHARS
+            ),
+        ));
     }
     let app = &s.apps[i];
     let eligible = |id: &str| {
