@@ -1,7 +1,7 @@
 //! The HTTP trace (`HOPAE_DEBUG=http`, `http_trace_to`) and `ResponseEvent`'s headers:
 //! everything a developer needs to debug a call, and no secret of any kind.
 
-mod common;
+use crate::support as common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -14,6 +14,8 @@
 
 mod fault_server;
 mod support;
+#[path = "../tls_support/mod.rs"]
+mod tls_support;
 
 mod apps;
 mod contract;
@@ -21,11 +23,16 @@ mod domains;
 mod errors;
 mod footprint;
 mod hooks;
+mod http_trace;
 mod mock;
 mod production_tests;
 mod providers;
+mod raw_request;
 mod redaction;
 mod security;
+mod small_truths;
+mod surface;
+mod tls_roots;
 mod transport;
 mod webhooks;
 mod workflows;

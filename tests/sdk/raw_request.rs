@@ -1,7 +1,7 @@
 //! `HopaeClient::request`: any endpoint through the same funnel (key, retries,
 //! idempotency key, redaction, errors), and never to another origin.
 
-mod common;
+use crate::support as common;
 
 use common::*;
 use hopae::serde_json::json;

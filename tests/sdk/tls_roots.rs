@@ -1,7 +1,7 @@
 //! Which roots the client trusts, end to end against a local HTTPS server whose
 //! certificate a test CA signed (a corporate TLS-inspecting proxy, as a user meets it).
 
-mod tls_support;
+use crate::tls_support;
 
 use std::error::Error as _;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `hopae api <METHOD> <PATH>`: any endpoint, as `gh api` does.
 
-mod common;
+use crate::common;
 
 use common::*;
 use mockito::Matcher;

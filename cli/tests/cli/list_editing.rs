@@ -1,7 +1,7 @@
 //! Lists edited in place, values cleared, batch creation, webhook events and the one JSON
 //! shape of `apps list`, against the library's fake.
 
-mod common;
+use crate::common;
 
 use common::{APP, Run, run_with};
 use hopae::mock::Server;

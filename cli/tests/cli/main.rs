@@ -7,14 +7,22 @@
 //! A new topic is a new file here plus one `mod` line below.
 
 mod common;
+#[path = "../../../tests/tls_support/mod.rs"]
+mod tls_support;
 
 mod against_fake;
+mod api;
 mod apps;
 mod basics;
 mod domains;
 mod field_files;
+mod list_editing;
 mod listen;
+mod messages;
+mod mock_controls;
 mod providers;
 mod secrets;
+mod tls;
+mod trace;
 mod webhooks;
 mod workflows;

@@ -1,7 +1,7 @@
 //! Flags and names that agree, and messages that say what happened: singular aliases,
 //! suggestions, key messages, `pt list`'s challenge ids, Ctrl-C during a wait.
 
-mod common;
+use crate::common;
 
 use common::{APP, Run, run_with};
 use hopae::mock::Server;

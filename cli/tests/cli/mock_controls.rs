@@ -1,7 +1,7 @@
 //! `hopae mock` and its test controls end to end: the fake sends a signed webhook
 //! delivery that `hopae webhooks listen` receives and verifies; a revoked key gets 401.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

@@ -1,9 +1,8 @@
 //! `--ca-file` and `SSL_CERT_FILE`, end to end against a local HTTPS server whose
 //! certificate a test CA signed (a TLS-inspecting proxy, as a user meets it).
 
-mod common;
-#[path = "../../tests/tls_support/mod.rs"]
-mod tls_support;
+use crate::common;
+use crate::tls_support;
 
 use common::{KEY, run_with};
 use tls_support::{WORKSPACE, ca_file, serve};

@@ -1,6 +1,6 @@
 //! `-v -v` and `HOPAE_DEBUG=http`: the HTTP trace on stderr, without the key.
 
-mod common;
+use crate::common;
 
 use common::*;
 

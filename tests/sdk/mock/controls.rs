@@ -1,6 +1,6 @@
 //! The fake's revocable keys, webhook deliveries and `/_mock/` test controls.
 
-mod mock_support;
+use super::support as mock_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
