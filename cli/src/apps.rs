@@ -391,7 +391,7 @@ fn batch_create(a: &Batch, global: &Global) -> Result<(), Failure> {
     }
     let batch =
         BatchCreate::new(a.names.iter().map(BatchItem::new)).continue_on_error(a.continue_on_error);
-    let api = crate::connect(global, Keep::Last)?;
+    let api = connect(global, Keep::Last)?;
     let result = api.client.apps().batch_create(&batch)?;
     if global.json {
         api.print_last()?;
