@@ -7,8 +7,9 @@
 //! checks every error must pass) and `fault_server` (a std TCP server for peers mockito
 //! cannot imitate). Tests that change process-wide state (environment variables, the
 //! global logger) or run example binaries stay in binaries of their own:
-//! `tests/from_env.rs`, `tests/proxy_env.rs`, `tests/logging.rs`,
-//! `tests/webhook_receiver.rs`.
+//! `tests/from_env.rs`, `tests/proxy_env.rs`, `tests/no_proxy_env.rs`,
+//! `tests/tls_env.rs`, `tests/logging.rs`, `tests/webhook_receiver.rs`. `tls_support`
+//! (the local HTTPS server) is shared with `tests/tls_env.rs` and the CLI's tests.
 //!
 //! A new topic is a new file here plus one `mod` line below.
 
