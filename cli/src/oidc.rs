@@ -12,10 +12,11 @@ use hopae::oidc::{
 use hopae::{AppClient, Error};
 use serde_json::{Value, json};
 
+use crate::emit::{emit, emit_bytes};
+use crate::failure::{EXIT_WAIT, Failure};
 use crate::options::{DurationArg, Global, io_message};
 use crate::output::{clean, fields, format_duration};
 use crate::raw::{Bodies, Keep};
-use crate::{EXIT_WAIT, Failure, emit, emit_bytes};
 
 /// The loopback port `authorize` listens on by default: a redirect URI must match a
 /// registered one exactly, so the port is fixed unless `--port` says otherwise.
@@ -303,7 +304,7 @@ fn check_registered(global: &Global, client_id: &str, uri: &str) -> Result<(), F
     if std::env::var("HOPAE_API_KEY").map_or(true, |k| k.is_empty()) {
         return Ok(());
     }
-    let api = crate::connect(global, Keep::Nothing)?;
+    let api = crate::connect::connect(global, Keep::Nothing)?;
     let registered = api.client.app(client_id).redirect_uris()?;
     if registered.iter().any(|r| r == uri) {
         return Ok(());

@@ -14,10 +14,11 @@ use hopae::wait::WaitOptions;
 use hopae::{AppClient, Error};
 use serde_json::{Map, Value};
 
+use crate::emit::{emit, emit_bytes};
+use crate::failure::{EXIT_WAIT, Failure};
 use crate::options::{DurationArg, Global};
 use crate::output::{clean, fields, format_duration, json_text, table, timestamp_or};
 use crate::raw::{self, Bodies, Keep};
-use crate::{EXIT_WAIT, Failure, emit, emit_bytes};
 
 /// The exit status after Ctrl-C: 128 + SIGINT, as a shell reports it.
 const EXIT_INTERRUPTED: i32 = 130;

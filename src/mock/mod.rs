@@ -380,7 +380,7 @@ impl Server {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn emit(&self, client_id: &str, event: &str, data: serde_json::Value) -> Option<String> {
-        deliveries::deliver(&mut self.shared.lock(), client_id, event, data).ok()
+        self.shared.lock().deliver(client_id, event, data).ok()
     }
 
     /// The webhook deliveries made or under way, oldest first (at least the last 900).
