@@ -1,7 +1,8 @@
 //! Connecting: the client a command uses, built from the global options and the
-//! environment (`HOPAE_API_KEY`, `HOPAE_BASE_URL`).
+//! environment (`HOPAE_API_KEY`, `HOPAE_BASE_URL`; for the App API `HOPAE_CLIENT_ID`,
+//! `HOPAE_CLIENT_SECRET`, `HOPAE_ENVIRONMENT`), with one set of settings for both.
 
-use hopae::{ConfigErrorKind, Error, HopaeClient};
+use hopae::{AppClient, ClientBuilder, ConfigErrorKind, Error, HopaeClient};
 
 use crate::emit::emit_bytes;
 use crate::failure::Failure;
@@ -46,11 +47,48 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         .ok()
         .filter(|u| !u.is_empty());
     let base_url = global.base_url.clone().or(env_url);
-    let mut builder = HopaeClient::builder(key)
-        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
+    let mut builder = HopaeClient::builder(key);
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
+    let (builder, bodies) = configure(builder, global, keep);
+    // The library checks the key; its two key messages are reworded with the names the
+    // user set (the CLI has no environment flag).
+    let client = builder.build().map_err(|e| match &e {
+        Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
+        // The key is at fault, not the base URL (the library says which prefix it has).
+        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
+            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
+        }
+        _ => Failure::from(e),
+    })?;
+    Ok(Api { client, bodies })
+}
+
+/// Builds the App API client: the credentials from `HOPAE_CLIENT_ID` and
+/// `HOPAE_CLIENT_SECRET`, the base URL from `--base-url`, else `HOPAE_BASE_URL`, else the
+/// environment `HOPAE_ENVIRONMENT` names (and `HOPAE_OIDC_ISSUER` for `hopae oidc`), with
+/// the same settings as [`connect`].
+pub(crate) fn connect_app(global: &Global, keep: Keep) -> Result<(AppClient, Bodies), Failure> {
+    let mut builder = AppClient::builder_from_env()?;
+    if let Some(url) = &global.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    let (builder, bodies) = configure(builder, global, keep);
+    Ok((builder.build()?, bodies))
+}
+
+/// The settings every command's client shares: the user agent, `--retries`,
+/// `--http-timeout`, `-v -v` (the HTTP trace), `--ca-file` (else `SSL_CERT_FILE` /
+/// `SSL_CERT_DIR`), and, with `--json`, the 2xx bodies `keep` asks for.
+fn configure<C>(
+    builder: ClientBuilder<C>,
+    global: &Global,
+    keep: Keep,
+) -> (ClientBuilder<C>, Bodies) {
+    let mut builder = builder.user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(n) = global.retries {
         builder = builder.max_retries(n);
     }
@@ -72,17 +110,5 @@ pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
         let hook = bodies.clone();
         builder = builder.on_response(move |r| hook.record(r.status, r.body));
     }
-    // The library checks the key; its two key messages are reworded with the names the
-    // user set (the CLI has no environment flag).
-    let client = builder.build().map_err(|e| match &e {
-        Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
-            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
-        }
-        // The key is at fault, not the base URL (the library says which prefix it has).
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
-            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
-        }
-        _ => Failure::from(e),
-    })?;
-    Ok(Api { client, bodies })
+    (builder, bodies)
 }

@@ -104,23 +104,7 @@ struct Oidc {
 }
 
 fn connect(group: &Group, global: &Global, keep: Keep) -> Result<Oidc, Failure> {
-    let mut builder = AppClient::builder_from_env()?
-        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url.clone());
-    }
-    if let Some(n) = global.retries {
-        builder = builder.max_retries(n);
-    }
-    if let Some(t) = &global.http_timeout {
-        builder = builder.timeout(t.value);
-    }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
-    if bodies.records() {
-        let hook = bodies.clone();
-        builder = builder.on_response(move |r| hook.record(r.status, r.body));
-    }
-    let app = builder.build()?;
+    let (app, bodies) = crate::connect::connect_app(global, keep)?;
     let mut oidc = app.oidc();
     if let Some(issuer) = &group.issuer {
         oidc = oidc.issuer(issuer);
