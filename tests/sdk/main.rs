@@ -7,7 +7,8 @@
 //! checks every error must pass) and `fault_server` (a std TCP server for peers mockito
 //! cannot imitate). Tests that change process-wide state (environment variables, the
 //! global logger) or run example binaries stay in binaries of their own:
-//! `tests/from_env.rs`, `tests/proxy_env.rs`, `tests/no_proxy_env.rs`,
+//! `tests/from_env.rs`, `tests/app_from_env.rs`, `tests/oidc_env.rs`,
+//! `tests/proxy_env.rs`, `tests/no_proxy_env.rs`, `tests/dns_proxy.rs`,
 //! `tests/tls_env.rs`, `tests/logging.rs`, `tests/webhook_receiver.rs`. `tls_support`
 //! (the local HTTPS server) is shared with `tests/tls_env.rs` and the CLI's tests.
 //!
