@@ -774,8 +774,7 @@ impl<'a> Apps<'a> {
     ///
     /// - [`Error::InvalidInput`] when `limit` is 0 or over 100 (nothing is sent);
     /// - [`Error::Api`] for a non-2xx status (401 invalid key);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -867,8 +866,7 @@ impl<'a> Apps<'a> {
     /// - [`Error::InvalidInput`] for an empty name;
     /// - [`Error::Api`] for a non-2xx status (400 `VALIDATION_*`, 409 idempotency
     ///   conflicts);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -906,8 +904,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// - [`Error::InvalidInput`] when [`BatchCreate::validate`] fails;
-    /// - [`Error::Api`], [`Error::Transport`], [`Error::Decode`],
-    ///   [`Error::ResponseTooLarge`] as for every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -1084,8 +1081,7 @@ impl AppHandle<'_> {
     ///
     /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 `RESOURCE_NOT_FOUND`);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///

@@ -205,8 +205,16 @@ impl AppHandle<'_> {
     ///
     /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown App);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let domain = client.app("FK5b0KSM").custom_domain()?;
+    /// println!("{:?}: {:?}, {:?}", domain.web_domain, domain.status, domain.required_action);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn custom_domain(&self) -> Result<CustomDomain, Error> {
         let call = Call::get("get custom domain", self.path("/custom-domain")?);
         self.transport.send(call)
@@ -260,6 +268,15 @@ impl AppHandle<'_> {
     /// # Errors
     ///
     /// As [`AppHandle::custom_domain`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let domain = client.app("FK5b0KSM").delete_custom_domain()?;
+    /// println!("now {:?}", domain.status);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn delete_custom_domain(&self) -> Result<CustomDomain, Error> {
         let call = Call::delete("delete custom domain", self.path("/custom-domain")?);
         self.transport.send(call)
@@ -271,6 +288,15 @@ impl AppHandle<'_> {
     /// # Errors
     ///
     /// As [`AppHandle::custom_domain`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let domain = client.app("FK5b0KSM").verify_custom_domain()?;
+    /// println!("{:?}: {:?}", domain.status, domain.required_action);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn verify_custom_domain(&self) -> Result<CustomDomain, Error> {
         self.verify_custom_domain_until(None, None)
     }
@@ -354,6 +380,18 @@ impl Idempotent<AppHandle<'_>> {
     ///
     /// As [`AppHandle::verify_custom_domain`], plus [`Error::InvalidInput`] for an
     /// invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let domain = client
+    ///     .app("FK5b0KSM")
+    ///     .with_idempotency_key("verify-shop-1")
+    ///     .verify_custom_domain()?;
+    /// println!("{:?}", domain.status);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn verify_custom_domain(self) -> Result<CustomDomain, Error> {
         self.handle
             .verify_custom_domain_until(None, Some(self.key()?))

@@ -19,6 +19,19 @@ use std::time::Duration;
 /// for it. [`std::error::Error::source`] is the underlying I/O or HTTP error of a
 /// transport failure.
 ///
+/// # The errors every call can meet
+///
+/// Each call's `# Errors` section lists what is particular to it and refers here for
+/// the rest. Every call that sends a request can also fail with:
+///
+/// - [`Error::Transport`] when no complete response arrived, after the retries the
+///   client allows (network failures, and [`Error::is_timeout`] when a deadline passed);
+/// - [`Error::Decode`] when a 2xx body is not what the API documents (malformed,
+///   inconsistent, or a field of the wrong type; [`DecodeError`] names the field);
+/// - [`Error::ResponseTooLarge`] when a body exceeds the size cap;
+/// - [`Error::Api`] for a non-2xx status the call does not list (401 for an invalid
+///   key, 429 and 5xx after the retries, 3xx since redirects are never followed).
+///
 /// # Example
 ///
 /// ```no_run

@@ -480,7 +480,7 @@ pub(crate) fn classify(e: &ureq::Error, https: bool) -> Class {
 /// records rather than from the connection under it.
 ///
 /// rustls reports through `std::io::Error` (pinned by the TLS tests of
-/// `tests/transport.rs`): a record it cannot parse is `InvalidData` carrying the TLS
+/// `tests/sdk/transport/`): a record it cannot parse is `InvalidData` carrying the TLS
 /// error; a peer that closes before the handshake ends is a bare `UnexpectedEof`
 /// without a message (ureq's own end-of-stream errors, and rustls's after the
 /// handshake, all carry one).

@@ -786,7 +786,17 @@ impl<'a> Providers<'a> {
     /// - [`Error::Api`] for a non-2xx status (404 unknown App);
     /// - [`Error::Decode`] when the body is neither shape, or an entry has neither
     ///   `providerId` nor `id`;
-    /// - [`Error::Transport`], [`Error::ResponseTooLarge`] as for every call.
+    /// - the errors every call can meet (see [`Error`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for p in client.app("FK5b0KSM").providers().list()? {
+    ///     println!("{} enabled: {:?}, state: {:?}", p.provider_id, p.enabled, p.state);
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn list(&self) -> Result<Vec<AppProvider>, Error> {
         let call = Call::get("list providers", self.app.path("/providers")?);
         self.app.transport.execute(call, decode_providers)
@@ -858,8 +868,16 @@ impl<'a> ProviderHandle<'a> {
     /// - [`Error::InvalidInput`] when the client id or provider id cannot be a path
     ///   segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown App or provider);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let steps = client.app("FK5b0KSM").provider("mitid").activation_steps()?;
+    /// println!("{:?}, step {} of {}", steps.state, steps.current_step_index + 1, steps.steps.len());
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn activation_steps(&self) -> Result<ActivationSteps, Error> {
         let call = Call::get("get activation steps", self.path("/activation/steps")?);
         self.app.transport.send(call)
@@ -870,6 +888,15 @@ impl<'a> ProviderHandle<'a> {
     /// # Errors
     ///
     /// As [`ProviderHandle::activation_steps`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let toggle = client.app("FK5b0KSM").provider("mitid").set_enabled(false)?;
+    /// assert!(!toggle.enabled);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn set_enabled(&self, enabled: bool) -> Result<ActivationToggle, Error> {
         #[derive(Serialize)]
         struct Body {
@@ -889,6 +916,18 @@ impl<'a> ProviderHandle<'a> {
     /// - [`Error::Api`] with 400 `VALIDATION_MISSING_PARAMETER` when a required field is
     ///   missing;
     /// - otherwise as [`ProviderHandle::activation_steps`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::providers::ActivationForm;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let form = ActivationForm::new().field("companyName", "Shop AB");
+    /// let receipt = client.app("FK5b0KSM").provider("mitid").submit_activation_form(&form)?;
+    /// println!("form {} is {:?}", receipt.form_id, receipt.status);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn submit_activation_form(
         &self,
         form: &ActivationForm,
@@ -971,6 +1010,14 @@ impl<'a> ProviderHandle<'a> {
     /// - [`Error::Api`] with 404 for an unknown document, 409 `RESOURCE_CONFLICT` once it
     ///   is `processed`, and with the 2xx status when the answer is `{"deleted": false}`;
     /// - otherwise as [`ProviderHandle::activation_steps`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client.app("FK5b0KSM").provider("ftn").delete_document("doc_1")?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn delete_document(&self, document_id: &str) -> Result<(), Error> {
         let id = segment("document_id", document_id)?;
         let call = Call::delete(
@@ -987,6 +1034,21 @@ impl Idempotent<Providers<'_>> {
     /// # Errors
     ///
     /// As [`Providers::activate`], plus [`Error::InvalidInput`] for an invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::providers::BulkActivation;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let result = client
+    ///     .app("FK5b0KSM")
+    ///     .providers()
+    ///     .with_idempotency_key("activate-passport-1")
+    ///     .activate(&BulkActivation::new().provider("passport"))?;
+    /// println!("{} refused", result.refused().count());
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn activate(self, activation: &BulkActivation) -> Result<BulkActivationResult, Error> {
         self.handle.activate_keyed(activation, Some(self.key()?))
     }
@@ -999,6 +1061,21 @@ impl Idempotent<ProviderHandle<'_>> {
     ///
     /// As [`ProviderHandle::submit_activation_form`], plus [`Error::InvalidInput`] for an
     /// invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::providers::ActivationForm;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let receipt = client
+    ///     .app("FK5b0KSM")
+    ///     .provider("mitid")
+    ///     .with_idempotency_key("mitid-form-1")
+    ///     .submit_activation_form(&ActivationForm::new().field("companyName", "Shop AB"))?;
+    /// println!("form {}", receipt.form_id);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn submit_activation_form(
         self,
         form: &ActivationForm,
@@ -1014,6 +1091,22 @@ impl Idempotent<ProviderHandle<'_>> {
     ///
     /// As [`ProviderHandle::upload_documents`], plus [`Error::InvalidInput`] for an
     /// invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::providers::Document;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let pdf = std::fs::read("contract.pdf").expect("the contract is readable");
+    /// let docs = client
+    ///     .app("FK5b0KSM")
+    ///     .provider("ftn")
+    ///     .with_idempotency_key("ftn-contract-1")
+    ///     .upload_documents(&[Document::new("contract.pdf", "application/pdf", pdf)])?;
+    /// println!("{} uploaded", docs.len());
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn upload_documents(self, documents: &[Document]) -> Result<Vec<UploadedDocument>, Error> {
         self.handle
             .upload_documents_keyed(documents, Some(self.key()?))

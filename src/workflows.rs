@@ -423,8 +423,17 @@ impl<'a> Workflows<'a> {
     ///
     /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown App);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for flow in client.app("FK5b0KSM").workflows().list()? {
+    ///     println!("{} {} ({} nodes)", flow.workflow_id, flow.name, flow.nodes.len());
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn list(&self) -> Result<Vec<Workflow>, Error> {
         let call = Call::get("list workflows", self.app.path("/workflows")?);
         self.app.transport.send_list(call)
@@ -437,8 +446,16 @@ impl<'a> Workflows<'a> {
     /// - [`Error::InvalidInput`] when the client id or `workflow_id` cannot be a path
     ///   segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown workflow);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let flow = client.app("FK5b0KSM").workflows().get("wf_6ec9b183")?;
+    /// println!("{} starts at {}", flow.name, flow.entry_node_id);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn get(&self, workflow_id: &str) -> Result<Workflow, Error> {
         let call = Call::get("get workflow", self.path(workflow_id, "")?);
         self.app.transport.send(call)
@@ -452,8 +469,7 @@ impl<'a> Workflows<'a> {
     /// - [`Error::Api`] for a non-2xx status: 400 when a verification node names a
     ///   provider that is not on the App or the App has 100 workflows, 409 when the
     ///   workflow id exists;
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -488,6 +504,20 @@ impl<'a> Workflows<'a> {
     /// - [`Error::InvalidInput`] when [`WorkflowUpdate::validate`] fails or
     ///   `workflow_id` cannot be a path segment (nothing is sent);
     /// - otherwise as [`Workflows::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::workflows::WorkflowUpdate;
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let flow = client
+    ///     .app("FK5b0KSM")
+    ///     .workflows()
+    ///     .update("wf_6ec9b183", &WorkflowUpdate::new().name("KYC v2"))?;
+    /// println!("renamed to {}", flow.name);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn update(&self, workflow_id: &str, update: &WorkflowUpdate) -> Result<Workflow, Error> {
         update.validate()?;
         let call = Call::patch("update workflow", self.path(workflow_id, "")?).json(update)?;
@@ -501,6 +531,14 @@ impl<'a> Workflows<'a> {
     /// - [`Error::Api`] with status 400 for the App's default workflow, and with the
     ///   2xx status when the answer is `{"deleted": false}`;
     /// - otherwise as [`Workflows::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client.app("FK5b0KSM").workflows().delete("wf_6ec9b183")?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn delete(&self, workflow_id: &str) -> Result<(), Error> {
         let call = Call::delete("delete workflow", self.path(workflow_id, "")?);
         self.app.transport.send_confirmed(call, "deleted")
@@ -513,6 +551,14 @@ impl<'a> Workflows<'a> {
     ///
     /// - [`Error::Api`] with the 2xx status when the answer is `{"success": false}`;
     /// - otherwise as [`Workflows::get`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client.app("FK5b0KSM").workflows().set_default("wf_6ec9b183")?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn set_default(&self, workflow_id: &str) -> Result<(), Error> {
         self.set_default_keyed(workflow_id, None)
     }
@@ -532,6 +578,16 @@ impl<'a> Workflows<'a> {
     /// # Errors
     ///
     /// As [`Workflows::list`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// for t in client.app("FK5b0KSM").workflows().node_types()? {
+    ///     println!("{:?}: {} ({} fields)", t.node_type, t.label, t.fields.len());
+    /// }
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn node_types(&self) -> Result<Vec<NodeType>, Error> {
         let call = Call::get(
             "list workflow node types",
@@ -547,6 +603,23 @@ impl Idempotent<Workflows<'_>> {
     /// # Errors
     ///
     /// As [`Workflows::create`], plus [`Error::InvalidInput`] for an invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use hopae::workflows::{NewWorkflow, Node};
+    ///
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// let flow = NewWorkflow::new("KYC", "start", [Node::new("start", "request")]);
+    /// // Sent again with the same key, the API answers with the same workflow.
+    /// let created = client
+    ///     .app("FK5b0KSM")
+    ///     .workflows()
+    ///     .with_idempotency_key("kyc-workflow-1")
+    ///     .create(&flow)?;
+    /// println!("created {}", created.workflow_id);
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn create(self, workflow: &NewWorkflow) -> Result<Workflow, Error> {
         self.handle.create_keyed(workflow, Some(self.key()?))
     }
@@ -556,6 +629,18 @@ impl Idempotent<Workflows<'_>> {
     /// # Errors
     ///
     /// As [`Workflows::set_default`], plus [`Error::InvalidInput`] for an invalid key.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let client = hopae::HopaeClient::from_env()?;
+    /// client
+    ///     .app("FK5b0KSM")
+    ///     .workflows()
+    ///     .with_idempotency_key("default-wf_6ec9b183")
+    ///     .set_default("wf_6ec9b183")?;
+    /// # Ok::<(), hopae::Error>(())
+    /// ```
     pub fn set_default(self, workflow_id: &str) -> Result<(), Error> {
         self.handle
             .set_default_keyed(workflow_id, Some(self.key()?))

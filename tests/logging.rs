@@ -4,6 +4,7 @@
 //!
 //! One test in its own binary: `log::set_logger` can be called once per process.
 
+#[path = "sdk/support.rs"]
 mod common;
 
 use std::sync::Mutex;

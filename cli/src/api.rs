@@ -4,9 +4,11 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::connect::connect;
+use crate::emit::emit_bytes;
+use crate::failure::{EXIT_RESPONSE, Failure};
 use crate::options::{Global, read_input};
 use crate::raw::{Keep, document, redact_secrets};
-use crate::{EXIT_RESPONSE, Failure, connect, emit_bytes};
 
 /// The largest `--data` body read: the API takes JSON bodies of at most 1 MiB.
 const MAX_DATA_BYTES: u64 = 10 * 1024 * 1024;

@@ -10,6 +10,9 @@ use hopae::apps::{
 use hopae::{Error, HopaeClient, Page};
 
 use crate::confirm::{CONFIRM_NOTES, Confirmed, Typed, confirm};
+use crate::connect::connect;
+use crate::emit::{emit, emit_bytes, write_stdout};
+use crate::failure::Failure;
 use crate::list_edit::Edit;
 use crate::options::{
     AppArg, Global, check_id, check_idempotency_key, check_redirect_uris, count, read_input, whole,
@@ -17,7 +20,6 @@ use crate::options::{
 use crate::output::{app_text, apps_table, clean, created_app_text};
 use crate::raw::{self, Keep};
 use crate::show::{Rotation, show, show_deleted, show_rotated};
-use crate::{Failure, connect, emit, emit_bytes, write_stdout};
 
 /// The arguments of `hopae apps`.
 #[derive(clap::Args, Debug)]
@@ -389,7 +391,7 @@ fn batch_create(a: &Batch, global: &Global) -> Result<(), Failure> {
     }
     let batch =
         BatchCreate::new(a.names.iter().map(BatchItem::new)).continue_on_error(a.continue_on_error);
-    let api = crate::connect(global, Keep::Last)?;
+    let api = connect(global, Keep::Last)?;
     let result = api.client.apps().batch_create(&batch)?;
     if global.json {
         api.print_last()?;
@@ -466,24 +468,8 @@ fn logo_value(value: &str) -> Result<String, Failure> {
 
 /// Standard base64 with padding.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// `apps create`: the new app and its client secret, shown this once (never redacted).
@@ -499,7 +485,7 @@ fn created(global: &Global, a: &Create) -> Result<(), Failure> {
     let app_id = clean(&app.client_id);
     if let Err(e) = write_stdout(&output) {
         return Err(Failure {
-            code: crate::EXIT_API,
+            code: crate::failure::EXIT_API,
             ..Failure::usage(format!(
                 "app {app_id} was created but could not be written to stdout ({e}): its \
                  client secret was shown nowhere; `hopae apps rotate-secret {app_id}` makes \

@@ -9,7 +9,7 @@
 
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 
-use crate::Failure;
+use crate::failure::Failure;
 use crate::output::clean;
 
 pub(crate) const CONFIRM_NOTES: &str = "\

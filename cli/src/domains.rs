@@ -6,8 +6,8 @@ use hopae::HopaeClient;
 use hopae::domains::CustomDomain;
 use hopae::wait::{WaitOptions, WaitProgress};
 
-use crate::Failure;
 use crate::confirm::{Typed, confirm};
+use crate::failure::Failure;
 use crate::options::{AppArg, DurationArg, Global, check_id};
 use crate::output::{clean, fields, format_duration, table, timestamp_or};
 use crate::progress::{wait_options, with_progress};

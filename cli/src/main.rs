@@ -3,11 +3,19 @@
 //!
 //! Arguments are parsed with clap (derive); every error, clap's usage errors included, is
 //! one `error: ...` line on stderr with a documented exit code. See `hopae --help`.
+//!
+//! This file is the parser and the dispatch. How a command fails and its exit codes live
+//! in `failure`, building the client from options and environment in `connect`, writing
+//! to stdout and stderr in `emit`; the command groups use those modules, never this file
+//! (`.ci/module_cycles.py` keeps the import graph free of circles).
 
 mod api;
 mod apps;
 mod confirm;
+mod connect;
 mod domains;
+mod emit;
+mod failure;
 mod list_edit;
 mod mock;
 mod oidc;
@@ -31,24 +39,11 @@ use std::time::{Duration, Instant};
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser, Subcommand};
-use hopae::{ConfigErrorKind, Error, HopaeClient};
 
+use emit::{emit, exit};
+use failure::Failure;
 use options::Global;
 use output::{clean, format_duration};
-use raw::{Bodies, Keep};
-
-/// The API answered with an error status (3xx included).
-const EXIT_API: u8 = 1;
-/// Bad arguments, a missing or invalid key or base URL, input refused before sending.
-const EXIT_USAGE: u8 = 2;
-/// A request got no complete answer: network failure or timeout.
-const EXIT_NETWORK: u8 = 3;
-/// The answer was not what the API documents: malformed, inconsistent, too large.
-const EXIT_RESPONSE: u8 = 4;
-/// A wait ended without success: no challenge, the domains invalid, or its timeout.
-const EXIT_WAIT: u8 = 5;
-/// A webhook signature or an OIDC ID token did not verify.
-const EXIT_SIGNATURE: u8 = 6;
 
 /// Shown after the top-level help only: what every command shares.
 const AFTER_HELP: &str = "\
@@ -154,78 +149,6 @@ enum Command {
     },
 }
 
-/// A failure to report: one `error:` line on stderr and an exit code, plus what
-/// `--verbose` shows of a library error.
-#[derive(Debug, PartialEq)]
-struct Failure {
-    code: u8,
-    message: String,
-    request_id: Option<String>,
-    attempts: u32,
-}
-
-impl Failure {
-    fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            code: EXIT_USAGE,
-            message: message.into(),
-            request_id: None,
-            attempts: 0,
-        }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
-        Failure {
-            code: exit_code(&e),
-            message: chain(&e),
-            request_id: e.request_id().map(str::to_owned),
-            attempts: e.attempts(),
-        }
-    }
-}
-
-/// An error and its causes on one line: `connection failed: GET https://...: connection
-/// refused (os error 111)`.
-fn chain(e: &Error) -> String {
-    let mut message = e.to_string();
-    // `error: api error: status 404 ...` says "error" twice: the CLI's own prefix is enough.
-    if let Some(rest) = message.strip_prefix("api error: ") {
-        message = format!("the api answered {rest}");
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        let mut chars = text.chars();
-        message.push_str(": ");
-        // `Connection refused` reads as the rest of the sentence; `CONNECT` stays.
-        match (chars.next(), chars.clone().next()) {
-            (Some(first), Some(second)) if !second.is_uppercase() => {
-                message.extend(first.to_lowercase());
-                message.push_str(chars.as_str());
-            }
-            _ => message.push_str(&text),
-        }
-        source = cause.source();
-    }
-    message.replace(['\n', '\r'], " ")
-}
-
-/// The documented exit code of a library error.
-fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::Api(_) => EXIT_API,
-        Error::Config(_) | Error::InvalidInput(_) => EXIT_USAGE,
-        Error::Transport(_) => EXIT_NETWORK,
-        Error::Decode(_) | Error::ResponseTooLarge { .. } | Error::Paging(_) => EXIT_RESPONSE,
-        Error::Wait(_) => EXIT_WAIT,
-        Error::IdToken(_) => EXIT_SIGNATURE,
-        // A variant added by a later version of the library: the API was reached.
-        _ => EXIT_API,
-    }
-}
-
 fn main() -> ExitCode {
     let start = Instant::now();
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -273,19 +196,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hopae", &mut script);
             emit(&String::from_utf8_lossy(&script))
-        }
-    }
-}
-
-/// The exit code of a result; a failure's one line goes to stderr first.
-fn exit(result: &Result<(), Failure>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            // One line, whatever the message holds. If stderr is gone there is nobody to
-            // tell; the exit code still says it.
-            let _ = writeln!(io::stderr().lock(), "error: {}", clean(&f.message));
-            ExitCode::from(f.code)
         }
     }
 }
@@ -438,121 +348,11 @@ fn command_path(args: &[OsString]) -> String {
     path.join(" ")
 }
 
-/// A client, and the 2xx bodies it received for `--json`.
-pub(crate) struct Api {
-    pub(crate) client: HopaeClient,
-    pub(crate) bodies: Bodies,
-}
-
-impl Api {
-    /// Prints the body of the last 2xx answer as sent (`--json`).
-    pub(crate) fn print_last(&self) -> Result<(), Failure> {
-        emit_bytes(&raw::document(self.bodies.last()?))
-    }
-}
-
-/// Builds the client: the key from `HOPAE_API_KEY`, the base URL from `--base-url`, else
-/// `HOPAE_BASE_URL`, else the key's environment. With `--json`, the client keeps the 2xx
-/// bodies that `keep` asks for.
-pub(crate) fn connect(global: &Global, keep: Keep) -> Result<Api, Failure> {
-    const KEYS: &str = "your workspace API key (sk_workspace_test_... or sk_workspace_prod_...)";
-    let key = match std::env::var("HOPAE_API_KEY") {
-        Ok(k) if !k.is_empty() => k,
-        Ok(_) => {
-            return Err(Failure::usage(format!(
-                "HOPAE_API_KEY is empty: set it to {KEYS}"
-            )));
-        }
-        Err(std::env::VarError::NotPresent) => {
-            return Err(Failure::usage(format!(
-                "HOPAE_API_KEY is not set: set it to {KEYS}"
-            )));
-        }
-        Err(std::env::VarError::NotUnicode(_)) => {
-            return Err(Failure::usage("HOPAE_API_KEY is not valid unicode"));
-        }
-    };
-    let env_url = std::env::var("HOPAE_BASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let base_url = global.base_url.clone().or(env_url);
-    let mut builder = HopaeClient::builder(key)
-        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(url) = base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(n) = global.retries {
-        builder = builder.max_retries(n);
-    }
-    if let Some(t) = &global.http_timeout {
-        builder = builder.timeout(t.value);
-    }
-    // `-v -v` traces HTTP like HOPAE_DEBUG=http (which the library reads itself).
-    if global.verbose >= 2 {
-        builder = builder.http_trace(true);
-    }
-    // `--ca-file`, else the roots SSL_CERT_FILE/SSL_CERT_DIR name, else the built-in ones.
-    builder = match &global.ca_file {
-        Some(path) => builder.root_certificates_file(path),
-        None => builder.root_certificates_from_env(),
-    };
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
-        .show_secrets(global.show_secrets);
-    if bodies.records() {
-        let hook = bodies.clone();
-        builder = builder.on_response(move |r| hook.record(r.status, r.body));
-    }
-    // The library checks the key; its two key messages are reworded with the names the
-    // user set (the CLI has no environment flag).
-    let client = builder.build().map_err(|e| match &e {
-        Error::Config(c) if c.kind() == ConfigErrorKind::ApiKeyInvalid => {
-            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
-        }
-        // The key is at fault, not the base URL (the library says which prefix it has).
-        Error::Config(c) if c.kind() == ConfigErrorKind::UnknownKeyPrefix => {
-            Failure::usage(c.message().replacen("the API key", "HOPAE_API_KEY", 1))
-        }
-        _ => Failure::from(e),
-    })?;
-    Ok(Api { client, bodies })
-}
-
-/// Writes the output to stdout. A closed pipe (`| head`) ends the program quietly.
-fn emit(text: &str) -> Result<(), Failure> {
-    emit_bytes(text.as_bytes())
-}
-
-/// [`emit`] for bytes (a body as the API sent it).
-fn emit_bytes(bytes: &[u8]) -> Result<(), Failure> {
-    match write_stdout(bytes) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        result => result.map_err(|e| Failure {
-            code: EXIT_API,
-            ..Failure::usage(format!("could not write to stdout: {e}"))
-        }),
-    }
-}
-
-/// Writes output that holds a new secret: it is shown this once, so a closed pipe is a
-/// failure too, which says that the rotation happened.
-fn emit_secret(bytes: &[u8], what: &str) -> Result<(), Failure> {
-    write_stdout(bytes).map_err(|e| Failure {
-        code: EXIT_API,
-        ..Failure::usage(format!(
-            "the {what} was rotated but could not be written to stdout ({e}): the old one no \
-             longer works; rotate again"
-        ))
-    })
-}
-
-pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::failure::*;
+    use hopae::{Error, HopaeClient};
 
     #[test]
     fn cli_definition_is_consistent() {

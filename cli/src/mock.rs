@@ -11,9 +11,10 @@ use hopae::mock::{LogCursor, LoggedRequest, Server};
 
 mod control;
 
+use crate::emit::emit;
+use crate::failure::Failure;
 use crate::options::{DurationArg, Global, count, io_message};
 use crate::output::{clean, rfc3339};
-use crate::{Failure, emit};
 
 /// The arguments of `hopae mock`: serve the fake, or ask a running one a test control.
 #[derive(clap::Args, Debug)]

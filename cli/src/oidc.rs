@@ -12,10 +12,11 @@ use hopae::oidc::{
 use hopae::{AppClient, Error};
 use serde_json::{Value, json};
 
+use crate::emit::{emit, emit_bytes};
+use crate::failure::{EXIT_WAIT, Failure};
 use crate::options::{DurationArg, Global, io_message};
 use crate::output::{clean, fields, format_duration};
 use crate::raw::{Bodies, Keep};
-use crate::{EXIT_WAIT, Failure, emit, emit_bytes};
 
 /// The loopback port `authorize` listens on by default: a redirect URI must match a
 /// registered one exactly, so the port is fixed unless `--port` says otherwise.
@@ -103,23 +104,7 @@ struct Oidc {
 }
 
 fn connect(group: &Group, global: &Global, keep: Keep) -> Result<Oidc, Failure> {
-    let mut builder = AppClient::builder_from_env()?
-        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url.clone());
-    }
-    if let Some(n) = global.retries {
-        builder = builder.max_retries(n);
-    }
-    if let Some(t) = &global.http_timeout {
-        builder = builder.timeout(t.value);
-    }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing });
-    if bodies.records() {
-        let hook = bodies.clone();
-        builder = builder.on_response(move |r| hook.record(r.status, r.body));
-    }
-    let app = builder.build()?;
+    let (app, bodies) = crate::connect::connect_app(global, keep)?;
     let mut oidc = app.oidc();
     if let Some(issuer) = &group.issuer {
         oidc = oidc.issuer(issuer);
@@ -303,7 +288,7 @@ fn check_registered(global: &Global, client_id: &str, uri: &str) -> Result<(), F
     if std::env::var("HOPAE_API_KEY").map_or(true, |k| k.is_empty()) {
         return Ok(());
     }
-    let api = crate::connect(global, Keep::Nothing)?;
+    let api = crate::connect::connect(global, Keep::Nothing)?;
     let registered = api.client.app(client_id).redirect_uris()?;
     if registered.iter().any(|r| r == uri) {
         return Ok(());

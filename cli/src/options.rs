@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// The heading of the global options in every command's help.
 const GLOBAL: &str = "Global options";

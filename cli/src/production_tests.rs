@@ -6,12 +6,14 @@ use hopae::production_tests::{Challenge, ChallengeRequest, NewProductionTest, Pl
 use hopae::wait::{WaitDetail, WaitOptions, WaitProgress};
 use hopae::{Error, HopaeClient};
 
+use crate::connect::connect;
+use crate::emit::{emit, emit_bytes};
+use crate::failure::Failure;
 use crate::options::{DurationArg, Global, check_id, check_idempotency_key, count, flagged};
 use crate::output::{clean, created_text, format_duration, list_table, report_text};
 use crate::progress::{wait_options, with_progress};
 use crate::raw::{self, Keep};
 use crate::show::show;
-use crate::{Failure, connect, emit, emit_bytes};
 
 /// `create`, with the idempotency key when one was given.
 fn create(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hopae::Error;
 use hopae::wait::{WaitOptions, WaitProgress};
 
-use crate::Failure;
+use crate::failure::Failure;
 use crate::options::DurationArg;
 
 /// The shortest `--interval` of a wait: a typo such as `1ms` must not poll the API a

@@ -12,8 +12,8 @@ use hopae::providers::{
 use hopae::{Error, HopaeClient};
 use serde_json::Value;
 
-use crate::Failure;
 use crate::confirm::{Typed, confirm};
+use crate::failure::Failure;
 use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp};
 use crate::raw;

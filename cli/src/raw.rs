@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::{EXIT_RESPONSE, Failure};
+use crate::failure::{EXIT_RESPONSE, Failure};
 
 /// Which 2xx bodies a command keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,10 +8,12 @@
 use hopae::HopaeClient;
 
 use crate::confirm::{Confirmed, Typed, confirm};
+use crate::connect::connect;
+use crate::emit::{emit, emit_bytes, emit_secret};
+use crate::failure::Failure;
 use crate::options::{Global, check_id};
 use crate::output::{clean, rotated_text};
 use crate::raw::{self, Keep};
-use crate::{Failure, connect, emit, emit_bytes, emit_secret};
 
 /// Connects, makes `call`, and prints the last 2xx body (`--json`) or `text` of the
 /// answer.

@@ -14,10 +14,11 @@ use hopae::wait::WaitOptions;
 use hopae::{AppClient, Error};
 use serde_json::{Map, Value};
 
+use crate::emit::{emit, emit_bytes};
+use crate::failure::{EXIT_WAIT, Failure};
 use crate::options::{DurationArg, Global};
 use crate::output::{clean, fields, format_duration, json_text, table, timestamp_or};
 use crate::raw::{self, Bodies, Keep};
-use crate::{EXIT_WAIT, Failure, emit, emit_bytes};
 
 /// The exit status after Ctrl-C: 128 + SIGINT, as a shell reports it.
 const EXIT_INTERRUPTED: i32 = 130;
@@ -153,25 +154,7 @@ struct AppApi {
 /// Builds the App client from the environment (`AppClient::from_env`'s variables), with
 /// the global options.
 fn connect(global: &Global, keep: Keep) -> Result<AppApi, Failure> {
-    let mut builder = hopae::AppClient::builder_from_env()
-        .map_err(Failure::from)?
-        .user_agent_prefix(concat!("hopae-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url.clone());
-    }
-    if let Some(n) = global.retries {
-        builder = builder.max_retries(n);
-    }
-    if let Some(t) = &global.http_timeout {
-        builder = builder.timeout(t.value);
-    }
-    let bodies = Bodies::new(if global.json { keep } else { Keep::Nothing })
-        .show_secrets(global.show_secrets);
-    if bodies.records() {
-        let hook = bodies.clone();
-        builder = builder.on_response(move |r| hook.record(r.status, r.body));
-    }
-    let client = builder.build()?;
+    let (client, bodies) = crate::connect::connect_app(global, keep)?;
     Ok(AppApi {
         client: Arc::new(client),
         bodies,

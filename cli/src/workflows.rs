@@ -8,8 +8,8 @@ use hopae::{Error, HopaeClient};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::Failure;
 use crate::confirm::{Typed, confirm};
+use crate::failure::Failure;
 use crate::options::{AppArg, Global, check_id, read_input};
 use crate::output::{clean, fields, json_text, plural, shorten, table, timestamp, timestamp_or};
 use crate::raw;

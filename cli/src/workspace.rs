@@ -1,6 +1,6 @@
 //! `hopae workspace`: the workspace the API key belongs to.
 
-use crate::Failure;
+use crate::failure::Failure;
 use crate::options::Global;
 use crate::output::workspace_text;
 use crate::show::show;

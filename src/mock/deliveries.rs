@@ -1,7 +1,7 @@
 //! Webhook deliveries: the fake POSTs a signed event to an App's webhook URL, as Hopae
 //! does, over a plain std socket.
 //!
-//! [`deliver`] is the one entry point: a test control (`POST /_mock/emit`,
+//! [`State::deliver`](super::state::State::deliver) is the one entry point: a test control (`POST /_mock/emit`,
 //! [`Server::emit`](super::Server::emit)) calls it, and so can any handler that changes
 //! something a webhook reports (a verification's state). It reads the App's settings
 //! under the state's lock, builds and signs the body there, and hands the sending to a
@@ -14,8 +14,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-
-use super::state::{State, ts};
 
 /// The most deliveries [`Server::deliveries`](super::Server::deliveries) keeps (the
 /// oldest go first).
@@ -83,39 +81,47 @@ impl Skipped {
     }
 }
 
-/// Delivers `event` with `data` to the App `client_id`, when its webhook settings are
-/// enabled, have a URL and list the event: builds the body
-/// `{"id": "evt_...", "event", "createdAt", "clientId", "data"}`, signs it with the App's
-/// secret ([`crate::webhooks::sign`], header `X-Hopae-Signature`), and POSTs it from a
-/// thread of its own, retrying as the App's `retryAttempts` says (1 s, 5 s, 30 s apart,
-/// scaled by the fake's backoff) with its `timeoutSeconds` per attempt. Only `http://`
-/// loopback receivers (`localhost`, `127.x.x.x`, `[::1]`) are reached; any other URL
-/// records a failed delivery.
-///
-/// Returns the event id, or why nothing was sent.
-pub(crate) fn deliver(
-    state: &mut State,
-    client_id: &str,
-    event: &str,
-    data: Value,
-) -> Result<String, Skipped> {
-    let app = state.app(client_id).ok_or(Skipped::NoApp)?;
-    let webhook = &app.webhook;
-    if !webhook.enabled {
-        return Err(Skipped::Disabled);
-    }
-    let url = webhook.url.clone().ok_or(Skipped::NoUrl)?;
-    if !webhook.events.iter().any(|e| e == event) {
-        return Err(Skipped::NotSubscribed);
-    }
-    let secret = webhook.secret.clone();
-    let retries = webhook.retry_attempts.min(MAX_RETRIES);
-    let timeout = Duration::from_secs(webhook.timeout_seconds.clamp(1, 300));
-    let event_id = format!("evt_{}", state.alnum(24));
+/// What [`State::deliver`](super::state::State::deliver) read from the state for one
+/// delivery: the App's webhook settings as stored and the event's new id.
+pub(super) struct Outgoing<'a> {
+    pub(super) client_id: &'a str,
+    pub(super) event: &'a str,
+    pub(super) data: Value,
+    pub(super) event_id: String,
+    pub(super) url: String,
+    pub(super) secret: String,
+    pub(super) retry_attempts: u64,
+    pub(super) timeout_seconds: u64,
+    pub(super) log: Log,
+    pub(super) backoff: Duration,
+}
+
+/// Sends one event that [`State::deliver`](super::state::State::deliver) accepted:
+/// builds the body `{"id": "evt_...", "event", "createdAt", "clientId", "data"}`, signs
+/// it with the App's secret ([`crate::webhooks::sign`], header `X-Hopae-Signature`), and
+/// POSTs it from a thread of its own, retrying as the App's `retryAttempts` says (1 s,
+/// 5 s, 30 s apart, scaled by the fake's backoff) with its `timeoutSeconds` per attempt.
+/// Only `http://` loopback receivers (`localhost`, `127.x.x.x`, `[::1]`) are reached; any
+/// other URL records a failed delivery. Returns the event id.
+pub(super) fn send(out: Outgoing<'_>) -> String {
+    let Outgoing {
+        client_id,
+        event,
+        data,
+        event_id,
+        url,
+        secret,
+        retry_attempts,
+        timeout_seconds,
+        log,
+        backoff,
+    } = out;
+    let retries = retry_attempts.min(MAX_RETRIES);
+    let timeout = Duration::from_secs(timeout_seconds.clamp(1, 300));
     let body = json!({
         "id": event_id,
         "event": event,
-        "createdAt": ts(OffsetDateTime::now_utc()),
+        "createdAt": crate::decode::ts::api_form(OffsetDateTime::now_utc()),
         "clientId": client_id,
         "data": data,
     });
@@ -131,7 +137,6 @@ pub(crate) fn deliver(
         delivered: false,
         done: false,
     };
-    let log = Arc::clone(&state.deliveries);
     {
         let mut log = lock(&log);
         if log.len() == LOG_CAPACITY {
@@ -139,6 +144,7 @@ pub(crate) fn deliver(
         }
         log.push(record);
     }
+    let failed = Arc::clone(&log);
     let job = Job {
         event_id: event_id.clone(),
         url,
@@ -146,19 +152,19 @@ pub(crate) fn deliver(
         body,
         retries,
         timeout,
-        backoff: state.delivery_backoff,
+        backoff,
         log,
     };
     let spawned = std::thread::Builder::new()
         .name("hopae-mock-delivery".into())
         .spawn(move || job.run());
     if spawned.is_err() {
-        update(&state.deliveries, &event_id, |d| {
+        update(&failed, &event_id, |d| {
             d.error = Some("the fake could not start a delivery thread".into());
             d.done = true;
         });
     }
-    Ok(event_id)
+    event_id
 }
 
 /// The deliveries so far, oldest first.

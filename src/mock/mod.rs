@@ -208,6 +208,23 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 pub use deliveries::Delivery;
+/// Every REST operation the fake serves under its base URL, as method and path pattern
+/// (`{}` stands for a path parameter): the Workspace API and the App API, in routing
+/// order. The OIDC provider's endpoints, under [`OIDC_PATH`], are not listed (their
+/// paths come from discovery). A test can hold the SDK's own list of operations
+/// against it.
+///
+/// # Example
+///
+/// ```
+/// let ops: Vec<_> = hopae::mock::operations().collect();
+/// assert!(ops.contains(&("GET", "/workspace")));
+/// assert!(ops.contains(&("POST", "/verifications")));
+/// ```
+pub fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    routes::operations()
+}
+
 pub use oidc::{ID_TOKEN_LIFETIME, OIDC_KEY_IDS, OIDC_PATH};
 pub use sessions::{Completion, ControlError, VerificationSummary};
 pub use state::{SEED_APP, SEED_CHALLENGE, SEED_CLIENT_SECRET, SEED_REQUEST};
@@ -363,7 +380,7 @@ impl Server {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn emit(&self, client_id: &str, event: &str, data: serde_json::Value) -> Option<String> {
-        deliveries::deliver(&mut self.shared.lock(), client_id, event, data).ok()
+        self.shared.lock().deliver(client_id, event, data).ok()
     }
 
     /// The webhook deliveries made or under way, oldest first (at least the last 900).

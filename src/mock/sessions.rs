@@ -13,8 +13,12 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::state::{State, ts};
 use super::{Builder, Server};
+
+/// A timestamp as the API writes them: RFC 3339, UTC, milliseconds.
+fn ts(t: OffsetDateTime) -> String {
+    crate::decode::ts::api_form(t)
+}
 
 /// The most sessions kept; past it, the oldest is forgotten (its id then answers 404).
 const SESSIONS_CAPACITY: usize = 10_000;
@@ -711,58 +715,6 @@ pub struct VerificationSummary {
     pub status: String,
     /// The GETs of the session so far.
     pub polls: u32,
-}
-
-/// The test controls on the state, for [`Server`]'s methods and any HTTP control route
-/// (`/_mock/...`) that plays the person.
-impl State {
-    /// See [`Server::complete_verification`].
-    pub(super) fn complete_verification(
-        &mut self,
-        id: &str,
-        completion: &Completion,
-    ) -> Result<(), ControlError> {
-        self.control(id, |s, now| s.complete(completion, now))
-    }
-
-    /// See [`Server::fail_verification`].
-    pub(super) fn fail_verification(
-        &mut self,
-        id: &str,
-        code: &str,
-        message: &str,
-    ) -> Result<(), ControlError> {
-        self.control(id, |s, now| s.fail(code, message, now))
-    }
-
-    /// See [`Server::expire_verification`] (`status` `expired`) and
-    /// [`Server::cancel_verification`] (`cancelled`).
-    pub(super) fn end_verification(
-        &mut self,
-        id: &str,
-        status: &'static str,
-    ) -> Result<(), ControlError> {
-        self.control(id, |s, now| s.end(status, now))
-    }
-
-    /// Applies a test control to a live session.
-    fn control(
-        &mut self,
-        id: &str,
-        apply: impl FnOnce(&mut Session, OffsetDateTime),
-    ) -> Result<(), ControlError> {
-        let now = OffsetDateTime::now_utc();
-        let session = self
-            .sessions
-            .get_mut(id, None)
-            .ok_or(ControlError::NotFound)?;
-        session.tick(now);
-        if session.is_terminal() {
-            return Err(ControlError::Ended(session.status.to_owned()));
-        }
-        apply(session, now);
-        Ok(())
-    }
 }
 
 impl Server {

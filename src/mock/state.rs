@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::LoggedRequest;
+use super::deliveries;
 
 /// The most requests the log keeps (the oldest go first).
 const LOG_CAPACITY: usize = 10_000;
@@ -138,7 +139,7 @@ pub(super) struct State {
     /// Keys revoked by a test: answered 401 from then on.
     pub(super) revoked: HashSet<String>,
     /// Webhook deliveries, shared with the threads that send them.
-    pub(super) deliveries: super::deliveries::Log,
+    pub(super) deliveries: deliveries::Log,
     /// The first retry's delay of a delivery (later ones are 5x and 30x it).
     pub(super) delivery_backoff: std::time::Duration,
 }
@@ -278,7 +279,7 @@ impl State {
             fail_next: 0,
             sessions: super::sessions::Sessions::default(),
             revoked: HashSet::new(),
-            deliveries: super::deliveries::Log::default(),
+            deliveries: deliveries::Log::default(),
             delivery_backoff: std::time::Duration::from_secs(1),
         };
         state.org_id = format!("org_{}", state.alnum(24));
@@ -425,6 +426,43 @@ impl State {
             challenge.json["isActive"] = json!(false);
         }
         Some(total)
+    }
+
+    /// Delivers `event` with `data` to the App `client_id`, when its webhook settings are
+    /// enabled, have a URL and list the event ([`deliveries::send`] sends it). Returns the
+    /// event id, or why nothing was sent.
+    pub(crate) fn deliver(
+        &mut self,
+        client_id: &str,
+        event: &str,
+        data: serde_json::Value,
+    ) -> Result<String, deliveries::Skipped> {
+        use deliveries::Skipped;
+        let app = self.app(client_id).ok_or(Skipped::NoApp)?;
+        let webhook = &app.webhook;
+        if !webhook.enabled {
+            return Err(Skipped::Disabled);
+        }
+        let url = webhook.url.clone().ok_or(Skipped::NoUrl)?;
+        if !webhook.events.iter().any(|e| e == event) {
+            return Err(Skipped::NotSubscribed);
+        }
+        let secret = webhook.secret.clone();
+        let retry_attempts = webhook.retry_attempts;
+        let timeout_seconds = webhook.timeout_seconds;
+        let event_id = format!("evt_{}", self.alnum(24));
+        Ok(deliveries::send(deliveries::Outgoing {
+            client_id,
+            event,
+            data,
+            event_id,
+            url,
+            secret,
+            retry_attempts,
+            timeout_seconds,
+            log: std::sync::Arc::clone(&self.deliveries),
+            backoff: self.delivery_backoff,
+        }))
     }
 
     pub(super) fn app(&self, client_id: &str) -> Option<&App> {
@@ -700,6 +738,60 @@ pub(super) fn base_domain(host: &str) -> &str {
     match (dots.next(), dots.next()) {
         (Some(_), Some((i, _))) => &host[i + 1..],
         _ => host,
+    }
+}
+
+/// The test controls on the state, for [`Server`]'s methods and any HTTP control route
+/// (`/_mock/...`) that plays the person.
+impl State {
+    /// See [`Server::complete_verification`].
+    pub(super) fn complete_verification(
+        &mut self,
+        id: &str,
+        completion: &super::sessions::Completion,
+    ) -> Result<(), super::sessions::ControlError> {
+        self.control(id, |s, now| s.complete(completion, now))
+    }
+
+    /// See [`Server::fail_verification`].
+    pub(super) fn fail_verification(
+        &mut self,
+        id: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), super::sessions::ControlError> {
+        self.control(id, |s, now| s.fail(code, message, now))
+    }
+
+    /// See [`Server::expire_verification`] (`status` `expired`) and
+    /// [`Server::cancel_verification`] (`cancelled`).
+    pub(super) fn end_verification(
+        &mut self,
+        id: &str,
+        status: &'static str,
+    ) -> Result<(), super::sessions::ControlError> {
+        self.control(id, |s, now| s.end(status, now))
+    }
+
+    /// Applies a test control to a live session.
+    fn control(
+        &mut self,
+        id: &str,
+        apply: impl FnOnce(&mut super::sessions::Session, OffsetDateTime),
+    ) -> Result<(), super::sessions::ControlError> {
+        let now = OffsetDateTime::now_utc();
+        let session = self
+            .sessions
+            .get_mut(id, None)
+            .ok_or(super::sessions::ControlError::NotFound)?;
+        session.tick(now);
+        if session.is_terminal() {
+            return Err(super::sessions::ControlError::Ended(
+                session.status.to_owned(),
+            ));
+        }
+        apply(session, now);
+        Ok(())
     }
 }
 

@@ -575,10 +575,9 @@ impl<'a> ProductionTests<'a> {
     /// - [`Error::InvalidInput`] when the client id is empty, `.`, `..` or over 1,024
     ///   bytes;
     /// - [`Error::Api`] for a non-2xx status (401 invalid key, 404 unknown App);
-    /// - [`Error::Transport`] when no complete response arrived (after retries);
     /// - [`Error::Decode`] when an item is malformed or inconsistent
     ///   ([`DecodeError::index`](crate::DecodeError::index) names it);
-    /// - [`Error::ResponseTooLarge`] when the body exceeds the size cap.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -618,8 +617,7 @@ impl<'a> ProductionTests<'a> {
     ///   breaks a documented limit ([`NewProductionTest::validate`]);
     /// - [`Error::Api`] for a non-2xx status: 400 `VALIDATION_*`, 401, 404 unknown App,
     ///   409 `IDEMPOTENCY_KEY_CONFLICT`;
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   [`ProductionTests::list`].
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///
@@ -657,8 +655,7 @@ impl<'a> ProductionTests<'a> {
     /// - [`Error::InvalidInput`] when an id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown App or challenge, including a
     ///   request id passed by mistake);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   [`ProductionTests::list`].
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///

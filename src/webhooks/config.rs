@@ -162,8 +162,7 @@ impl AppHandle<'_> {
     ///
     /// - [`Error::InvalidInput`] when the client id cannot be a path segment;
     /// - [`Error::Api`] for a non-2xx status (404 unknown App);
-    /// - [`Error::Transport`], [`Error::Decode`], [`Error::ResponseTooLarge`] as for
-    ///   every call.
+    /// - the errors every call can meet (see [`Error`]).
     ///
     /// # Example
     ///

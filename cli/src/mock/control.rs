@@ -8,9 +8,10 @@ use std::time::Duration;
 use hopae::webhooks::{EVENTS, LEGACY_EVENTS, is_documented_event};
 use serde_json::{Value, json};
 
+use crate::emit::emit;
+use crate::failure::Failure;
 use crate::options::{Global, check_id};
 use crate::output::clean;
-use crate::{Failure, emit};
 
 /// The exit code of an error answer of the fake (as for the API's).
 const EXIT_API: u8 = 1;

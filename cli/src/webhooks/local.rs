@@ -14,10 +14,11 @@ use hopae::webhooks::{SECRET_PREFIX, SignatureError, Verifier, check_secret, sig
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::emit::{emit, emit_bytes, write_stdout};
+use crate::failure::{EXIT_API, EXIT_NETWORK, EXIT_SIGNATURE, Failure};
 use crate::options::{DurationArg, Global};
 use crate::output::{clean, rfc3339, shorten};
 use crate::raw::document;
-use crate::{EXIT_API, EXIT_NETWORK, EXIT_SIGNATURE, Failure, emit, emit_bytes, write_stdout};
 
 /// The largest body `verify` and `trigger --data` read.
 const MAX_INPUT: u64 = 10 * 1024 * 1024;

@@ -12,11 +12,12 @@ use hopae::webhooks::{
 };
 
 use crate::confirm::{CONFIRM_NOTES, Confirmed};
+use crate::emit::emit;
+use crate::failure::Failure;
 use crate::list_edit::Edit;
 use crate::options::{DurationArg, Global, check_id, count};
 use crate::output::{clean, webhook_config_text};
 use crate::show::{Rotation, show, show_rotated};
-use crate::{Failure, emit};
 
 /// The arguments of `hopae webhooks`.
 #[derive(clap::Args, Debug)]

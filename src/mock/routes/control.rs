@@ -46,7 +46,7 @@ fn emit(s: &mut State, ctx: &Ctx<'_>) -> Result<Reply, Fail> {
     if !data.is_object() {
         return Err(invalid("data", "must be an object"));
     }
-    match deliveries::deliver(s, &app, &event, data) {
+    match s.deliver(&app, &event, data) {
         Ok(id) => {
             let url = s.app(&app).and_then(|a| a.webhook.url.clone());
             Ok(Reply {

@@ -177,6 +177,12 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET",    "/verifications/{}/evidence",                      verifications::evidence),
 ];
 
+/// Every operation the fake serves under the base URL: method and path pattern (`{}`
+/// stands for a parameter), in routing order.
+pub(crate) fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ROUTES.iter().map(|&(method, path, _)| (method, path))
+}
+
 impl http::Service for Shared {
     fn handle(&self, request: Request) -> Response {
         let (path, query) = match request.target.split_once('?') {
