@@ -1008,12 +1008,29 @@ mod tests {
                 "POST /a HTTP/1.1\r\n{h}Connection: close\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {n}\r\n\r\n"
             )
         };
-        // The first holds 60 bytes of the budget while its body does not come.
-        let mut holder = TcpStream::connect(addr).unwrap();
-        holder.write_all(head(60).as_bytes()).unwrap();
-        holder.write_all(b"x").unwrap();
+        // The holder takes 60 bytes of the budget while its body does not come. It can
+        // lose the race for the budget to the first probe (then it is answered 503 and
+        // closed): a holder that was answered is replaced before the next probe.
+        let open_holder = || {
+            let mut holder = TcpStream::connect(addr).unwrap();
+            holder.write_all(head(60).as_bytes()).unwrap();
+            holder.write_all(b"x").unwrap();
+            holder
+                .set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
+            holder
+        };
+        let answered = |holder: &mut TcpStream| {
+            let mut byte = [0u8; 1];
+            !matches!(holder.read(&mut byte), Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
+        };
+        let mut holder = open_holder();
         let mut refused = None;
         for _ in 0..100 {
+            if answered(&mut holder) {
+                holder = open_holder();
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let out = exchange(addr, format!("{}{}", head(60), "y".repeat(60)).as_bytes());
             if out.starts_with("HTTP/1.1 503 ") {
                 refused = Some(out);
