@@ -163,9 +163,23 @@ fn answer_of(mut s: TcpStream) -> String {
 fn bodies_past_the_buffer_budget_are_answered_503_until_it_frees() {
     let server = Server::start().unwrap();
     // Two uploads of 101 MiB hold 202 MiB of the 256 MiB (uploads may take 240).
-    let holders = [upload_head(&server), upload_head(&server)];
+    let mut holders = [upload_head(&server), upload_head(&server)];
+    // A holder can lose the race for the budget to a probe (it is then answered 503
+    // and closed, and every later probe fits): one that was answered is replaced.
+    let answered = |holder: &mut TcpStream| {
+        holder
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        !matches!(holder.read(&mut byte), Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
+    };
     let mut refused = None;
     for _ in 0..200 {
+        for holder in &mut holders {
+            if answered(holder) {
+                *holder = upload_head(&server);
+            }
+        }
         let third = upload_head(&server);
         third.shutdown(Shutdown::Write).unwrap();
         let answer = answer_of(third);
