@@ -11,6 +11,7 @@
 
 mod api;
 mod apps;
+mod browser;
 mod confirm;
 mod connect;
 mod domains;

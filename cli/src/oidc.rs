@@ -223,7 +223,7 @@ fn authorize(group: &Group, global: &Global, a: &AuthorizeArgs) -> Result<(), Fa
         format_duration(timeout),
         auth.url()
     ));
-    if a.open && !open_browser(auth.url()) {
+    if a.open && crate::browser::open_browser(auth.url()).is_err() {
         note("could not open a browser: open the URL above by hand");
     }
     let callback = wait_for_callback(&listener, Instant::now() + timeout, &auth)?;
@@ -305,26 +305,6 @@ fn check_registered(global: &Global, client_id: &str, uri: &str) -> Result<(), F
 
 fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "{text}");
-}
-
-/// Opens `url` with the platform's opener; `false` when it could not be started.
-fn open_browser(url: &str) -> bool {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
 }
 
 /// Serves the loopback redirect until the callback arrives or `deadline` passes: other

@@ -528,7 +528,7 @@ impl Screen {
                 && !self.opened
             {
                 self.opened = true;
-                if let Err(why) = open_browser(url) {
+                if let Err(why) = crate::browser::open_browser(url) {
                     let _ = writeln!(out, "could not open a browser: {why}");
                     self.lines += 1;
                 }
@@ -587,31 +587,6 @@ impl Screen {
             let _ = writeln!(out);
         }
     }
-}
-
-/// Opens `url` (http or https only) in the default browser.
-fn open_browser(url: &str) -> Result<(), String> {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return Err("only http and https URLs are opened".into());
-    }
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(drop)
-        .map_err(|e| e.to_string())
 }
 
 /// Runs `hopae verify`.
