@@ -594,6 +594,14 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
 
 /// The body as a JSON object; an empty body is an empty object.
 fn body(ctx: &Ctx<'_>) -> Result<Map<String, Value>, Fail> {
+    body_or(ctx, invalid)
+}
+
+/// [`body`], refused with `invalid` (the App API answers in its own error shape).
+fn body_or(
+    ctx: &Ctx<'_>,
+    invalid: fn(&str, &'static str) -> Fail,
+) -> Result<Map<String, Value>, Fail> {
     if ctx.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }

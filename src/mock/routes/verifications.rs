@@ -132,14 +132,7 @@ fn enabled(s: &State, client_id: &str, provider_id: &str) -> bool {
 
 /// The body as a JSON object, refused in shape B.
 fn body(ctx: &Ctx<'_>) -> Result<Map<String, Value>, Fail> {
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(ctx.body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(invalid("body", "must be a JSON object")),
-        Err(_) => Err(invalid("body", "is not valid JSON")),
-    }
+    super::body_or(ctx, |parameter, why| invalid(parameter, why))
 }
 
 fn string<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<Option<&'v str>, Fail> {
