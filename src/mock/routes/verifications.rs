@@ -132,7 +132,7 @@ fn enabled(s: &State, client_id: &str, provider_id: &str) -> bool {
 
 /// The body as a JSON object, refused in shape B.
 fn body(ctx: &Ctx<'_>) -> Result<Map<String, Value>, Fail> {
-    super::body_or(ctx, |parameter, why| invalid(parameter, why))
+    super::body_or(ctx, invalid)
 }
 
 fn string<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<Option<&'v str>, Fail> {
