@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
-use crate::decode::{self, DecodeResult, Obj, obj, ts};
+use crate::decode::{self, DecodeResult, obj, ts};
 use crate::error::{Error, InputErrorKind, PagingError, PagingErrorKind};
 use crate::http::{Call, Idempotent, Transport};
 use crate::secret::Secret;
@@ -70,6 +70,18 @@ pub struct Page<T> {
     pub offset: u64,
 }
 
+impl<T: crate::json::FromJson> crate::json::FromJson for Page<T> {
+    fn from_json(v: serde_json::Value, at: crate::json::At<'_>) -> Result<Self, crate::json::Bad> {
+        let mut o = crate::json::Obj::new(v, at)?;
+        Ok(Page {
+            data: o.req("data")?,
+            total: o.req("total")?,
+            limit: o.req("limit")?,
+            offset: o.req("offset")?,
+        })
+    }
+}
+
 /// An App: one OIDC client of the workspace, with its providers, workflows and
 /// webhook settings.
 ///
@@ -99,7 +111,7 @@ pub struct Page<T> {
 /// assert!(!shown.contains("cs_live_abc123xyz"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct App {
@@ -109,36 +121,30 @@ pub struct App {
     /// The display name.
     pub name: String,
     /// The logo, as a base64 `data:` URL, when one is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// The OIDC redirect URIs.
     pub redirect_uris: Vec<String>,
     /// The client secret. Hopae's documents disagree on whether reads return it, so it
     /// is optional; it is a secret either way.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
     /// The providers ever configured on the App, by provider id.
-    #[serde(deserialize_with = "provider_map")]
     pub providers: BTreeMap<String, ProviderSetting>,
     /// The workflow that runs when an authorize request names none.
     pub default_workflow_id: String,
     /// The App's workflows, the default included.
-    #[serde(deserialize_with = "obj::vec")]
     pub workflows: Vec<Workflow>,
     /// The workspace (organization) the App belongs to (`org_...`).
     pub organization_id: String,
     /// Where and how Hopae delivers webhooks, when configured.
-    #[serde(
-        default,
-        deserialize_with = "obj::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_config: Option<WebhookConfig>,
     /// Where users land after a successful verification, when set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_success_redirect_uri: Option<String>,
     /// Where users land after a failed verification, when set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_failure_redirect_uri: Option<String>,
     /// When the App was created.
     #[serde(with = "ts")]
@@ -148,15 +154,22 @@ pub struct App {
     pub updated_at: OffsetDateTime,
 }
 
-/// `providers`: a map whose values must be JSON objects.
-fn provider_map<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, ProviderSetting>, D::Error> {
-    Ok(BTreeMap::<String, Obj<ProviderSetting>>::deserialize(d)?
-        .into_iter()
-        .map(|(id, setting)| (id, setting.0))
-        .collect())
-}
+crate::json::from_json!(App {
+    client_id: req("clientId"),
+    name: req("name"),
+    logo: opt("logo"),
+    redirect_uris: req("redirectUris"),
+    client_secret: opt("clientSecret"),
+    providers: req("providers"),
+    default_workflow_id: req("defaultWorkflowId"),
+    workflows: req("workflows"),
+    organization_id: req("organizationId"),
+    webhook_config: opt("webhookConfig"),
+    default_success_redirect_uri: opt("defaultSuccessRedirectUri"),
+    default_failure_redirect_uri: opt("defaultFailureRedirectUri"),
+    created_at: req("createdAt"),
+    updated_at: req("updatedAt"),
+});
 
 /// One provider's setting on an App (`providers.{providerId}`).
 ///
@@ -169,15 +182,20 @@ fn provider_map<'de, D: serde::Deserializer<'de>>(
 /// assert_eq!(mitid.config, Some(serde_json::json!({"loa": "substantial"})));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ProviderSetting {
     /// Whether the provider is enabled on the App.
     pub enabled: bool,
     /// Provider-specific configuration, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(ProviderSetting {
+    enabled: req("enabled"),
+    config: opt("config"),
+});
 
 /// The query of [`Apps::list`]: page size (`limit`, 1 to 100, default 20) and position
 /// (`offset`, default 0). Both are always sent.
@@ -191,7 +209,7 @@ pub struct ProviderSetting {
 /// let third_page = ListApps::new().limit(50).offset(100); // sent as ?limit=50&offset=100
 /// assert_eq!((third_page.limit, third_page.offset), (50, 100));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ListApps {
     /// The page size, 1 to 100.
@@ -199,6 +217,11 @@ pub struct ListApps {
     /// How many Apps to skip.
     pub offset: u64,
 }
+
+crate::json::from_json!(ListApps {
+    limit: req("limit"),
+    offset: req("offset"),
+});
 
 impl ListApps {
     /// The first page of 20, the API's defaults.
@@ -238,12 +261,14 @@ impl Default for ListApps {
 /// assert_eq!(serde_json::to_string(&app)?, r#"{"name":"Shop"}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct NewApp {
     /// The App's display name (not empty).
     pub name: String,
 }
+
+crate::json::from_json!(NewApp { name: req("name") });
 
 impl NewApp {
     /// A new App with this name.
@@ -268,39 +293,40 @@ impl NewApp {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppUpdate {
     /// A new display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A new logo (a base64 `data:` URL), or `""` to remove it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// The complete new list of redirect URIs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// Webhook settings to merge into the current ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_config: Option<WebhookConfigUpdate>,
     /// A new landing URI after a successful verification; `Some(None)` clears it (sent as
     /// `null`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::decode::nullable"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_success_redirect_uri: Option<Option<String>>,
     /// A new landing URI after a failed verification; `Some(None)` clears it (sent as
     /// `null`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::decode::nullable"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_failure_redirect_uri: Option<Option<String>>,
 }
+
+crate::json::from_json!(AppUpdate {
+    name: opt("name"),
+    logo: opt("logo"),
+    redirect_uris: opt("redirectUris"),
+    webhook_config: opt("webhookConfig"),
+    default_success_redirect_uri: def_with("defaultSuccessRedirectUri", crate::json::nullable),
+    default_failure_redirect_uri: def_with("defaultFailureRedirectUri", crate::json::nullable),
+});
 
 impl AppUpdate {
     /// An update that changes nothing yet.
@@ -423,7 +449,7 @@ impl AppUpdate {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchCreate {
@@ -431,9 +457,14 @@ pub struct BatchCreate {
     pub items: Vec<BatchItem>,
     /// Whether a failed item lets the batch go on (the API's default is `false`: the
     /// first failure stops it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continue_on_error: Option<bool>,
 }
+
+crate::json::from_json!(BatchCreate {
+    items: req("items"),
+    continue_on_error: opt("continueOnError"),
+});
 
 impl BatchCreate {
     /// A batch of these items.
@@ -513,22 +544,29 @@ impl BatchCreate {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchItem {
     /// The App's name.
     pub name: String,
     /// Its redirect URIs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// Its webhook settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_config: Option<WebhookConfigUpdate>,
     /// A per-item idempotency key, echoed in the item's result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
+
+crate::json::from_json!(BatchItem {
+    name: req("name"),
+    redirect_uris: opt("redirectUris"),
+    webhook_config: opt("webhookConfig"),
+    idempotency_key: opt("idempotencyKey"),
+});
 
 impl BatchItem {
     /// An App with this name.
@@ -590,18 +628,23 @@ impl BatchItem {
 /// assert_eq!(codes, ["VALIDATION_INVALID_PARAMETER", "RESOURCE_CONFLICT"]);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BatchResult {
     /// One result per attempted item, in order.
-    #[serde(deserialize_with = "obj::vec")]
     pub results: Vec<BatchItemResult>,
     /// How many Apps were created.
     pub success_count: u64,
     /// How many items failed.
     pub error_count: u64,
 }
+
+crate::json::from_json!(BatchResult {
+    results: req("results"),
+    success_count: req("successCount"),
+    error_count: req("errorCount"),
+});
 
 /// The outcome of one batch item: the created App, or the API's error for it.
 ///
@@ -634,8 +677,8 @@ pub struct BatchResult {
 /// }
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawBatchItemResult", untagged)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum BatchItemResult {
     /// The App was created.
@@ -663,36 +706,45 @@ pub enum BatchItemResult {
 /// assert_eq!(e.details.unwrap()["parameter"], "name");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BatchError {
     /// The stable error code, e.g. `VALIDATION_INVALID_PARAMETER`.
     pub code: String,
     /// The human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Optional details, e.g. `{"parameter": "name"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+crate::json::from_json!(BatchError {
+    code: req("code"),
+    message: opt("message"),
+    details: opt("details"),
+});
+
 struct RawBatchItemResult {
-    #[serde(default, deserialize_with = "obj::option")]
     app: Option<Box<App>>,
-    #[serde(default)]
     idempotency_key: Option<String>,
-    #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
     message: Option<String>,
-    #[serde(default)]
     details: Option<serde_json::Value>,
     /// Some deployments nest the failure as `{"error": {...}}`.
-    #[serde(default, deserialize_with = "obj::option")]
     error: Option<BatchError>,
 }
+
+crate::json::from_json!(RawBatchItemResult {
+    app: opt("app"),
+    idempotency_key: opt("idempotencyKey"),
+    code: opt("code"),
+    message: opt("message"),
+    details: opt("details"),
+    error: opt("error"),
+});
+
+crate::json::from_json_via!(BatchItemResult, RawBatchItemResult);
 
 impl TryFrom<RawBatchItemResult> for BatchItemResult {
     type Error = String;
@@ -1167,11 +1219,13 @@ impl AppHandle<'_> {
     }
 
     fn rotate_client_secret_keyed(&self, key: Option<&str>) -> Result<Secret, Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
         struct Rotated {
             client_secret: Secret,
         }
+
+        crate::json::from_json!(Rotated {
+            client_secret: req("clientSecret"),
+        });
         let call = Call::post("rotate client secret", self.path("/rotate-client-secret")?);
         let rotated: Rotated = self.transport.send(call.keyed(key))?;
         Ok(rotated.client_secret)
@@ -1238,13 +1292,15 @@ impl AppHandle<'_> {
 /// The redirect URIs of any of the documented answers: an App or `{redirectUris}` (read
 /// from `redirectUris`), or the older `{redirect_uris, total}`.
 fn decode_redirect_uris(body: &[u8]) -> DecodeResult<Vec<String>> {
-    #[derive(Deserialize)]
     struct Uris {
-        #[serde(rename = "redirectUris")]
         camel: Option<Vec<String>>,
-        #[serde(rename = "redirect_uris")]
         snake: Option<Vec<String>>,
     }
+
+    crate::json::from_json!(Uris {
+        camel: opt("redirectUris"),
+        snake: opt("redirect_uris"),
+    });
     let uris: Uris = decode::object(body)?;
     uris.camel.or(uris.snake).ok_or_else(|| {
         (

@@ -8,45 +8,35 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serializer};
 
-/// A decode failure: the index of the failing list item (for item lists), and the
-/// message with its field path and position.
-pub(crate) type DecodeResult<T> = Result<T, (Option<usize>, String)>;
+use crate::json::FromJson;
 
-/// Decodes a body that must be one JSON object.
-pub(crate) fn object<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
+pub(crate) use crate::json::DecodeResult;
+
+/// Decodes a response body through [`FromJson`]: one object (or whatever `T` reads).
+pub(crate) fn object<T: FromJson>(body: &[u8]) -> DecodeResult<T> {
+    crate::json::object(body)
+}
+
+/// Decodes a response body that is a JSON array of [`FromJson`] items; a failure names
+/// the item's index and the field relative to it.
+pub(crate) fn array<T: FromJson>(body: &[u8]) -> DecodeResult<Vec<T>> {
+    crate::json::array(body)
+}
+
+/// Decodes a page object (`{"data": [...], "total", ...}`): a failure inside `data[i]`
+/// is reported as the failure of item `i`, with the field path relative to the item, as
+/// every list of the crate reports it.
+pub(crate) fn page<T: FromJson>(body: &[u8]) -> DecodeResult<T> {
+    crate::json::listing(body, "data")
+}
+
+/// Decodes a body that must be one JSON object with `T`'s derived, streaming decoder
+/// (the production-test models).
+pub(crate) fn streamed<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     Obj::<T>::deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value.0))
         .map_err(|e| (None, with_path(body, e, None)))
-}
-
-/// Decodes a page object (`{"data": [...], "total", ...}`) as [`object`] does, except
-/// that a failure inside `data[i]` is reported as the failure of item `i`, with the
-/// field path relative to the item, as every list of the crate reports it.
-pub(crate) fn page<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<T> {
-    object(body).map_err(|(_, message)| {
-        let item = message.strip_prefix("at `data[").and_then(|rest| {
-            let (n, rest) = rest.split_once(']')?;
-            Some((n.parse::<usize>().ok()?, rest))
-        });
-        match item {
-            // `at `data[3]`: msg` or `at `data[3].field`: msg`
-            Some((i, rest)) => match rest.strip_prefix("`: ") {
-                Some(inner) => (Some(i), inner.to_owned()),
-                None => (
-                    Some(i),
-                    format!("at `{}", rest.strip_prefix('.').unwrap_or(rest)),
-                ),
-            },
-            None => (None, message),
-        }
-    })
-}
-
-/// Decodes a body that must be a JSON array of `T`, each item a JSON object. A failure
-/// inside an item names the item's index and the field relative to it.
-pub(crate) fn array<T: DeserializeOwned>(body: &[u8]) -> DecodeResult<Vec<T>> {
-    indexed::<Obj<T>>(body).map(|items| items.into_iter().map(|o| o.0).collect())
 }
 
 /// The one list decoder: a JSON array of `T`, single pass. When an item fails, the
@@ -326,85 +316,6 @@ impl Segment {
     }
 }
 
-/// Decodes any JSON value and hands it to `check` inside the decoder, for fields checked
-/// after decoding: an error `check` returns is then positioned at the value like any type
-/// error, so [`with_path`] names the field (an error returned after the inner decode has
-/// finished would be positioned at the enclosing object's end). `null` comes as
-/// `Value::Null`.
-pub(crate) fn checked<'de, D: Deserializer<'de>, U>(
-    d: D,
-    check: fn(serde_json::Value) -> Result<U, String>,
-) -> Result<U, D::Error> {
-    d.deserialize_any(Checked(check))
-}
-
-struct Checked<U>(fn(serde_json::Value) -> Result<U, String>);
-
-impl<U> Checked<U> {
-    fn done<E: de::Error>(self, v: serde_json::Value) -> Result<U, E> {
-        (self.0)(v).map_err(E::custom)
-    }
-}
-
-impl<'de, U> Visitor<'de> for Checked<U> {
-    type Value = U;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<U, E> {
-        self.done(v.into())
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<U, E> {
-        self.done(v.into())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<U, E> {
-        self.done(v.into())
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<U, E> {
-        self.done(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<U, E> {
-        self.done(v.into())
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<U, E> {
-        self.done(v.into())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<U, E> {
-        self.done(serde_json::Value::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<U, E> {
-        self.done(serde_json::Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<U, A::Error> {
-        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        self.done(v)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<U, A::Error> {
-        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        self.done(v)
-    }
-}
-
-/// An optional array where `null` means the same as absent: an empty `Vec`. Used as
-/// `#[serde(default, deserialize_with = "crate::decode::null_as_empty")]`.
-pub(crate) fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-}
-
-/// A field of a request body that is absent (`None`), `null` (`Some(None)`: clear it) or a
-/// value: serde alone would read `null` as absent. Used as
-/// `#[serde(default, deserialize_with = "crate::decode::nullable")]`.
-pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Decodes `T` from a JSON object only. Derived struct decoders also accept a positional
 /// array (`["ch_1", "title", ...]`), which the API never sends and which would hide a
 /// broken payload; response bodies and the production-test models' nested objects go
@@ -573,24 +484,73 @@ pub(crate) mod ts {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
-    #[serde(rename_all = "camelCase")]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Hook {
         retry_attempts: u32,
     }
+    crate::json::from_json!(Hook {
+        retry_attempts: req("retryAttempts")
+    });
 
-    #[derive(Debug, Deserialize)]
-    #[serde(rename_all = "camelCase")]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct App {
         webhook_config: Hook,
     }
+    crate::json::from_json!(App {
+        webhook_config: req("webhookConfig")
+    });
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug)]
     #[allow(dead_code)]
     struct Page {
         data: Vec<App>,
+    }
+    crate::json::from_json!(Page { data: req("data") });
+
+    /// The same shapes with derived, streaming decoders: [`streamed`] and [`with_path`].
+    mod derived {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        pub(super) struct Hook {
+            retry_attempts: u32,
+        }
+
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        pub(super) struct App {
+            webhook_config: Hook,
+        }
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        pub(super) struct Page {
+            pub(super) data: Vec<App>,
+        }
+    }
+
+    #[test]
+    fn both_decoders_give_the_same_messages() {
+        for body in [
+            &br#"{"data":[{"webhookConfig":{"retryAttempts":1}},{"webhookConfig":{"retryAttempts":"x"}}]}"#[..],
+            b"{\n  \"data\": [\n    {\"webhookConfig\": {\"retryAttempts\": 1}},\n    {\"we\\u0062hookConfig\": {\"retryAttempts\": [2]}}\n  ]\n}",
+            br#"{"data":[{"webhookConfig":{}}]}"#,
+            br#"{"data":[{"webhookConfig":{"retryAttempts":-3}}]}"#,
+            br#"{"data":{}}"#,
+        ] {
+            let streamed = streamed::<derived::Page>(body).unwrap_err();
+            let ours = object::<Page>(body).unwrap_err();
+            assert_eq!(ours, streamed, "{}", String::from_utf8_lossy(body));
+        }
+        // One wording for every model that is not an object (a derive names the struct).
+        let (_, msg) = object::<Page>(br#"{"data":[1]}"#).unwrap_err();
+        assert_eq!(
+            msg,
+            "at `data[0]`: invalid type: integer `1`, expected a JSON object at line 1 column 10"
+        );
     }
 
     #[test]
@@ -636,11 +596,12 @@ mod tests {
 
     #[test]
     fn null_arrays_are_empty() {
-        #[derive(Deserialize)]
         struct Steps {
-            #[serde(default, deserialize_with = "null_as_empty")]
             documents: Vec<u32>,
         }
+        crate::json::from_json!(Steps {
+            documents: def_with("documents", crate::json::null_as_empty)
+        });
         for body in [r#"{"documents":null}"#, "{}", r#"{"documents":[]}"#] {
             let steps: Steps = serde_json::from_str(body).unwrap();
             assert!(steps.documents.is_empty(), "{body}");
@@ -680,11 +641,12 @@ mod tests {
             array::<Hook>(br#"[{"retryAttempts":1},{"retryAttempts":"2"}]"#).unwrap_err();
         assert_eq!(index, Some(1));
         assert!(msg.starts_with("at `retryAttempts`: invalid type"), "{msg}");
-        #[derive(serde::Deserialize, Debug)]
+        #[derive(Debug)]
         struct Page {
             #[allow(dead_code)]
             data: Vec<Hook>,
         }
+        crate::json::from_json!(Page { data: req("data") });
         let (index, msg) =
             page::<Page>(br#"{"data":[{"retryAttempts":1},{"retryAttempts":"x"}]}"#).unwrap_err();
         assert_eq!(index, Some(1));

@@ -14,7 +14,7 @@
 //! webhook for domains: only a verify call advances the status, which is what
 //! [`AppHandle::wait_for_custom_domain`] repeats.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::decode::ts;
@@ -67,33 +67,40 @@ open_enum! {
 }
 
 /// The custom domain pair of an App and its verification state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomDomain {
     /// The host of the hosted web pages, when set.
-    #[serde(default)]
     pub web_domain: Option<String>,
     /// The host of the OIDC issuer, when set.
-    #[serde(default)]
     pub oidc_domain: Option<String>,
     /// Where the domain stands.
     pub status: DomainStatus,
     /// What to do next.
     pub required_action: RequiredAction,
     /// A human-readable explanation of the status, when sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// The DNS records to create.
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub dns_records: Vec<DnsRecord>,
     /// When Hopae last checked the records, if it has.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub last_checked_at: Option<OffsetDateTime>,
 }
 
+crate::json::from_json!(CustomDomain {
+    web_domain: opt("webDomain"),
+    oidc_domain: opt("oidcDomain"),
+    status: req("status"),
+    required_action: req("requiredAction"),
+    status_message: opt("statusMessage"),
+    dns_records: def_with("dnsRecords", crate::json::null_as_empty),
+    last_checked_at: opt("lastCheckedAt"),
+});
+
 /// One DNS record a custom domain needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DnsRecord {
@@ -111,9 +118,18 @@ pub struct DnsRecord {
     /// Whether the record is required.
     pub required: bool,
     /// What the record is for, when sent.
-    #[serde(default)]
     pub description: Option<String>,
 }
+
+crate::json::from_json!(DnsRecord {
+    id: req("id"),
+    record_type: req("type"),
+    host: req("host"),
+    name: req("name"),
+    value: req("value"),
+    required: req("required"),
+    description: opt("description"),
+});
 
 /// Checks the documented rules of a custom-domain pair: bare host names (letters,
 /// digits, `-` and `.`; no scheme, path, port or trailing dot; labels of 1 to 63

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{self, Options, ResponseEvent, ResponseHook, Settings};
 use crate::decode::{self, DecodeResult};
 use crate::error::{ApiError, ConfigErrorKind, DecodeError, Error, InputErrorKind};
+use crate::json::FromJson;
 use crate::mapping::{self, Received, Target};
 use crate::redact::{Credential, shown_url};
 use crate::retry;
@@ -500,12 +501,17 @@ enum Failure {
 
 impl Transport {
     /// Sends `call` and decodes a JSON object body as `T`.
-    pub(crate) fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+    pub(crate) fn send<T: FromJson>(&self, call: Call) -> Result<T, Error> {
         self.execute(call, decode::object)
     }
 
+    /// Sends `call` and decodes a JSON object body with `T`'s derived, streaming decoder.
+    pub(crate) fn send_streamed<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        self.execute(call, decode::streamed)
+    }
+
     /// Sends `call` and decodes a JSON array body as `Vec<T>`.
-    pub(crate) fn send_list<T: DeserializeOwned>(&self, call: Call) -> Result<Vec<T>, Error> {
+    pub(crate) fn send_list<T: FromJson>(&self, call: Call) -> Result<Vec<T>, Error> {
         self.execute(call, decode::array)
     }
 

@@ -177,6 +177,7 @@ mod decode;
 pub mod domains;
 mod error;
 mod http;
+mod json;
 mod mapping;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]

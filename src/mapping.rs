@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::config::Settings;
@@ -13,22 +12,29 @@ use crate::error::{ApiError, TransportError, TransportErrorKind};
 use crate::redact::Credential;
 use crate::retry;
 
-#[derive(Deserialize)]
 struct Envelope {
     error: EnvelopeError,
-    #[serde(default)]
     request_id: Option<String>,
 }
 
+crate::json::from_json!(Envelope {
+    error: req("error"),
+    request_id: opt("request_id"),
+});
+
 /// The envelope's `error` object; also the shape of a failed batch item.
-#[derive(Deserialize)]
+
 pub(crate) struct EnvelopeError {
     pub(crate) code: String,
-    #[serde(default)]
     pub(crate) message: Option<String>,
-    #[serde(default)]
     pub(crate) details: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(EnvelopeError {
+    code: req("code"),
+    message: opt("message"),
+    details: opt("details"),
+});
 
 /// The fields every documented error body shape carries, once decoded.
 struct Shape {
@@ -52,22 +58,23 @@ fn envelope(env: Envelope) -> Option<Shape> {
 /// Shapes B (RFC 7807 problem details: `title` is the code, `detail` the message,
 /// `context` the details; the older form adds a `type` URN and a numeric `code`) and D
 /// (`{"code": "VALIDATION_UNPROCESSABLE", "detail", "context"}`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Problem {
-    #[serde(default)]
     code: Option<serde_json::Value>,
-    #[serde(default)]
     title: Option<String>,
-    #[serde(default)]
     detail: Option<String>,
-    #[serde(default)]
     message: Option<String>,
-    #[serde(default)]
     context: Option<serde_json::Value>,
-    #[serde(default, alias = "request_id")]
     request_id: Option<String>,
 }
+
+crate::json::from_json!(Problem {
+    code: opt("code"),
+    title: opt("title"),
+    detail: opt("detail"),
+    message: opt("message"),
+    context: opt("context"),
+    request_id: opt_any(&["requestId", "request_id"]),
+});
 
 impl Problem {
     /// The shape, or `None` when nothing in the body names the error.
@@ -119,12 +126,16 @@ fn without_code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 
 /// Shape E at the OIDC token and userinfo endpoints (RFC 6749 section 5.2):
 /// `{"error": "invalid_grant", "error_description": "..."}`; the OAuth error is the code.
-#[derive(Deserialize)]
+
 struct OAuth {
     error: String,
-    #[serde(default)]
     error_description: Option<String>,
 }
+
+crate::json::from_json!(OAuth {
+    error: req("error"),
+    error_description: opt("error_description"),
+});
 
 impl OAuth {
     /// The shape, or `None` when `error` is not an OAuth error code: a non-empty word of

@@ -55,6 +55,18 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::json::FromJson for $name {
+            fn from_json(
+                v: ::serde_json::Value,
+                at: $crate::json::At<'_>,
+            ) -> Result<Self, $crate::json::Bad> {
+                match v {
+                    ::serde_json::Value::String(s) => Ok($name::from(s)),
+                    other => Err($crate::json::Bad::invalid_type(&other, "a string", at)),
+                }
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;

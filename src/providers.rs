@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::decode::{self, DecodeResult, ts};
@@ -103,81 +103,105 @@ open_enum! {
 /// catalog entries carry the description fields (`name`, `countries`, `scopes`, ...).
 /// So every field but [`AppProvider::provider_id`] is optional. The id is read from
 /// `providerId` or from `id`; it is what production tests take in `providerIds`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppProvider {
     /// The provider id (`mitid`, `bankid-se`, ...): `providerId`, or `id` in the catalog
     /// shape (an entry with both is refused as a duplicate field).
-    #[serde(alias = "id")]
     pub provider_id: String,
     /// Whether the provider is enabled on the App.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// How far its activation has come.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ActivationState>,
     /// The current activation step, as sent (its shape is undocumented).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_step: Option<serde_json::Value>,
     /// The index of the current activation step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_step_index: Option<u32>,
     /// How many activation steps there are.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub step_count: Option<u32>,
     /// The display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The logo's URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// The countries the provider covers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub countries: Option<Vec<String>>,
     /// The flow types it supports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_types: Option<Vec<String>>,
     /// The scopes it can return.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// Its level of assurance, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loa: Option<serde_json::Value>,
     /// Its default level of assurance, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_loa: Option<serde_json::Value>,
     /// The provider's kind (`type`), as sent.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub provider_type: Option<String>,
     /// Its verification model, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_model: Option<String>,
     /// Whether the provider is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Whether the App's owner has something to do for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub need_action: Option<bool>,
     /// Its activation status (with `?include=activation`), as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Its activation record (with `?include=activation`), as sent: `{status, id,
     /// requirements, requestedAt, activatedAt}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation: Option<serde_json::Value>,
 }
 
+crate::json::from_json!(AppProvider {
+    provider_id: req_any(&["providerId", "id"]),
+    enabled: opt("enabled"),
+    state: opt("state"),
+    current_step: opt("currentStep"),
+    current_step_index: opt("currentStepIndex"),
+    step_count: opt("stepCount"),
+    name: opt("name"),
+    description: opt("description"),
+    logo_url: opt("logoUrl"),
+    countries: opt("countries"),
+    flow_types: opt("flowTypes"),
+    scopes: opt("scopes"),
+    loa: opt("loa"),
+    default_loa: opt("defaultLoa"),
+    provider_type: opt("type"),
+    verification_model: opt("verificationModel"),
+    is_active: opt("isActive"),
+    need_action: opt("needAction"),
+    status: opt("status"),
+    activation: opt("activation"),
+});
+
 /// The provider list in either documented shape: a bare array, or `{providers, total}`.
 fn decode_providers(body: &[u8]) -> DecodeResult<Vec<AppProvider>> {
-    #[derive(Deserialize)]
     struct Wrapped {
-        #[serde(deserialize_with = "decode::obj::vec")]
         providers: Vec<AppProvider>,
     }
+
+    crate::json::from_json!(Wrapped {
+        providers: req("providers"),
+    });
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => decode::array(body),
         _ => decode::object::<Wrapped>(body).map(|w| w.providers),
@@ -185,7 +209,7 @@ fn decode_providers(body: &[u8]) -> DecodeResult<Vec<AppProvider>> {
 }
 
 /// A provider's activation steps, from [`ProviderHandle::activation_steps`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationSteps {
@@ -199,8 +223,15 @@ pub struct ActivationSteps {
     pub steps: Vec<ActivationStep>,
 }
 
+crate::json::from_json!(ActivationSteps {
+    provider_id: req("providerId"),
+    state: req("state"),
+    current_step_index: req("currentStepIndex"),
+    steps: req("steps"),
+});
+
 /// One step of a provider's activation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationStep {
@@ -210,22 +241,27 @@ pub struct ActivationStep {
     /// The step's title.
     pub title: String,
     /// What the step asks for.
-    #[serde(default)]
     pub description: Option<String>,
     /// The fields an `activation-form` step asks for: the keys of
     /// [`ActivationForm::field`].
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub required_fields: Vec<RequiredField>,
     /// The documents an `upload` step asks for.
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub documents: Vec<DocumentTemplate>,
     /// What has been uploaded for the step so far, as sent.
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub uploaded: Vec<serde_json::Value>,
 }
 
+crate::json::from_json!(ActivationStep {
+    step_type: req("type"),
+    title: req("title"),
+    description: opt("description"),
+    required_fields: def_with("requiredFields", crate::json::null_as_empty),
+    documents: def_with("documents", crate::json::null_as_empty),
+    uploaded: def_with("uploaded", crate::json::null_as_empty),
+});
+
 /// One field of an activation form step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RequiredField {
@@ -234,39 +270,53 @@ pub struct RequiredField {
     /// The key to send in the form's `data`.
     pub name: String,
     /// The current (or prefilled) value, as sent.
-    #[serde(default)]
     pub value: Option<serde_json::Value>,
     /// The input type, as sent.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub field_type: Option<String>,
     /// An example value, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<serde_json::Value>,
     /// Help for filling it in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_text: Option<String>,
     /// The allowed values, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
 }
 
+crate::json::from_json!(RequiredField {
+    label: req("label"),
+    name: req("name"),
+    value: opt("value"),
+    field_type: opt("type"),
+    example: opt("example"),
+    help_text: opt("helpText"),
+    options: opt("options"),
+});
+
 /// A document an upload step asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DocumentTemplate {
     /// What the document is.
     pub label: String,
     /// Where to download the template to fill in, when there is one.
-    #[serde(default)]
     pub template_url: Option<String>,
     /// Whether the document may be left out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
 }
 
+crate::json::from_json!(DocumentTemplate {
+    label: req("label"),
+    template_url: opt("templateUrl"),
+    optional: opt("optional"),
+});
+
 /// The answer of [`ProviderHandle::set_enabled`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationToggle {
@@ -275,9 +325,15 @@ pub struct ActivationToggle {
     /// Whether the provider is now enabled.
     pub enabled: bool,
     /// The current activation step, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_step: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(ActivationToggle {
+    provider_id: req("providerId"),
+    enabled: req("enabled"),
+    current_step: opt("currentStep"),
+});
 
 /// The body of [`ProviderHandle::submit_activation_form`]: the values of the step's
 /// [`RequiredField`]s, by name.
@@ -294,7 +350,7 @@ pub struct ActivationToggle {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationForm {
@@ -302,9 +358,14 @@ pub struct ActivationForm {
     /// key or client secret, so `Debug` shows the names and `[redacted]` for the values.
     pub data: BTreeMap<String, Secret<serde_json::Value>>,
     /// Whether to keep the values as the workspace's company information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save_to_company_info: Option<bool>,
 }
+
+crate::json::from_json!(ActivationForm {
+    data: req("data"),
+    save_to_company_info: opt("saveToCompanyInfo"),
+});
 
 impl ActivationForm {
     /// A form without values yet.
@@ -345,7 +406,7 @@ impl ActivationForm {
 }
 
 /// The answer of [`ProviderHandle::submit_activation_form`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationFormReceipt {
@@ -364,6 +425,15 @@ pub struct ActivationFormReceipt {
     #[serde(with = "ts")]
     pub created_at: OffsetDateTime,
 }
+
+crate::json::from_json!(ActivationFormReceipt {
+    form_id: req("formId"),
+    client_id: req("clientId"),
+    provider_id: req("providerId"),
+    data: req("data"),
+    status: req("status"),
+    created_at: req("createdAt"),
+});
 
 /// One file for [`ProviderHandle::upload_documents`]: its name, content type and bytes.
 ///
@@ -405,7 +475,7 @@ impl fmt::Debug for Document {
 }
 
 /// A document as stored, from [`ProviderHandle::upload_documents`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadedDocument {
@@ -423,6 +493,15 @@ pub struct UploadedDocument {
     /// Where its review stands.
     pub state: DocumentState,
 }
+
+crate::json::from_json!(UploadedDocument {
+    document_id: req("documentId"),
+    file_name: req("fileName"),
+    file_size: req("fileSize"),
+    content_type: req("contentType"),
+    uploaded_at: req("uploadedAt"),
+    state: req("state"),
+});
 
 /// Whether `b` may appear in an HTTP token (RFC 9110 `tchar`).
 fn is_tchar(b: u8) -> bool {
@@ -562,13 +641,17 @@ fn multipart(documents: &[Document]) -> Result<(String, Vec<u8>), Error> {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BulkActivation {
     /// The fields of each provider to activate, by provider id. Each value is a
     /// [`Secret`]: `Debug` shows provider and field ids, and `[redacted]` for the values.
     pub providers: BTreeMap<String, BTreeMap<String, Secret<serde_json::Value>>>,
 }
+
+crate::json::from_json!(BulkActivation {
+    providers: req("providers"),
+});
 
 impl BulkActivation {
     /// An activation of no provider yet.
@@ -638,13 +721,22 @@ impl BulkActivation {
 /// The answer of [`Providers::activate`]: one outcome per provider. Partial success is
 /// normal: a provider Hopae refused is an [`ActivationOutcome::Refused`] here, not an
 /// error of the call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(transparent)]
 #[non_exhaustive]
 pub struct BulkActivationResult {
     /// The outcome of each provider, by provider id.
     pub results: BTreeMap<String, ActivationOutcome>,
 }
+
+impl TryFrom<BTreeMap<String, ActivationOutcome>> for BulkActivationResult {
+    type Error = String;
+    fn try_from(results: BTreeMap<String, ActivationOutcome>) -> Result<Self, String> {
+        Ok(BulkActivationResult { results })
+    }
+}
+
+crate::json::from_json_via!(BulkActivationResult, BTreeMap<String, ActivationOutcome>);
 
 impl BulkActivationResult {
     /// The providers activated or whose activation was requested.
@@ -665,8 +757,8 @@ impl BulkActivationResult {
 }
 
 /// What happened to one provider of a bulk activation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, try_from = "RawOutcome")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum ActivationOutcome {
     /// Activated, or activation requested (`{id, status, updatedAt}`).
@@ -676,7 +768,7 @@ pub enum ActivationOutcome {
 }
 
 /// An accepted provider of a bulk activation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActivationRecord {
@@ -685,36 +777,56 @@ pub struct ActivationRecord {
     /// `activated` or `activation_requested`.
     pub status: ActivationStatus,
     /// When it last changed, if sent.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<OffsetDateTime>,
 }
 
+crate::json::from_json!(ActivationRecord {
+    id: req("id"),
+    status: req("status"),
+    updated_at: opt("updatedAt"),
+});
+
 /// A refused provider of a bulk activation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ActivationRefusal {
     /// Why, as a code (`contract_activation_required`).
     pub error: String,
     /// A human-readable explanation, when sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Whom to contact, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<serde_json::Value>,
 }
 
+crate::json::from_json!(ActivationRefusal {
+    error: req("error"),
+    message: opt("message"),
+    contact: opt("contact"),
+});
+
 /// Either outcome's fields; which are set decides the outcome.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct RawOutcome {
     id: Option<String>,
     status: Option<ActivationStatus>,
-    #[serde(default, with = "ts::option")]
     updated_at: Option<OffsetDateTime>,
     error: Option<String>,
     message: Option<String>,
     contact: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(RawOutcome {
+    id: opt("id"),
+    status: opt("status"),
+    updated_at: opt("updatedAt"),
+    error: opt("error"),
+    message: opt("message"),
+    contact: opt("contact"),
+});
+
+crate::json::from_json_via!(ActivationOutcome, RawOutcome);
 
 impl TryFrom<RawOutcome> for ActivationOutcome {
     type Error = String;
@@ -987,10 +1099,13 @@ impl<'a> ProviderHandle<'a> {
         documents: &[Document],
         key: Option<&str>,
     ) -> Result<Vec<UploadedDocument>, Error> {
-        #[derive(Deserialize)]
         struct Uploaded {
             documents: Vec<UploadedDocument>,
         }
+
+        crate::json::from_json!(Uploaded {
+            documents: req("documents"),
+        });
         validate_documents(documents)?;
         let path = self.path("/activation/documents")?;
         let (content_type, body) = multipart(documents)?;

@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::decode::ts;
@@ -67,7 +67,7 @@ open_enum! {
 }
 
 /// A workflow: named nodes, run from `entry_node_id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Workflow {
@@ -80,12 +80,21 @@ pub struct Workflow {
     /// The nodes.
     pub nodes: Vec<Node>,
     /// When the workflow was created, if sent.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<OffsetDateTime>,
     /// When the workflow was last changed, if sent.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<OffsetDateTime>,
 }
+
+crate::json::from_json!(Workflow {
+    workflow_id: req("workflowId"),
+    name: req("name"),
+    entry_node_id: req("entryNodeId"),
+    nodes: req("nodes"),
+    created_at: opt("createdAt"),
+    updated_at: opt("updatedAt"),
+});
 
 /// One node of a workflow. `next` and `config` stay raw JSON: their shape depends on the
 /// node type.
@@ -105,7 +114,7 @@ pub struct Workflow {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Node {
     /// The node id, unique in its workflow.
@@ -114,12 +123,19 @@ pub struct Node {
     #[serde(rename = "type")]
     pub node_type: NodeKind,
     /// The next node: an id, or for `if` an array of routes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<serde_json::Value>,
     /// The node's configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(Node {
+    id: req("id"),
+    node_type: req("type"),
+    next: opt("next"),
+    config: opt("config"),
+});
 
 impl Node {
     /// A node with this id and type, without `next` or `config`.
@@ -171,12 +187,12 @@ impl Node {
 ///     "invalid input: node `start`: `next` names `nowhere`, which is not a node of the workflow"
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NewWorkflow {
     /// The workflow id to use; `None` lets the server derive it from the name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
     /// The display name (not empty).
     pub name: String,
@@ -185,6 +201,13 @@ pub struct NewWorkflow {
     /// The nodes (at least one, ids unique).
     pub nodes: Vec<Node>,
 }
+
+crate::json::from_json!(NewWorkflow {
+    workflow_id: opt("workflowId"),
+    name: req("name"),
+    entry_node_id: req("entryNodeId"),
+    nodes: req("nodes"),
+});
 
 impl NewWorkflow {
     /// A workflow with this name, entry node and nodes.
@@ -236,20 +259,26 @@ impl NewWorkflow {
 /// assert_eq!(serde_json::to_string(&update)?, r#"{"name":"KYC v2"}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowUpdate {
     /// A new display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A new entry node id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_node_id: Option<String>,
     /// The complete new list of nodes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<Node>>,
 }
+
+crate::json::from_json!(WorkflowUpdate {
+    name: opt("name"),
+    entry_node_id: opt("entryNodeId"),
+    nodes: opt("nodes"),
+});
 
 impl WorkflowUpdate {
     /// An update that changes nothing yet.
@@ -353,7 +382,7 @@ fn validate_graph(nodes: &[Node], entry: Option<&str>) -> Result<(), Error> {
 
 /// A node type the workflow editor offers, with the configuration fields it takes (from
 /// [`Workflows::node_types`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NodeType {
@@ -363,15 +392,20 @@ pub struct NodeType {
     /// A short display name.
     pub label: String,
     /// What the node does.
-    #[serde(default)]
     pub description: Option<String>,
     /// The fields of the node's `config`.
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub fields: Vec<NodeTypeField>,
 }
 
+crate::json::from_json!(NodeType {
+    node_type: req("type"),
+    label: req("label"),
+    description: opt("description"),
+    fields: def_with("fields", crate::json::null_as_empty),
+});
+
 /// One configuration field of a [`NodeType`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NodeTypeField {
@@ -381,15 +415,21 @@ pub struct NodeTypeField {
     #[serde(rename = "type")]
     pub field_type: FieldKind,
     /// Whether the field must be set.
-    #[serde(default)]
     pub required: bool,
     /// What the field means.
-    #[serde(default)]
     pub description: Option<String>,
     /// The allowed values of an `enum` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enum_values: Option<Vec<serde_json::Value>>,
 }
+
+crate::json::from_json!(NodeTypeField {
+    name: req("name"),
+    field_type: req("type"),
+    required: def("required"),
+    description: opt("description"),
+    enum_values: opt("enumValues"),
+});
 
 /// The workflows of one App, from [`AppHandle::workflows`]. Making it sends nothing.
 #[derive(Debug, Clone)]

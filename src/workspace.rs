@@ -1,7 +1,7 @@
 //! The workspace the API key belongs to: [`HopaeClient::workspace`](crate::HopaeClient::workspace)
 //! (`GET /workspace`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::decode::ts;
@@ -24,7 +24,7 @@ use crate::http::{Call, Transport};
 /// assert_eq!(ws.created_at.unix_timestamp(), 1_768_465_800);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Workspace {
     /// The workspace id (`org_...`).
@@ -36,6 +36,12 @@ pub struct Workspace {
     #[serde(rename = "createdAt", with = "ts")]
     pub created_at: OffsetDateTime,
 }
+
+crate::json::from_json!(Workspace {
+    id: req("id"),
+    apps_count: req("apps_count"),
+    created_at: req("createdAt"),
+});
 
 /// `GET /workspace`.
 pub(crate) fn get(transport: &Transport) -> Result<Workspace, Error> {

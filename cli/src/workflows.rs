@@ -443,7 +443,7 @@ mod tests {
             ),
             (
                 r#"{"name": 7, "entryNodeId": "a", "nodes": []}"#,
-                "--file wf.json is not a valid workflow: invalid type: integer `7`, expected a string at line 1 column 10",
+                "--file wf.json is not a valid workflow: at `name`: invalid type: integer `7`, expected a string at line 1 column 44",
             ),
             (
                 r#"{"name": "KYC", "entryNodeId": "a", "nodes": []}"#,

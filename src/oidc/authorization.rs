@@ -5,7 +5,7 @@ use std::fmt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{ConfigErrorKind, Error, InputErrorKind};
 use crate::secret::{Secret, ct_eq};
@@ -113,7 +113,8 @@ impl AuthorizationRequest {
 /// Keep it (it serializes with serde) in the person's server-side session between the
 /// redirect and the callback; it must not travel to the browser, since it holds the
 /// PKCE verifier. `Debug` hides the verifier, the nonce and the URL's query.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+
 pub struct Authorization {
     url: String,
     issuer: String,
@@ -122,9 +123,19 @@ pub struct Authorization {
     state: String,
     nonce: Secret,
     code_verifier: Secret,
-    #[serde(default)]
     min_loa: Option<u8>,
 }
+
+crate::json::from_json!(Authorization {
+    url: req("url"),
+    issuer: req("issuer"),
+    client_id: req("client_id"),
+    redirect_uri: req("redirect_uri"),
+    state: req("state"),
+    nonce: req("nonce"),
+    code_verifier: req("code_verifier"),
+    min_loa: opt("min_loa"),
+});
 
 impl fmt::Debug for Authorization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

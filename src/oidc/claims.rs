@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::json::{At, Bad};
 
 use crate::error::{IdTokenError, IdTokenErrorKind};
 use crate::secret::ct_eq;
@@ -15,7 +18,7 @@ use super::jose::{self, KeySet};
 /// Hopae's ID tokens carry no personal data: the person's attributes come from
 /// [`OidcClient::userinfo`](super::OidcClient::userinfo). Claims this struct does not
 /// name are kept in [`IdTokenClaims::extra`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct IdTokenClaims {
     /// The issuer, as the token states it.
@@ -23,41 +26,47 @@ pub struct IdTokenClaims {
     /// The subject: the person's identifier for this client (pairwise).
     pub sub: String,
     /// The audiences; sent as a string or an array, always an array here.
-    #[serde(deserialize_with = "one_or_many")]
     pub aud: Vec<String>,
     /// Expiry, in seconds since the Unix epoch.
-    #[serde(deserialize_with = "numeric_date")]
     pub exp: i64,
     /// Issue time, in seconds since the Unix epoch.
-    #[serde(deserialize_with = "numeric_date")]
     pub iat: i64,
     /// When the person authenticated, in seconds since the Unix epoch.
-    #[serde(default, deserialize_with = "optional_numeric_date")]
     pub auth_time: Option<i64>,
     /// The nonce of the authorization request.
-    #[serde(default)]
     pub nonce: Option<String>,
     /// The authentication context class, such as `urn:hopae:loa:3`.
-    #[serde(default)]
     pub acr: Option<String>,
     /// The authentication methods, as sent: an array of strings, a string or an object
     /// (see [`IdTokenClaims::amr_values`]).
-    #[serde(default)]
     pub amr: Option<serde_json::Value>,
     /// The authorized party, sent when there are several audiences.
-    #[serde(default)]
     pub azp: Option<String>,
     /// Hopae's level of assurance as a number; see [`IdTokenClaims::loa`].
-    #[serde(default, deserialize_with = "lenient_level")]
     pub hopae_loa: Option<u8>,
     /// The level's label; labels differ between API versions, never derive the level
     /// from it.
-    #[serde(default)]
     pub hopae_loa_label: Option<String>,
     /// Every other claim, as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+crate::json::from_json!(IdTokenClaims {
+    iss: req("iss"),
+    sub: req("sub"),
+    aud: req_with("aud", one_or_many),
+    exp: req_with("exp", numeric_date),
+    iat: req_with("iat", numeric_date),
+    auth_time: def_with("auth_time", optional_numeric_date),
+    nonce: opt("nonce"),
+    acr: opt("acr"),
+    amr: opt("amr"),
+    azp: opt("azp"),
+    hopae_loa: def_with("hopae_loa", lenient_level),
+    hopae_loa_label: opt("hopae_loa_label"),
+    extra: rest(),
+});
 
 impl IdTokenClaims {
     /// The level of assurance: `hopae_loa` when present, else the level in `acr`
@@ -89,15 +98,14 @@ impl IdTokenClaims {
     }
 }
 
-fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    use serde::de::Error as _;
-    let bad = || D::Error::custom("`aud` must be a string or an array of strings");
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(vec![s]),
-        serde_json::Value::Array(items) => items
+fn one_or_many(v: Value, at: At<'_>) -> Result<Vec<String>, Bad> {
+    let bad = || Bad::new(at, "`aud` must be a string or an array of strings");
+    match v {
+        Value::String(s) => Ok(vec![s]),
+        Value::Array(items) => items
             .into_iter()
             .map(|v| match v {
-                serde_json::Value::String(s) => Ok(s),
+                Value::String(s) => Ok(s),
                 _ => Err(bad()),
             })
             .collect(),
@@ -106,29 +114,32 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 }
 
 /// A NumericDate: seconds, as an integer or a number with a fraction (truncated).
-fn numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
+fn numeric_date(v: Value, at: At<'_>) -> Result<i64, Bad> {
+    let Value::Number(n) = &v else {
+        return Err(Bad::invalid_type(&v, "a JSON number", at));
+    };
     n.as_i64()
         .or_else(|| {
             n.as_f64()
                 .filter(|f| f.is_finite() && f.abs() < 1e15)
                 .map(|f| f as i64)
         })
-        .ok_or_else(|| serde::de::Error::custom("a time out of range"))
+        .ok_or_else(|| Bad::new(at, "a time out of range"))
 }
 
-fn optional_numeric_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    struct Wrap(#[serde(deserialize_with = "numeric_date")] i64);
-    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+fn optional_numeric_date(v: Value, at: At<'_>) -> Result<Option<i64>, Bad> {
+    match v {
+        Value::Null => Ok(None),
+        v => numeric_date(v, at).map(Some),
+    }
 }
 
 /// A level sent as a number or a numeric string; anything else counts as no level
 /// (which fails a minimum, never passes one).
-fn lenient_level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
-        serde_json::Value::String(s) => s.parse().ok(),
+fn lenient_level(v: Value, _: At<'_>) -> Result<Option<u8>, Bad> {
+    Ok(match v {
+        Value::Number(n) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
+        Value::String(s) => s.parse().ok(),
         _ => None,
     })
 }

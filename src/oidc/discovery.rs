@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
-
 use crate::error::{ConfigErrorKind, Error};
 use crate::secret::Secret;
 
@@ -16,7 +14,7 @@ pub const PRODUCTION_ISSUER: &str = "https://connect.hopae.com";
 
 /// The provider's OpenID Connect discovery document
 /// (`{issuer}/.well-known/openid-configuration`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Discovery {
     /// The issuer; ID tokens must name it in `iss`.
@@ -26,33 +24,40 @@ pub struct Discovery {
     /// Where the code is exchanged (`/token`).
     pub token_endpoint: String,
     /// Where the person's attributes are read (`/userinfo`).
-    #[serde(default)]
     pub userinfo_endpoint: Option<String>,
     /// The provider's signing keys (`/jwks`).
     pub jwks_uri: String,
     /// The scopes the provider lists.
-    #[serde(default)]
     pub scopes_supported: Vec<String>,
     /// The response types (`code`).
-    #[serde(default)]
     pub response_types_supported: Vec<String>,
     /// The PKCE methods (`S256`).
-    #[serde(default)]
     pub code_challenge_methods_supported: Vec<String>,
     /// The subject types (`pairwise`).
-    #[serde(default)]
     pub subject_types_supported: Vec<String>,
     /// The ID-token signing algorithms (`RS256`).
-    #[serde(default)]
     pub id_token_signing_alg_values_supported: Vec<String>,
     /// Every other field, as sent.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+crate::json::from_json!(Discovery {
+    issuer: req("issuer"),
+    authorization_endpoint: req("authorization_endpoint"),
+    token_endpoint: req("token_endpoint"),
+    userinfo_endpoint: opt("userinfo_endpoint"),
+    jwks_uri: req("jwks_uri"),
+    scopes_supported: def("scopes_supported"),
+    response_types_supported: def("response_types_supported"),
+    code_challenge_methods_supported: def("code_challenge_methods_supported"),
+    subject_types_supported: def("subject_types_supported"),
+    id_token_signing_alg_values_supported: def("id_token_signing_alg_values_supported"),
+    extra: rest(),
+});
+
 /// What the code exchange returns. The tokens are [`Secret`]s: they never show in
 /// `Debug`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Tokens {
     /// The ID token (a JWT); verify it with
@@ -60,23 +65,30 @@ pub struct Tokens {
     /// anything in it.
     pub id_token: Secret,
     /// The access token for [`OidcClient::userinfo`](super::OidcClient::userinfo).
-    #[serde(default)]
     pub access_token: Option<Secret>,
     /// The access token's type (`Bearer`).
-    #[serde(default)]
     pub token_type: Option<String>,
     /// How long the access token is valid.
-    #[serde(default, deserialize_with = "seconds")]
     pub expires_in: Option<Duration>,
     /// The scope granted, when the provider says.
-    #[serde(default)]
     pub scope: Option<String>,
 }
 
-fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::Number(n)) => n.as_u64().map(Duration::from_secs),
-        Some(serde_json::Value::String(s)) => s.parse().ok().map(Duration::from_secs),
+crate::json::from_json!(Tokens {
+    id_token: req("id_token"),
+    access_token: opt("access_token"),
+    token_type: opt("token_type"),
+    expires_in: def_with("expires_in", seconds),
+    scope: opt("scope"),
+});
+
+fn seconds(
+    v: serde_json::Value,
+    _: crate::json::At<'_>,
+) -> Result<Option<Duration>, crate::json::Bad> {
+    Ok(match v {
+        serde_json::Value::Number(n) => n.as_u64().map(Duration::from_secs),
+        serde_json::Value::String(s) => s.parse().ok().map(Duration::from_secs),
         _ => None,
     })
 }

@@ -4,7 +4,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::{hmac, signature};
-use serde::Deserialize;
 
 use crate::error::{IdTokenError, IdTokenErrorKind};
 
@@ -26,14 +25,18 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The protected header fields the verifier reads; others are ignored.
-#[derive(Deserialize)]
+
 struct Header {
     alg: String,
-    #[serde(default)]
     kid: Option<String>,
-    #[serde(default)]
     crit: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(Header {
+    alg: req("alg"),
+    kid: opt("kid"),
+    crit: opt("crit"),
+});
 
 /// A compact JWS split and decoded, not yet verified.
 pub(crate) struct Jws<'a> {
@@ -123,23 +126,29 @@ pub(crate) struct KeySet {
     pub(crate) keys: Vec<Jwk>,
 }
 
-#[derive(Deserialize)]
 struct JwksDoc {
     keys: Vec<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
+crate::json::from_json!(JwksDoc { keys: req("keys") });
+
 struct RawJwk {
     kty: String,
-    #[serde(default)]
     kid: Option<String>,
-    #[serde(default, rename = "use")]
     use_: Option<String>,
-    #[serde(default)]
     alg: Option<String>,
     n: String,
     e: String,
 }
+
+crate::json::from_json!(RawJwk {
+    kty: req("kty"),
+    kid: opt("kid"),
+    use_: opt("use"),
+    alg: opt("alg"),
+    n: req("n"),
+    e: req("e"),
+});
 
 impl KeySet {
     /// Reads `{"keys": [...]}`, keeping the RSA keys usable for RS256 signatures (no

@@ -642,7 +642,7 @@ impl<'a> ProductionTests<'a> {
         let path = self.app.path("/production-tests")?;
         test.validate()?;
         let call = Call::post("create production test", path).json(test)?;
-        self.app.transport.send(call.keyed(key))
+        self.app.transport.send_streamed(call.keyed(key))
     }
 
     /// Fetches the participation report of a scheduled challenge: a point-in-time
@@ -674,7 +674,7 @@ impl<'a> ProductionTests<'a> {
         ))?;
         self.app
             .transport
-            .send(Call::get("production test report", path))
+            .send_streamed(Call::get("production test report", path))
     }
 }
 
@@ -764,7 +764,7 @@ mod tests {
 
     /// The message of a report body that fails to decode, as the client builds it.
     fn report_err(v: serde_json::Value) -> String {
-        crate::decode::object::<ProductionTestReport>(v.to_string().as_bytes())
+        crate::decode::streamed::<ProductionTestReport>(v.to_string().as_bytes())
             .unwrap_err()
             .1
     }

@@ -1,17 +1,18 @@
 //! The App API's models: the provider catalog, a new verification, the verification in
 //! both schema generations, and what to show the person next.
 
-use std::fmt;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::de;
+use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
-use crate::decode::{null_as_empty, obj, ts};
+use crate::decode::ts;
 use crate::error::{Error, InputErrorKind};
+use crate::json::{At, Bad};
 use crate::open_enum::open_enum;
 use crate::secret::Secret;
+use serde_json::Value;
 
 /// A JSON object whose keys are kept as sent: unknown fields, user data, metadata.
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
@@ -156,86 +157,98 @@ open_enum! {
 ///
 /// Only `id` is required; the pages and both OpenAPI schemas list different fields, so
 /// every other one is optional and unknown fields are kept in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Provider {
     /// The provider id (`smartid`, `bankidse`, ...), as [`NewVerification::new`] takes it.
     pub id: String,
     /// The display name.
-    #[serde(default)]
     pub name: Option<String>,
     /// A description.
-    #[serde(default)]
     pub description: Option<String>,
     /// The logo's URL.
-    #[serde(default)]
     pub logo_url: Option<String>,
     /// ISO 3166 alpha-2 country codes, as sent (lowercase here).
-    #[serde(default, deserialize_with = "null_as_empty")]
     pub countries: Vec<String>,
     /// Whether the provider is active for the App.
-    #[serde(default)]
     pub is_active: Option<bool>,
     /// Whether the App must act before using the provider.
-    #[serde(default)]
     pub need_action: Option<bool>,
     /// The flows the provider offers.
-    #[serde(default, deserialize_with = "null_as_empty")]
     pub flow_types: Vec<FlowType>,
     /// The claims (scopes) the provider can disclose.
-    #[serde(default, deserialize_with = "null_as_empty")]
     pub scopes: Vec<String>,
     /// The levels of assurance the provider reaches.
-    #[serde(default, deserialize_with = "loa_list")]
     pub loa: Vec<u8>,
     /// The provider's level when none is requested.
-    #[serde(default, deserialize_with = "loa_option")]
     pub default_loa: Option<u8>,
     /// The status as sent (`activated`, `deactivated`, `action_required`, ...).
-    #[serde(default)]
     pub status: Option<String>,
     /// The kind of provider: 1 centralized IdP, 2 chip-based, 3 wallet.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<serde_json::Value>,
     /// The environments the provider supports.
-    #[serde(default, deserialize_with = "null_as_empty")]
     pub supported_environments: Vec<String>,
     /// The status to display.
-    #[serde(default)]
     pub display_status: Option<String>,
     /// A message to display.
-    #[serde(default)]
     pub display_message: Option<String>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(Provider {
+    id: req("id"),
+    name: opt("name"),
+    description: opt("description"),
+    logo_url: opt("logoUrl"),
+    countries: def_with("countries", crate::json::null_as_empty),
+    is_active: opt("isActive"),
+    need_action: opt("needAction"),
+    flow_types: def_with("flowTypes", crate::json::null_as_empty),
+    scopes: def_with("scopes", crate::json::null_as_empty),
+    loa: def_with("loa", loa_list),
+    default_loa: def_with("defaultLoa", loa_option),
+    status: opt("status"),
+    kind: opt("type"),
+    supported_environments: def_with("supportedEnvironments", crate::json::null_as_empty),
+    display_status: opt("displayStatus"),
+    display_message: opt("displayMessage"),
+    extra: rest(),
+});
+
 /// What a provider needs from the App to start a verification
 /// (`GET /providers/{providerId}/configuration`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProviderConfiguration {
     /// The provider id.
     pub provider_id: String,
     /// The `userData` keys a verification must carry.
-    #[serde(default, deserialize_with = "fields")]
     pub required_user_data: Vec<UserDataField>,
     /// The `userData` keys a verification may carry.
-    #[serde(default, deserialize_with = "fields")]
     pub optional_user_data: Vec<UserDataField>,
     /// The flows the provider offers.
-    #[serde(default, deserialize_with = "null_as_empty")]
     pub flow_types: Vec<FlowType>,
     /// When the configuration last changed.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<OffsetDateTime>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
+
+crate::json::from_json!(ProviderConfiguration {
+    provider_id: req("providerId"),
+    required_user_data: def_with("requiredUserData", crate::json::null_as_empty),
+    optional_user_data: def_with("optionalUserData", crate::json::null_as_empty),
+    flow_types: def_with("flowTypes", crate::json::null_as_empty),
+    last_updated: opt("lastUpdated"),
+    extra: rest(),
+});
 
 impl ProviderConfiguration {
     /// The required fields that `user_data` lacks (a missing key or an empty string),
@@ -273,68 +286,89 @@ impl ProviderConfiguration {
 }
 
 /// One `userData` key a provider takes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserDataField {
     /// The key in `userData` (`registrationId`, `phoneNumber`, ...).
     pub field: String,
     /// `text` or `select`.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<FieldType>,
     /// Whether the key must be given.
-    #[serde(default)]
     pub required: bool,
     /// A label for a form.
-    #[serde(default)]
     pub label: Option<String>,
     /// A description for a form.
-    #[serde(default)]
     pub description: Option<String>,
     /// The values a `select` field takes.
-    #[serde(default, deserialize_with = "obj_vec_or_null")]
     pub options: Vec<FieldOption>,
     /// A regular expression a `text` value must match, as sent.
-    #[serde(default)]
     pub pattern: Option<String>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(UserDataField {
+    field: req("field"),
+    kind: opt("type"),
+    required: def("required"),
+    label: opt("label"),
+    description: opt("description"),
+    options: def_with("options", crate::json::null_as_empty),
+    pattern: opt("pattern"),
+    extra: rest(),
+});
+
 /// One value of a `select` field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FieldOption {
     /// The value to send.
     pub value: String,
     /// The label to show.
-    #[serde(default)]
     pub label: Option<String>,
 }
 
+crate::json::from_json!(FieldOption {
+    value: req("value"),
+    label: opt("label"),
+});
+
 /// Where to send the person back, echoed to the App (`returnContext`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+
 pub struct ReturnContext {
     /// The App's opaque state.
     pub state: String,
 }
 
+crate::json::from_json!(ReturnContext {
+    state: req("state"),
+});
+
 /// The look of Hopae's pages for one verification (`uiCustomization`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UiCustomization {
     /// The colour scheme, as the API takes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color_scheme: Option<String>,
     /// A logo to show.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// `light` or `dark`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
 }
+
+crate::json::from_json!(UiCustomization {
+    color_scheme: opt("colorScheme"),
+    logo_url: opt("logoUrl"),
+    theme: opt("theme"),
+});
 
 impl UiCustomization {
     /// No customization; set the fields that matter.
@@ -383,43 +417,63 @@ impl UiCustomization {
 /// assert!(NewVerification::new("smartid").requested_loa(6).validate().is_err());
 /// # Ok::<(), hopae::serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewVerification {
     provider_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     user_data: Option<JsonMap>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     redirect_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     requested_loa: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     requested_claims: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     match_data: Option<JsonMap>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     purpose: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     webhook_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     loa_strategy: Option<LoaStrategy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     reference_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     locale: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<JsonMap>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     flow_type: Option<FlowType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     initiation_method: Option<InitiationMethod>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     return_context: Option<ReturnContext>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     ui_customization: Option<UiCustomization>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     private_mode: Option<bool>,
 }
+
+crate::json::from_json!(NewVerification {
+    provider_id: req("providerId"),
+    user_data: opt("userData"),
+    redirect_uri: opt("redirectUri"),
+    requested_loa: opt("requestedLoa"),
+    requested_claims: opt("requestedClaims"),
+    match_data: opt("matchData"),
+    purpose: opt("purpose"),
+    webhook_url: opt("webhookUrl"),
+    loa_strategy: opt("loaStrategy"),
+    reference_id: opt("referenceId"),
+    locale: opt("locale"),
+    metadata: opt("metadata"),
+    flow_type: opt("flowType"),
+    initiation_method: opt("initiationMethod"),
+    return_context: opt("returnContext"),
+    ui_customization: opt("uiCustomization"),
+    private_mode: opt("privateMode"),
+});
 
 impl NewVerification {
     /// A verification with `provider_id` (`smartid`, `frejaid`, `bankidse`, `mitid`, ...)
@@ -626,7 +680,7 @@ impl NewVerification {
 /// Only `verificationId` and `status` are required; unknown fields are kept in `extra`
 /// and unknown values in the open enums. [`Verification::next_action`] says what to show
 /// the person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Verification {
@@ -636,173 +690,218 @@ pub struct Verification {
     /// Where the session stands.
     pub status: VerificationStatus,
     /// The provider.
-    #[serde(default)]
     pub provider_id: Option<String>,
     /// The workflow the session runs.
-    #[serde(default)]
     pub workflow_id: Option<String>,
     /// The flow.
-    #[serde(default)]
     pub flow_type: Option<FlowType>,
     /// What to show for the flow (QR data, URL, code).
-    #[serde(default, deserialize_with = "obj::option")]
     pub flow_details: Option<FlowDetails>,
     /// How often to poll (create response only).
-    #[serde(default, deserialize_with = "obj::option")]
     pub polling: Option<Polling>,
     /// When the session expires.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<OffsetDateTime>,
     /// When the session was created.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<OffsetDateTime>,
     /// When the person was verified.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<OffsetDateTime>,
     /// When the session failed.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<OffsetDateTime>,
     /// When the session was cancelled.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<OffsetDateTime>,
     /// The App's own reference.
-    #[serde(default)]
     pub reference_id: Option<String>,
     /// Why the session failed.
-    #[serde(default, deserialize_with = "obj::option")]
     pub error: Option<VerificationError>,
     /// The level reached, as an `acr` value (`urn:hopae:loa:3`).
-    #[serde(default)]
     pub acr: Option<String>,
     /// The level reached, 1 to 5 (`hopae_loa`).
-    #[serde(default, rename = "hopae_loa", deserialize_with = "loa_option")]
+    #[serde(rename = "hopae_loa")]
     pub loa: Option<u8>,
     /// The level's label (`hopae_loa_label`); labels differ between API versions, so
     /// never derive the level from it.
-    #[serde(default, rename = "hopae_loa_label")]
+    #[serde(rename = "hopae_loa_label")]
     pub loa_label: Option<String>,
     /// A step the person must take now (a liveness check, ...); it takes precedence
     /// over `flowDetails`.
-    #[serde(default, deserialize_with = "obj::option")]
     pub action: Option<Action>,
     /// How the browser is sent on in a redirect flow.
-    #[serde(default)]
     pub redirect_behavior: Option<serde_json::Value>,
     /// `links`, as sent (never shown in an example).
-    #[serde(default)]
     pub links: Option<serde_json::Value>,
     /// `disclosure` or `match` (create response only).
-    #[serde(default, rename = "verification_model")]
+    #[serde(rename = "verification_model")]
     pub verification_model: Option<VerificationModel>,
     /// The older generation's authorization code: a secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code: Option<Secret>,
     /// The older generation's verified attributes, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_attributes: Option<serde_json::Value>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(Verification {
+    id: req("verificationId"),
+    status: req("status"),
+    provider_id: opt("providerId"),
+    workflow_id: opt("workflowId"),
+    flow_type: opt("flowType"),
+    flow_details: opt("flowDetails"),
+    polling: opt("polling"),
+    expires_at: opt("expiresAt"),
+    created_at: opt("createdAt"),
+    verified_at: opt("verifiedAt"),
+    failed_at: opt("failedAt"),
+    cancelled_at: opt("cancelledAt"),
+    reference_id: opt("referenceId"),
+    error: opt("error"),
+    acr: opt("acr"),
+    loa: def_with("hopae_loa", loa_option),
+    loa_label: opt("hopae_loa_label"),
+    action: opt("action"),
+    redirect_behavior: opt("redirectBehavior"),
+    links: opt("links"),
+    verification_model: opt("verification_model"),
+    authorization_code: opt("authorizationCode"),
+    verified_attributes: opt("verifiedAttributes"),
+    extra: rest(),
+});
+
 /// What to show the person for the session's flow (`flowDetails`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FlowDetails {
     /// QR flow: the payload to render as a QR code (it may change between polls).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_data: Option<String>,
     /// QR flow: a link for the same device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link_data: Option<String>,
     /// QR flow: a deep link into the eID app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deeplink: Option<String>,
     /// QR flow: the app's auto-start token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_start_token: Option<String>,
     /// Redirect flow: where to send the browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
     /// Redirect flow: the OAuth state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Push flow: the code the person compares in their app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_code: Option<String>,
     /// Push flow: a description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Push flow: the message shown in the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_displayed: Option<String>,
     /// Push flow: the person's identifier, masked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub masked_identifier: Option<String>,
     /// Push flow: instructions to show, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_instructions: Option<serde_json::Value>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(FlowDetails {
+    qr_data: opt("qrData"),
+    link_data: opt("linkData"),
+    deeplink: opt("deeplink"),
+    auto_start_token: opt("autoStartToken"),
+    authorization_url: opt("authorizationUrl"),
+    state: opt("state"),
+    verification_code: opt("verificationCode"),
+    description: opt("description"),
+    message_displayed: opt("messageDisplayed"),
+    masked_identifier: opt("maskedIdentifier"),
+    display_instructions: opt("displayInstructions"),
+    extra: rest(),
+});
+
 /// The server's polling hint (`polling`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Polling {
     /// The recommended pause between two polls (sent in milliseconds).
-    #[serde(default, with = "millis")]
+    #[serde(with = "millis")]
     pub recommended_interval: Option<Duration>,
     /// How long polling may last in total (sent in milliseconds).
-    #[serde(default, with = "millis")]
+    #[serde(with = "millis")]
     pub max_duration: Option<Duration>,
 }
 
+crate::json::from_json!(Polling {
+    recommended_interval: def_with("recommendedInterval", millis_value),
+    max_duration: def_with("maxDuration", millis_value),
+});
+
 /// Why a session failed (`error`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VerificationError {
     /// The kind of failure.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// The failure's code.
-    #[serde(default)]
     pub code: Option<String>,
     /// The message.
-    #[serde(default)]
     pub message: Option<String>,
     /// Details, as sent.
-    #[serde(default)]
     pub details: Option<serde_json::Value>,
     /// When it happened.
-    #[serde(default, with = "ts::option", skip_serializing_if = "Option::is_none")]
+    #[serde(with = "ts::option", skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<OffsetDateTime>,
     /// The provider's own error, as sent.
-    #[serde(default)]
     pub provider_error: Option<serde_json::Value>,
 }
 
+crate::json::from_json!(VerificationError {
+    kind: opt("type"),
+    code: opt("code"),
+    message: opt("message"),
+    details: opt("details"),
+    occurred_at: opt("occurredAt"),
+    provider_error: opt("providerError"),
+});
+
 /// A step the person must take (`action`), such as opening a URL for a liveness check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Action {
     /// What kind of step.
     #[serde(rename = "type")]
     pub kind: ActionType,
     /// The URL to open or render.
-    #[serde(default)]
     pub url: Option<String>,
     /// A message for the person.
-    #[serde(default)]
     pub message: Option<String>,
     /// Anything else, as sent.
-    #[serde(default)]
     pub metadata: Option<serde_json::Value>,
 }
+
+crate::json::from_json!(Action {
+    kind: req("type"),
+    url: opt("url"),
+    message: opt("message"),
+    metadata: opt("metadata"),
+});
 
 /// What to show the person now, from [`Verification::next_action`].
 ///
@@ -943,7 +1042,7 @@ impl Verification {
 
 /// The answer of `POST /verifications/dc-request`: what a browser or wallet needs for
 /// the W3C Digital Credentials flow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DcRequest {
@@ -956,10 +1055,15 @@ pub struct DcRequest {
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(DcRequest {
+    request_base64: req("requestBase64"),
+    dc_session_id: req("dcSessionId"),
+    extra: rest(),
+});
+
 /// A level of assurance: an integer 1-255 sent as a number (`3`, `3.0`) or a string of
 /// digits (`"3"`).
-pub(crate) fn loa_value<E: de::Error>(v: &serde_json::Value) -> Result<u8, E> {
-    use serde_json::Value;
+pub(crate) fn loa_value(v: &Value) -> Result<u8, String> {
     let n = match v {
         Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
@@ -970,64 +1074,32 @@ pub(crate) fn loa_value<E: de::Error>(v: &serde_json::Value) -> Result<u8, E> {
         _ => None,
     };
     n.and_then(|n| u8::try_from(n).ok()).ok_or_else(|| {
-        E::invalid_value(
+        <serde_json::Error as de::Error>::invalid_value(
             de::Unexpected::Other(&v.to_string()),
             &"a level of assurance such as 3",
         )
+        .to_string()
     })
 }
 
 /// An optional level of assurance (`null` or absent is `None`).
-pub(crate) fn loa_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    crate::decode::checked(d, |v| match v {
-        serde_json::Value::Null => Ok(None),
-        v => loa_value::<serde_json::Error>(&v)
-            .map(Some)
-            .map_err(|e| e.to_string()),
-    })
+pub(crate) fn loa_option(v: Value, at: At<'_>) -> Result<Option<u8>, Bad> {
+    match v {
+        Value::Null => Ok(None),
+        v => loa_value(&v).map(Some).map_err(|m| Bad::new(at, m)),
+    }
 }
 
 /// A list of levels (`null` is empty).
-fn loa_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    crate::decode::checked(d, |v| {
-        Option::<Vec<serde_json::Value>>::deserialize(v)
-            .and_then(|items| {
-                items
-                    .unwrap_or_default()
-                    .iter()
-                    .map(loa_value::<serde_json::Error>)
-                    .collect()
-            })
-            .map_err(|e| e.to_string())
-    })
-}
-
-/// A list of user-data fields, each a JSON object (`null` is empty).
-fn fields<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UserDataField>, D::Error> {
-    obj_vec_or_null(d)
-}
-
-/// A list of JSON objects where `null` means empty.
-fn obj_vec_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("null or an array of JSON objects")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
-            obj::vec(d)
-        }
+fn loa_list(v: Value, at: At<'_>) -> Result<Vec<u8>, Bad> {
+    match &v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| loa_value(item).map_err(|m| Bad::new(at, m)))
+            .collect(),
+        _ => Err(Bad::unexpected(&v, "a sequence", at)),
     }
-    d.deserialize_option(V(std::marker::PhantomData))
 }
 
 /// Durations sent as whole milliseconds (`null` or absent is `None`).
@@ -1040,26 +1112,28 @@ mod millis {
             None => s.serialize_none(),
         }
     }
+}
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        use serde_json::Value;
-        crate::decode::checked(d, |v| match v {
-            Value::Null => Ok(None),
-            Value::Number(n) => match n.as_u64() {
-                Some(ms) => Ok(Some(Duration::from_millis(ms))),
-                None => n
-                    .as_f64()
-                    .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1e15)
-                    .map(|f| Some(Duration::from_millis(f as u64)))
-                    .ok_or_else(|| {
-                        "invalid value: a negative or huge number, expected milliseconds".to_owned()
-                    }),
-            },
-            other => Err(format!(
-                "invalid type: {other}, expected milliseconds as a number"
-            )),
-        })
+/// Durations sent as whole milliseconds (`null` or absent is `None`).
+fn millis_value(v: Value, at: At<'_>) -> Result<Option<Duration>, Bad> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => match n.as_u64() {
+            Some(ms) => Ok(Some(Duration::from_millis(ms))),
+            None => n
+                .as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1e15)
+                .map(|f| Some(Duration::from_millis(f as u64)))
+                .ok_or_else(|| {
+                    Bad::new(
+                        at,
+                        "invalid value: a negative or huge number, expected milliseconds",
+                    )
+                }),
+        },
+        other => Err(Bad::new(
+            at,
+            format!("invalid type: {other}, expected milliseconds as a number"),
+        )),
     }
 }

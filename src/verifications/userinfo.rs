@@ -2,6 +2,9 @@
 //! `/userinfo` alike) and [`Evidence`].
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::json::{At, Bad, FromJson};
 
 use super::model::{JsonMap, VerificationModel, loa_option};
 use crate::open_enum::open_enum;
@@ -36,8 +39,7 @@ use crate::secret::Secret;
 /// assert!(!format!("{info:?}").contains("eyJ"));
 /// # Ok::<(), hopae::serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "RawUserInfo")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// The subject: the person's identifier (pairwise per App).
@@ -117,100 +119,134 @@ pub fn loa_from_acr(acr: &str) -> Option<u8> {
 
 /// The person's claims (`user`): the OpenID Connect standard claims, plus
 /// provider claims (`ssn`, `dk_ssn`, `ssn_issuing_country`, ...) kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct UserClaims {
     /// Full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Given name(s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Family name(s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Middle name(s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<String>,
     /// Casual name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Preferred user name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
     /// Profile page URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// Picture URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
     /// Web site URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Gender, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     /// Birth date, as sent (`YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub birthdate: Option<String>,
     /// Time zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoneinfo: Option<String>,
     /// Locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Whether the e-mail address was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Whether the phone number was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_verified: Option<bool>,
     /// Postal address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// When the claims were last updated (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Nationality, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nationality: Option<String>,
     /// Provider claims and any other claim, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
 
+crate::json::from_json!(UserClaims {
+    name: opt("name"),
+    given_name: opt("given_name"),
+    family_name: opt("family_name"),
+    middle_name: opt("middle_name"),
+    nickname: opt("nickname"),
+    preferred_username: opt("preferred_username"),
+    profile: opt("profile"),
+    picture: opt("picture"),
+    website: opt("website"),
+    gender: opt("gender"),
+    birthdate: opt("birthdate"),
+    zoneinfo: opt("zoneinfo"),
+    locale: opt("locale"),
+    email: opt("email"),
+    email_verified: opt("email_verified"),
+    phone_number: opt("phone_number"),
+    phone_number_verified: opt("phone_number_verified"),
+    address: opt("address"),
+    updated_at: opt("updated_at"),
+    nationality: opt("nationality"),
+    extra: rest(),
+});
+
 /// A postal address claim.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Address {
     /// The full address, formatted for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// Street and number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     /// City.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Region or state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Country.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Anything else, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
+
+crate::json::from_json!(Address {
+    formatted: opt("formatted"),
+    street_address: opt("street_address"),
+    locality: opt("locality"),
+    region: opt("region"),
+    postal_code: opt("postal_code"),
+    country: opt("country"),
+    extra: rest(),
+});
 
 open_enum! {
     /// How a match flow reports (`match.granularity`).
@@ -223,70 +259,94 @@ open_enum! {
 }
 
 /// The result of a match flow (`match`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct MatchResult {
     /// Whether the submitted data matched.
     pub matched: bool,
     /// How the result is reported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub granularity: Option<MatchGranularity>,
     /// The fields submitted.
-    #[serde(default, deserialize_with = "crate::decode::null_as_empty")]
     pub submitted_fields: Vec<String>,
     /// Per field: whether it matched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<std::collections::BTreeMap<String, FieldMatch>>,
 }
 
+crate::json::from_json!(MatchResult {
+    matched: req("matched"),
+    granularity: opt("granularity"),
+    submitted_fields: def_with("submitted_fields", crate::json::null_as_empty),
+    details: opt("details"),
+});
+
 /// How one submitted field matched.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FieldMatch {
     /// Whether it matched.
     pub matched: bool,
     /// The value submitted, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_value: Option<serde_json::Value>,
     /// How similar, 0 to 100.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
 }
 
+crate::json::from_json!(FieldMatch {
+    matched: req("matched"),
+    submitted_value: opt("submitted_value"),
+    similarity: opt("similarity"),
+});
+
 /// The wire form of [`UserInfo`], both generations' names side by side.
-#[derive(Deserialize)]
+
 struct RawUserInfo {
     sub: String,
-    #[serde(default)]
     acr: Option<String>,
-    #[serde(default, deserialize_with = "loa_option")]
     hopae_loa: Option<u8>,
-    #[serde(default)]
     hopae_loa_label: Option<String>,
-    #[serde(default)]
     amr: Option<serde_json::Value>,
-    #[serde(default)]
     missing_claims: Option<Vec<String>>,
-    #[serde(default, rename = "missingAttributes")]
     missing_attributes: Option<Vec<String>>,
-    #[serde(default)]
     provider_id: Option<String>,
-    #[serde(default)]
     verification_model: Option<VerificationModel>,
-    #[serde(default, deserialize_with = "crate::decode::obj::option")]
     user: Option<UserClaims>,
-    #[serde(default)]
     provenance: Option<serde_json::Value>,
-    #[serde(default)]
     hopae_provenance: Option<serde_json::Value>,
-    #[serde(
-        default,
-        rename = "match",
-        deserialize_with = "crate::decode::obj::option"
-    )]
     match_result: Option<MatchResult>,
-    #[serde(flatten)]
     extra: JsonMap,
+}
+
+crate::json::from_json!(RawUserInfo {
+    sub: req("sub"),
+    acr: opt("acr"),
+    hopae_loa: def_with("hopae_loa", loa_option),
+    hopae_loa_label: opt("hopae_loa_label"),
+    amr: opt("amr"),
+    missing_claims: opt("missing_claims"),
+    missing_attributes: opt("missingAttributes"),
+    provider_id: opt("provider_id"),
+    verification_model: opt("verification_model"),
+    user: opt("user"),
+    provenance: opt("provenance"),
+    hopae_provenance: opt("hopae_provenance"),
+    match_result: opt("match"),
+    extra: rest(),
+});
+
+impl FromJson for UserInfo {
+    fn from_json(v: Value, at: At<'_>) -> Result<Self, Bad> {
+        RawUserInfo::from_json(v, at).map(UserInfo::from)
+    }
+}
+
+impl<'de> Deserialize<'de> for UserInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::json::deserialize(d)
+    }
 }
 
 impl From<RawUserInfo> for UserInfo {
@@ -354,18 +414,23 @@ fn amr_strings(amr: serde_json::Value) -> Vec<String> {
 /// assert!(!format!("{e:?}").contains("eyJ"));
 /// # Ok::<(), hopae::serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Evidence {
     /// The upstream tokens, as sent: a secret.
     pub token: Secret<serde_json::Value>,
     /// The names of what `token` holds, `;`-separated as sent (`"id_token;vp_token"`).
-    #[serde(default, deserialize_with = "names_text")]
     pub names: Option<String>,
     /// Fields this version of the crate does not know, as sent.
     #[serde(flatten)]
     pub extra: JsonMap,
 }
+
+crate::json::from_json!(Evidence {
+    token: req("token"),
+    names: def_with("names", names_text),
+    extra: rest(),
+});
 
 impl Evidence {
     /// The names of what the token holds: `names` split at `;` (empty parts dropped),
@@ -386,27 +451,30 @@ impl Evidence {
 }
 
 /// `names` as a `;`-separated string; an array of strings is joined with `;`.
-fn names_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde_json::Value;
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Array(items)) => Some(
+fn names_text(v: Value, at: At<'_>) -> Result<Option<String>, Bad> {
+    Ok(match v {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Array(items) => Some(
             items
                 .iter()
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join(";"),
         ),
-        Some(other) => {
+        other => {
             let kind = match other {
                 Value::Bool(_) => "a boolean",
                 Value::Number(_) => "a number",
                 _ => "an object",
             };
-            return Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Other(kind),
-                &"a `;`-separated string",
+            return Err(Bad::new(
+                at,
+                <serde_json::Error as serde::de::Error>::invalid_type(
+                    serde::de::Unexpected::Other(kind),
+                    &"a `;`-separated string",
+                )
+                .to_string(),
             ));
         }
     })

@@ -1,8 +1,8 @@
 //! An App's webhook delivery settings and the three calls that read and change them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::decode::{self, DecodeResult, obj};
+use crate::decode::{self, DecodeResult};
 use crate::error::Error;
 use crate::http::{AppHandle, Call, Idempotent};
 use crate::secret::Secret;
@@ -25,12 +25,11 @@ use crate::secret::Secret;
 /// assert!(shown.contains("secret: Some(Secret([redacted]))") && !shown.contains("abc1"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookConfig {
     /// The receiver's URL, when one is set.
-    #[serde(default)]
     pub url: Option<String>,
     /// Whether deliveries are sent.
     pub enabled: bool,
@@ -39,11 +38,20 @@ pub struct WebhookConfig {
     /// How long Hopae waits for the receiver, in seconds.
     pub timeout_seconds: u32,
     /// The signing secret's preview, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Secret>,
     /// The event names delivered (e.g. `verification.completed`); an open set.
     pub events: Vec<String>,
 }
+
+crate::json::from_json!(WebhookConfig {
+    url: opt("url"),
+    enabled: req("enabled"),
+    retry_attempts: req("retryAttempts"),
+    timeout_seconds: req("timeoutSeconds"),
+    secret: opt("secret"),
+    events: req("events"),
+});
 
 /// The body of [`AppHandle::update_webhook_config`]: only the fields set are sent, and
 /// merged into the current settings. The secret cannot be set (rotate it instead).
@@ -60,30 +68,34 @@ pub struct WebhookConfig {
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookConfigUpdate {
     /// The receiver's URL; `Some(None)` clears it (sent as `null`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::decode::nullable"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Option<String>>,
     /// Whether deliveries are sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// How many times a failed delivery is retried.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_attempts: Option<u32>,
     /// How long Hopae waits for the receiver, in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
     /// The complete list of event names to deliver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<String>>,
 }
+
+crate::json::from_json!(WebhookConfigUpdate {
+    url: def_with("url", crate::json::nullable),
+    enabled: opt("enabled"),
+    retry_attempts: opt("retryAttempts"),
+    timeout_seconds: opt("timeoutSeconds"),
+    events: opt("events"),
+});
 
 impl WebhookConfigUpdate {
     /// An update that changes nothing yet.
@@ -244,10 +256,13 @@ impl AppHandle<'_> {
     }
 
     fn rotate_webhook_secret_keyed(&self, key: Option<&str>) -> Result<Secret, Error> {
-        #[derive(Deserialize)]
         struct Rotated {
             secret: Secret,
         }
+
+        crate::json::from_json!(Rotated {
+            secret: req("secret"),
+        });
         let call = Call::post(
             "rotate webhook secret",
             self.path("/webhook-config/rotate-secret")?,
@@ -273,13 +288,15 @@ impl Idempotent<AppHandle<'_>> {
 /// A WebhookConfig, or an App whose `webhookConfig` is returned (told apart by the App's
 /// required `clientId`).
 fn decode_config_or_app(body: &[u8]) -> DecodeResult<WebhookConfig> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
     struct MaybeApp {
-        client_id: Option<serde::de::IgnoredAny>,
-        #[serde(default, deserialize_with = "obj::option")]
+        client_id: Option<serde_json::Value>,
         webhook_config: Option<WebhookConfig>,
     }
+
+    crate::json::from_json!(MaybeApp {
+        client_id: opt("clientId"),
+        webhook_config: opt("webhookConfig"),
+    });
     let shape: MaybeApp = decode::object(body)?;
     match (shape.client_id, shape.webhook_config) {
         (Some(_), Some(config)) => Ok(config),
