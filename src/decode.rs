@@ -1,7 +1,9 @@
-//! Decoding response bodies: derive, one pass; on failure only, the field path
-//! (`data[3].webhookConfig.retryAttempts`) is read off the body at the error's position.
-//! Also the two field helpers the models share: strict objects ([`Obj`]) and RFC 3339
-//! timestamps ([`ts`]).
+//! Decoding response bodies. Most models are read from one parsed tree by their
+//! [`FromJson`] impls ([`object`], [`array`], [`page`]; see `crate::json`). The
+//! production-test models keep derived, streaming decoders ([`streamed`], [`indexed`]):
+//! on failure only, the field path (`data[3].challenge.isActive`) is read off the body at
+//! the error's position ([`with_path`]). Also the field helpers those derives share:
+//! strict objects ([`Obj`]) and RFC 3339 timestamps ([`ts`]).
 
 use std::fmt;
 

@@ -23,7 +23,6 @@ crate::json::from_json!(Envelope {
 });
 
 /// The envelope's `error` object; also the shape of a failed batch item.
-
 pub(crate) struct EnvelopeError {
     pub(crate) code: String,
     pub(crate) message: Option<String>,
@@ -126,7 +125,6 @@ fn without_code(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 
 /// Shape E at the OIDC token and userinfo endpoints (RFC 6749 section 5.2):
 /// `{"error": "invalid_grant", "error_description": "..."}`; the OAuth error is the code.
-
 struct OAuth {
     error: String,
     error_description: Option<String>,

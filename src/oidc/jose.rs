@@ -25,7 +25,6 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The protected header fields the verifier reads; others are ignored.
-
 struct Header {
     alg: String,
     kid: Option<String>,

@@ -302,7 +302,6 @@ crate::json::from_json!(FieldMatch {
 });
 
 /// The wire form of [`UserInfo`], both generations' names side by side.
-
 struct RawUserInfo {
     sub: String,
     acr: Option<String>,
