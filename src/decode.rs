@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serializer};
 
-use crate::json::FromJson;
+use crate::json::{FromJson, Seg, skip_ws, string_end};
 
 pub(crate) use crate::json::DecodeResult;
 
@@ -158,28 +158,11 @@ pub(crate) fn with_path(body: &[u8], first: serde_json::Error, item: Option<usiz
     let Some(segments) = scan.found else {
         return first.to_string();
     };
-    let mut path = String::new();
-    for segment in &segments {
-        match segment {
-            Segment::Index(i) => path.push_str(&format!("[{i}]")),
-            Segment::Key(k) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-            }
-        }
-    }
-    let path = match item {
-        Some(i) => {
-            let own = format!("[{i}]");
-            match path.strip_prefix(&own) {
-                Some(rest) => rest.strip_prefix('.').unwrap_or(rest).to_owned(),
-                None => path,
-            }
-        }
-        None => path,
+    let relative = match (item, segments.first()) {
+        (Some(i), Some(Seg::Index(j))) if i == *j => &segments[1..],
+        _ => &segments[..],
     };
+    let path = crate::json::path_text(relative);
     if path.is_empty() {
         first.to_string()
     } else {
@@ -198,27 +181,14 @@ fn offset(body: &[u8], line: usize, column: usize) -> Option<usize> {
     (at <= body.len()).then_some(at)
 }
 
-fn skip_ws(body: &[u8], mut i: usize) -> usize {
-    while matches!(body.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
-}
-
-/// One step of a field path.
-enum Segment {
-    Index(usize),
-    Key(String),
-}
-
 /// A walk over a JSON body that finds the value `serde_json`'s error position points at:
 /// the one that ends at `at` (its last byte was the last read) or starts at `at`
 /// (refused on sight), and keeps its path.
 struct Scan<'a> {
     body: &'a [u8],
     at: usize,
-    path: Vec<Segment>,
-    found: Option<Vec<Segment>>,
+    path: Vec<Seg>,
+    found: Option<Vec<Seg>>,
 }
 
 impl Scan<'_> {
@@ -229,13 +199,13 @@ impl Scan<'_> {
             return None;
         }
         if i == self.at && self.found.is_none() {
-            self.found = Some(self.path.iter().map(Segment::copy).collect());
+            self.found = Some(self.path.clone());
             return None;
         }
         let end = match *self.body.get(i)? {
             b'{' => self.object(i + 1, depth)?,
             b'[' => self.array(i + 1, depth)?,
-            b'"' => self.string_end(i)?,
+            b'"' => string_end(self.body, i)?,
             _ => {
                 let len = self.body[i..]
                     .iter()
@@ -245,7 +215,7 @@ impl Scan<'_> {
             }
         };
         if self.found.is_none() && end == self.at {
-            self.found = Some(self.path.iter().map(Segment::copy).collect());
+            self.found = Some(self.path.clone());
         }
         Some(end)
     }
@@ -256,13 +226,13 @@ impl Scan<'_> {
             return Some(i + 1);
         }
         loop {
-            let key_end = self.string_end(i)?;
+            let key_end = string_end(self.body, i)?;
             let key: String = serde_json::from_slice(&self.body[i..key_end]).ok()?;
             i = skip_ws(self.body, key_end);
             if self.body.get(i) != Some(&b':') {
                 return None;
             }
-            self.path.push(Segment::Key(key));
+            self.path.push(Seg::Key(key));
             let end = self.value(skip_ws(self.body, i + 1), depth + 1);
             self.path.pop();
             i = skip_ws(self.body, end?);
@@ -280,7 +250,7 @@ impl Scan<'_> {
             return Some(i + 1);
         }
         for index in 0.. {
-            self.path.push(Segment::Index(index));
+            self.path.push(Seg::Index(index));
             let end = self.value(i, depth + 1);
             self.path.pop();
             i = skip_ws(self.body, end?);
@@ -291,30 +261,6 @@ impl Scan<'_> {
             }
         }
         None
-    }
-
-    /// The index just past the string starting (with its quote) at `i`.
-    fn string_end(&self, i: usize) -> Option<usize> {
-        if self.body.get(i) != Some(&b'"') {
-            return None;
-        }
-        let mut j = i + 1;
-        loop {
-            match *self.body.get(j)? {
-                b'"' => return Some(j + 1),
-                b'\\' => j += 2,
-                _ => j += 1,
-            }
-        }
-    }
-}
-
-impl Segment {
-    fn copy(&self) -> Segment {
-        match self {
-            Segment::Index(i) => Segment::Index(*i),
-            Segment::Key(k) => Segment::Key(k.clone()),
-        }
     }
 }
 

@@ -166,7 +166,8 @@ impl Bad {
     }
 }
 
-fn path_text(path: &[Seg]) -> String {
+/// A path as messages show it: `data[3].webhookConfig.retryAttempts`.
+pub(crate) fn path_text(path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -735,7 +736,8 @@ fn line_column(body: &[u8], offset: usize, before: bool) -> (usize, usize) {
     (line, column)
 }
 
-fn skip_ws(body: &[u8], mut i: usize) -> usize {
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+pub(crate) fn skip_ws(body: &[u8], mut i: usize) -> usize {
     while i < body.len() && matches!(body[i], b' ' | b'\n' | b'\r' | b'\t') {
         i += 1;
     }
@@ -828,8 +830,8 @@ fn value_end(body: &[u8], i: usize, depth: usize) -> Option<usize> {
     }
 }
 
-/// Just past the string starting at `i`.
-fn string_end(body: &[u8], i: usize) -> Option<usize> {
+/// Just past the string starting (with its quote) at `i`.
+pub(crate) fn string_end(body: &[u8], i: usize) -> Option<usize> {
     if body.get(i) != Some(&b'"') {
         return None;
     }
