@@ -73,12 +73,13 @@ pub struct Page<T> {
 impl<T: crate::json::FromJson> crate::json::FromJson for Page<T> {
     fn from_json(v: serde_json::Value, at: crate::json::At<'_>) -> Result<Self, crate::json::Bad> {
         let mut o = crate::json::Obj::new(v, at)?;
-        Ok(Page {
-            data: o.req("data")?,
-            total: o.req("total")?,
-            limit: o.req("limit")?,
-            offset: o.req("offset")?,
-        })
+        let page = Page {
+            data: o.req("data"),
+            total: o.req("total"),
+            limit: o.req("limit"),
+            offset: o.req("offset"),
+        };
+        o.finish(page)
     }
 }
 

@@ -114,7 +114,9 @@ pub(crate) fn confirmation(body: &[u8], field: &str) -> DecodeResult<bool> {
 /// Which of `deleted` / `success` a body reports as `false`, when it is a JSON object
 /// that does; `None` for any other body (an undocumented answer is not a failure).
 pub(crate) fn refusal(body: &[u8]) -> Option<&'static str> {
-    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
     ["deleted", "success"]
         .into_iter()
         .find(|f| map.get(*f) == Some(&serde_json::Value::Bool(false)))
@@ -440,6 +442,12 @@ mod tests {
     crate::json::from_json!(Hook {
         retry_attempts: req("retryAttempts")
     });
+
+    impl crate::json::Fallback for Hook {
+        fn fallback() -> Self {
+            Hook { retry_attempts: 0 }
+        }
+    }
 
     #[derive(Debug)]
     #[allow(dead_code)]

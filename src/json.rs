@@ -394,17 +394,42 @@ impl<'de, T: FromJson> Visitor<'de> for Then<T> {
 
 /// The fields of an object being read: each reader takes its field out, so what is left
 /// at the end is what the model does not know ([`Obj::rest`]).
+///
+/// A reader never returns early: a field that fails is recorded (the first failure
+/// wins, in declaration order), a stand-in value takes its place, and [`Obj::finish`]
+/// returns the failure. So a model's reader is a straight line of calls, with no drop
+/// path per field, which keeps the code generated per model small (issue 18, item 4).
 pub(crate) struct Obj<'a> {
     map: JsonMap,
     at: At<'a>,
+    failed: Option<Bad>,
+}
+
+/// The stand-in for a required field that failed: never seen, since the model it
+/// would go into is dropped and the failure returned instead.
+pub(crate) trait Fallback {
+    /// Any value of the type.
+    fn fallback() -> Self;
 }
 
 impl<'a> Obj<'a> {
     /// `v` as an object; anything else is refused as serde refuses it for a struct.
     pub(crate) fn new(v: Value, at: At<'a>) -> Result<Obj<'a>, Bad> {
         match v {
-            Value::Object(map) => Ok(Obj { map, at }),
+            Value::Object(map) => Ok(Obj {
+                map,
+                at,
+                failed: None,
+            }),
             other => Err(Bad::invalid_type(&other, "a JSON object", at)),
+        }
+    }
+
+    /// `value` when every field was read, else the first failure.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Bad> {
+        match self.failed {
+            None => Ok(value),
+            Some(bad) => Err(bad),
         }
     }
 
@@ -414,76 +439,113 @@ impl<'a> Obj<'a> {
         self.map.remove(key)
     }
 
-    /// Refuses an object that holds more than one of a field's names (`providerId` and
-    /// its older `id`): which one is meant cannot be told, as serde's aliases refuse it.
-    fn one_of(&self, keys: &[&'static str]) -> Result<(), Bad> {
-        if keys.iter().filter(|k| self.map.contains_key(**k)).count() > 1 {
-            return Err(Bad::new(self.at, format!("duplicate field `{}`", keys[0])));
+    /// Records a failure unless an earlier field failed.
+    #[cold]
+    fn fail(&mut self, bad: Bad) {
+        if self.failed.is_none() {
+            self.failed = Some(bad);
         }
-        Ok(())
     }
 
+    /// Records that `key` is missing.
     #[cold]
-    fn missing(&self, key: &str) -> Bad {
-        Bad::new(self.at, format!("missing field `{key}`"))
+    fn missing(&mut self, key: &str) {
+        let bad = Bad::new(self.at, format!("missing field `{key}`"));
+        self.fail(bad);
+    }
+
+    /// `read`'s answer, or `or` with the failure recorded.
+    fn read<T>(&mut self, answer: Result<T, Bad>, or: fn() -> T) -> T {
+        match answer {
+            Ok(value) => value,
+            Err(bad) => {
+                self.fail(bad);
+                or()
+            }
+        }
+    }
+
+    /// The key of `keys` present, refusing an object that holds more than one of a
+    /// field's names (`providerId` and its older `id`): which one is meant cannot be
+    /// told, as serde's aliases refuse it.
+    fn one_of(&mut self, keys: &[&'static str]) -> Option<&'static str> {
+        let mut present = keys.iter().filter(|k| self.map.contains_key(**k));
+        let first = present.next().copied();
+        if present.next().is_some() {
+            let bad = Bad::new(self.at, format!("duplicate field `{}`", keys[0]));
+            self.fail(bad);
+        }
+        first
     }
 
     /// A required field.
-    pub(crate) fn req<T: FromJson>(&mut self, key: &'static str) -> Result<T, Bad> {
+    pub(crate) fn req<T: FromJson + Fallback>(&mut self, key: &'static str) -> T {
         match self.take(key) {
-            Some(v) => T::from_json(v, At::Key(&self.at, key)),
-            None => Err(self.missing(key)),
+            Some(v) => {
+                let answer = T::from_json(v, At::Key(&self.at, key));
+                self.read(answer, T::fallback)
+            }
+            None => {
+                self.missing(key);
+                T::fallback()
+            }
         }
     }
 
-    /// A required field under any of `keys` (the first one present).
-    pub(crate) fn req_any<T: FromJson>(&mut self, keys: &[&'static str]) -> Result<T, Bad> {
-        self.one_of(keys)?;
-        for key in keys {
-            if let Some(v) = self.take(key) {
-                return T::from_json(v, At::Key(&self.at, key));
+    /// A required field under any of `keys`.
+    pub(crate) fn req_any<T: FromJson + Fallback>(&mut self, keys: &[&'static str]) -> T {
+        match self.one_of(keys) {
+            Some(key) => self.req(key),
+            None => {
+                self.missing(keys[0]);
+                T::fallback()
             }
         }
-        Err(self.missing(keys[0]))
     }
 
-    /// An optional field under any of `keys` (the first one present).
-    pub(crate) fn opt_any<T: FromJson>(&mut self, keys: &[&'static str]) -> Result<Option<T>, Bad> {
-        self.one_of(keys)?;
-        for key in keys {
-            if self.map.contains_key(*key) {
-                return self.opt(key);
-            }
-        }
-        Ok(None)
+    /// An optional field under any of `keys`.
+    pub(crate) fn opt_any<T: FromJson>(&mut self, keys: &[&'static str]) -> Option<T> {
+        self.one_of(keys).and_then(|key| self.opt(key))
     }
 
     /// An optional field: absent or `null` is `None`.
-    pub(crate) fn opt<T: FromJson>(&mut self, key: &'static str) -> Result<Option<T>, Bad> {
+    pub(crate) fn opt<T: FromJson>(&mut self, key: &'static str) -> Option<T> {
         match self.take(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => T::from_json(v, At::Key(&self.at, key)).map(Some),
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let answer = T::from_json(v, At::Key(&self.at, key)).map(Some);
+                self.read(answer, || None)
+            }
         }
     }
 
     /// A field with a default when absent (`null` is decoded, and refused unless `T`
     /// takes it).
-    pub(crate) fn def<T: FromJson + Default>(&mut self, key: &'static str) -> Result<T, Bad> {
+    pub(crate) fn def<T: FromJson + Default>(&mut self, key: &'static str) -> T {
         match self.take(key) {
-            None => Ok(T::default()),
-            Some(v) => T::from_json(v, At::Key(&self.at, key)),
+            None => T::default(),
+            Some(v) => {
+                let answer = T::from_json(v, At::Key(&self.at, key));
+                self.read(answer, T::default)
+            }
         }
     }
 
     /// A required field read by `read`.
-    pub(crate) fn req_with<T>(
+    pub(crate) fn req_with<T: Fallback>(
         &mut self,
         key: &'static str,
         read: fn(Value, At<'_>) -> Result<T, Bad>,
-    ) -> Result<T, Bad> {
+    ) -> T {
         match self.take(key) {
-            Some(v) => read(v, At::Key(&self.at, key)),
-            None => Err(self.missing(key)),
+            Some(v) => {
+                let answer = read(v, At::Key(&self.at, key));
+                self.read(answer, T::fallback)
+            }
+            None => {
+                self.missing(key);
+                T::fallback()
+            }
         }
     }
 
@@ -492,16 +554,68 @@ impl<'a> Obj<'a> {
         &mut self,
         key: &'static str,
         read: fn(Value, At<'_>) -> Result<T, Bad>,
-    ) -> Result<T, Bad> {
+    ) -> T {
         match self.take(key) {
-            None => Ok(T::default()),
-            Some(v) => read(v, At::Key(&self.at, key)),
+            None => T::default(),
+            Some(v) => {
+                let answer = read(v, At::Key(&self.at, key));
+                self.read(answer, T::default)
+            }
         }
     }
 
     /// Every field not taken yet, as sent.
-    pub(crate) fn rest(&mut self) -> Result<JsonMap, Bad> {
-        Ok(std::mem::take(&mut self.map))
+    pub(crate) fn rest(&mut self) -> JsonMap {
+        std::mem::take(&mut self.map)
+    }
+}
+
+macro_rules! fallback_default {
+    ($($t:ty),*) => {$(
+        impl Fallback for $t {
+            fn fallback() -> Self {
+                <$t>::default()
+            }
+        }
+    )*};
+}
+fallback_default!(
+    String, bool, u8, u16, u32, u64, i32, i64, f64, Value, JsonMap
+);
+
+impl<T> Fallback for Option<T> {
+    fn fallback() -> Self {
+        None
+    }
+}
+
+impl<T> Fallback for Vec<T> {
+    fn fallback() -> Self {
+        Vec::new()
+    }
+}
+
+impl<T> Fallback for BTreeMap<String, T> {
+    fn fallback() -> Self {
+        BTreeMap::new()
+    }
+}
+
+impl<T: Fallback> Fallback for Box<T> {
+    fn fallback() -> Self {
+        Box::new(T::fallback())
+    }
+}
+
+impl<T: Fallback> Fallback for Secret<T> {
+    fn fallback() -> Self {
+        Secret::new(T::fallback())
+    }
+}
+
+impl Fallback for OffsetDateTime {
+    fn fallback() -> Self {
+        OffsetDateTime::UNIX_EPOCH
     }
 }
 
@@ -521,7 +635,8 @@ macro_rules! from_json {
                 at: $crate::json::At<'_>,
             ) -> Result<Self, $crate::json::Bad> {
                 let mut o = $crate::json::Obj::new(v, at)?;
-                Ok($ty { $($field: o.$how($($arg),*)?,)* })
+                let value = $ty { $($field: o.$how($($arg),*),)* };
+                o.finish(value)
             }
         }
 

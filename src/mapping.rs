@@ -23,10 +23,17 @@ crate::json::from_json!(Envelope {
 });
 
 /// The envelope's `error` object; also the shape of a failed batch item.
+#[derive(Default)]
 pub(crate) struct EnvelopeError {
     pub(crate) code: String,
     pub(crate) message: Option<String>,
     pub(crate) details: Option<serde_json::Value>,
+}
+
+impl crate::json::Fallback for EnvelopeError {
+    fn fallback() -> Self {
+        EnvelopeError::default()
+    }
 }
 
 crate::json::from_json!(EnvelopeError {
@@ -237,7 +244,7 @@ pub(crate) fn excerpt_within(body: &[u8], credential: &Credential, max: usize) -
     // (plain JSON, where the key's characters never need escaping), redacted.
     if !credential.is_empty()
         && text.contains("\\u")
-        && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(text.as_bytes())
         && credential.held_by(&value)
     {
         return excerpt_within(

@@ -55,6 +55,12 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::json::Fallback for $name {
+            fn fallback() -> Self {
+                $name::Other(String::new())
+            }
+        }
+
         impl $crate::json::FromJson for $name {
             fn from_json(
                 v: ::serde_json::Value,

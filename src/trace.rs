@@ -109,7 +109,7 @@ pub(crate) fn shown_header(name: &str, value: &[u8], credential: &Credential) ->
 /// length) and the credential replaced, then the library's excerpt rule (one line, HTML
 /// flattened, the key redacted in every echoed form), cut to [`BODY_CHARS`].
 pub(crate) fn body_excerpt(body: &[u8], credential: &Credential) -> Option<String> {
-    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
+    if let Ok(mut value) = crate::json::parse(body)
         && crate::mapping::redact_secret_fields(&mut value)
     {
         let scrubbed = value.to_string();

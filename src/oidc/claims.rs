@@ -186,7 +186,7 @@ pub(crate) fn verify(
             ),
         )));
     }
-    let claims: IdTokenClaims = serde_json::from_slice(&jws.payload).map_err(|e| {
+    let claims: IdTokenClaims = crate::json::object(&jws.payload).map_err(|(_, e)| {
         Some(fail(
             IdTokenErrorKind::Malformed,
             format!("the claims are not what an ID token holds: {e}"),

@@ -70,8 +70,8 @@ pub(crate) fn parse_rs256(token: &str) -> Result<Jws<'_>, IdTokenError> {
     };
     let header_bytes =
         b64url_decode(header).ok_or_else(|| malformed("the header is not base64url"))?;
-    let header: Header = serde_json::from_slice(&header_bytes)
-        .map_err(|e| malformed(format!("the header is not a JSON object with `alg`: {e}")))?;
+    let header: Header = crate::json::object(&header_bytes)
+        .map_err(|(_, e)| malformed(format!("the header is not a JSON object with `alg`: {e}")))?;
     if header.alg != "RS256" {
         return Err(IdTokenError::new(
             IdTokenErrorKind::UnsupportedAlgorithm,
@@ -154,11 +154,13 @@ impl KeySet {
     /// `use` other than `sig`, no `alg` other than `RS256`); other entries are skipped,
     /// as a JWKS may hold keys for other purposes.
     pub(crate) fn parse(body: &[u8]) -> Result<KeySet, String> {
-        let doc: JwksDoc = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        let doc: JwksDoc = crate::json::object(body).map_err(|(_, e)| e)?;
         let keys = doc
             .keys
             .into_iter()
-            .filter_map(|v| serde_json::from_value::<RawJwk>(v).ok())
+            .filter_map(|v| {
+                <RawJwk as crate::json::FromJson>::from_json(v, crate::json::At::Root).ok()
+            })
             .filter(|k| {
                 k.kty == "RSA"
                     && k.use_.as_deref().is_none_or(|u| u == "sig")
