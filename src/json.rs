@@ -333,11 +333,17 @@ impl<'de> Visitor<'de> for Tree {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = JsonMap::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(Tree)?);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{}`",
+                        taken.key()
+                    )));
+                }
             }
-            let value = map.next_value_seed(Tree)?;
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
