@@ -2,11 +2,11 @@
 //!
 //! A derived `Deserialize` is a visitor generic over the deserializer: compiled once per
 //! model, inlined into the parser, and the largest part of the crate's build (issue 18,
-//! item 4). Here a body is parsed once into a [`serde_json::Value`] (one instance of
-//! serde_json's parser for the whole crate) and each model is read out of it by a
-//! [`FromJson`] impl: a straight line of calls into the shared readers below. The
-//! production-test list, the one large body (10,000 items in the benchmark), keeps its
-//! streaming, derived decoder.
+//! item 4). Here a body is parsed once into a [`serde_json::Value`] tree (one visitor,
+//! [`Tree`], for the whole crate; it refuses a repeated key) and each model is read out
+//! of it by a [`FromJson`] impl: a straight line of calls into the shared readers of
+//! [`Obj`], which never return early. The production-test list, the one large body
+//! (10,000 items in the benchmark), keeps its streaming, derived decoder.
 //!
 //! Failures name the field as the streaming decoders do (`at `webhookConfig.retryAttempts`:
 //! invalid type: string "3", expected u32 at line 4 column 22`): the message is serde's
@@ -135,20 +135,11 @@ impl Bad {
         }
     }
 
-    /// The message as the streaming decoders give it: the path (relative to list item
-    /// `item` when given), serde's message, and the line and column in `body`.
+    /// The message as the streaming decoders give it: the path (without its first
+    /// `skip` steps, for a list item), serde's message, and the line and column in
+    /// `body`.
     #[cold]
-    pub(crate) fn render(&self, body: &[u8], item: Option<usize>) -> String {
-        let skip = match (item, self.path.first()) {
-            (Some(i), Some(Seg::Index(j))) if i == *j => 1,
-            _ => 0,
-        };
-        self.render_relative(body, skip)
-    }
-
-    /// [`Bad::render`], the path shown without its first `skip` steps.
-    #[cold]
-    fn render_relative(&self, body: &[u8], skip: usize) -> String {
+    fn render(&self, body: &[u8], skip: usize) -> String {
         let located = match locate(body, &self.path) {
             Some((start, end)) => {
                 let offset = if self.before { start } else { end };
@@ -246,9 +237,12 @@ pub(crate) fn array<T: FromJson>(body: &[u8]) -> DecodeResult<Vec<T>> {
 /// `item_depth` steps lead to one), and the message with the path relative to that item.
 #[cold]
 fn failed(body: &[u8], bad: &Bad, item_depth: usize) -> (Option<usize>, String) {
-    match bad.path.get(item_depth.wrapping_sub(1)) {
-        Some(Seg::Index(i)) if item_depth > 0 => (Some(*i), bad.render_relative(body, item_depth)),
-        _ => (None, bad.render(body, None)),
+    let item = item_depth
+        .checked_sub(1)
+        .and_then(|last| bad.path.get(last));
+    match item {
+        Some(Seg::Index(i)) => (Some(*i), bad.render(body, item_depth)),
+        _ => (None, bad.render(body, 0)),
     }
 }
 
