@@ -31,6 +31,7 @@ mod hooks;
 mod http_trace;
 mod inventory;
 mod mock;
+mod model_keys;
 mod oidc;
 mod oidc_provider;
 mod production_tests;
