@@ -6,6 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// A model's fields and the JSON key of each (none for a flattened field).
+type Keys = Vec<(String, Option<String>)>;
+
 /// Every `.rs` file under `dir`.
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -42,7 +45,7 @@ fn camel(field: &str) -> String {
 
 /// The keys `Serialize` writes for the struct `name` in `text`, by field, when the
 /// struct derives `Serialize`; flattened fields have none.
-fn written_keys(text: &str, name: &str) -> Option<Vec<(String, Option<String>)>> {
+fn written_keys(text: &str, name: &str) -> Option<Keys> {
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| {
         let l = l.trim_start();
@@ -108,7 +111,7 @@ fn written_keys(text: &str, name: &str) -> Option<Vec<(String, Option<String>)>>
 
 /// The `from_json!` blocks of `text`: the model and, by field, the key it reads (the
 /// first name for an alias list, none for `rest()`).
-fn read_keys(text: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
+fn read_keys(text: &str) -> Vec<(String, Keys)> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("crate::json::from_json!(") {
         let call = &text[i + "crate::json::from_json!(".len()..];
