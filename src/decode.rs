@@ -10,20 +10,13 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serializer};
 
-use crate::json::{FromJson, Seg, skip_ws, string_end};
+use crate::json::{FromJson, Seg, scalar_end, skip_ws, string_end};
 
 pub(crate) use crate::json::DecodeResult;
 
-/// Decodes a response body through [`FromJson`]: one object (or whatever `T` reads).
-pub(crate) fn object<T: FromJson>(body: &[u8]) -> DecodeResult<T> {
-    crate::json::object(body)
-}
-
-/// Decodes a response body that is a JSON array of [`FromJson`] items; a failure names
-/// the item's index and the field relative to it.
-pub(crate) fn array<T: FromJson>(body: &[u8]) -> DecodeResult<Vec<T>> {
-    crate::json::array(body)
-}
+/// [`FromJson`] bodies: one object (or whatever `T` reads), and a JSON array of items
+/// whose failure names the item's index and the field relative to it.
+pub(crate) use crate::json::{array, object};
 
 /// Decodes a page object (`{"data": [...], "total", ...}`): a failure inside `data[i]`
 /// is reported as the failure of item `i`, with the field path relative to the item, as
@@ -208,13 +201,7 @@ impl Scan<'_> {
             b'{' => self.object(i + 1, depth)?,
             b'[' => self.array(i + 1, depth)?,
             b'"' => string_end(self.body, i)?,
-            _ => {
-                let len = self.body[i..]
-                    .iter()
-                    .position(|b| matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
-                    .unwrap_or(self.body.len() - i);
-                i + len.max(1)
-            }
+            _ => scalar_end(self.body, i)?,
         };
         if self.found.is_none() && end == self.at {
             self.found = Some(self.path.clone());
@@ -361,12 +348,12 @@ pub(crate) mod ts {
             impl Visitor<'_> for V {
                 type Value = Timestamp;
                 fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"")
+                    f.write_str(crate::json::TIMESTAMP)
                 }
                 fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
-                    OffsetDateTime::parse(v, &Rfc3339)
+                    crate::json::parse_timestamp(v)
                         .map(Timestamp)
-                        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                        .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
                 }
             }
             d.deserialize_str(V)

@@ -650,7 +650,8 @@ macro_rules! from_json {
 pub(crate) use from_json;
 
 /// `impl FromJson` (and `Deserialize`) for a type read as `$raw` and then converted
-/// with its `TryFrom<$raw>` (whose error message becomes the failure's).
+/// with its `TryFrom<$raw>` (whose error, shown, becomes the failure's message; a plain
+/// `From` conversion cannot fail).
 macro_rules! from_json_via {
     ($ty:ident, $raw:ty) => {
         impl $crate::json::FromJson for $ty {
@@ -660,7 +661,7 @@ macro_rules! from_json_via {
             ) -> Result<Self, $crate::json::Bad> {
                 let raw = <$raw as $crate::json::FromJson>::from_json(v, at)?;
                 <$ty as ::std::convert::TryFrom<$raw>>::try_from(raw)
-                    .map_err(|m| $crate::json::Bad::new(at, m))
+                    .map_err(|m| $crate::json::Bad::new(at, m.to_string()))
             }
         }
 
@@ -807,15 +808,20 @@ pub(crate) fn nullable<T: FromJson>(v: Value, at: At<'_>) -> Result<Option<Optio
     Option::from_json(v, at).map(Some)
 }
 
-/// What an RFC 3339 timestamp is called in messages.
-const TIMESTAMP: &str = "an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"";
+/// What an RFC 3339 timestamp is called in messages (here and in the production-test
+/// models' derived decoders).
+pub(crate) const TIMESTAMP: &str = "an RFC 3339 timestamp such as \"2026-04-08T10:00:00.000Z\"";
+
+/// The one timestamp rule: RFC 3339, strictly.
+pub(crate) fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
 
 impl FromJson for OffsetDateTime {
     fn from_json(v: Value, at: At<'_>) -> Result<Self, Bad> {
         match &v {
             Value::String(s) => {
-                OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| Bad::invalid_value(&v, TIMESTAMP, at))
+                parse_timestamp(s).ok_or_else(|| Bad::invalid_value(&v, TIMESTAMP, at))
             }
             _ => Err(Bad::invalid_type(&v, TIMESTAMP, at)),
         }
@@ -933,16 +939,18 @@ fn value_end(body: &[u8], i: usize, depth: usize) -> Option<usize> {
                 }
             }
         }
-        _ => {
-            let mut j = i;
-            while j < body.len()
-                && !matches!(body[j], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
-            {
-                j += 1;
-            }
-            (j > i).then_some(j)
-        }
+        _ => scalar_end(body, i),
     }
+}
+
+/// Just past the number or literal (`true`, `null`, ...) starting at `i`.
+pub(crate) fn scalar_end(body: &[u8], i: usize) -> Option<usize> {
+    let len = body
+        .get(i..)?
+        .iter()
+        .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+        .unwrap_or(body.len() - i);
+    (len > 0).then_some(i + len)
 }
 
 /// Just past the string starting (with its quote) at `i`.

@@ -1,10 +1,10 @@
 //! What a completed verification discloses: [`UserInfo`] (REST `/userinfo` and OIDC
 //! `/userinfo` alike) and [`Evidence`].
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::json::{At, Bad, FromJson};
+use crate::json::{At, Bad};
 
 use super::model::{JsonMap, VerificationModel, loa_option};
 use crate::open_enum::open_enum;
@@ -336,17 +336,7 @@ crate::json::from_json!(RawUserInfo {
     extra: rest(),
 });
 
-impl FromJson for UserInfo {
-    fn from_json(v: Value, at: At<'_>) -> Result<Self, Bad> {
-        RawUserInfo::from_json(v, at).map(UserInfo::from)
-    }
-}
-
-impl<'de> Deserialize<'de> for UserInfo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::json::deserialize(d)
-    }
-}
+crate::json::from_json_via!(UserInfo, RawUserInfo);
 
 impl From<RawUserInfo> for UserInfo {
     fn from(raw: RawUserInfo) -> UserInfo {
