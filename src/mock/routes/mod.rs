@@ -384,15 +384,7 @@ impl Shared {
                 headers: reply.headers,
                 body: Vec::new(),
             },
-            Ok(reply) => {
-                let mut headers = reply.headers;
-                headers.push(("Content-Type", "application/json".into()));
-                Response {
-                    status: reply.status,
-                    headers,
-                    body: serde_json::to_vec(&reply.body).unwrap_or_default(),
-                }
-            }
+            Ok(reply) => json_response(reply),
             Err(fail) => envelope(&fail, request_id),
         };
         if let Some(key) = key {
@@ -426,15 +418,7 @@ impl Shared {
         };
         let mut state = self.lock();
         Ok(match handler(&mut state, &ctx) {
-            Ok(reply) => {
-                let mut headers = reply.headers;
-                headers.push(("Content-Type", "application/json".into()));
-                Response {
-                    status: reply.status,
-                    headers,
-                    body: serde_json::to_vec(&reply.body).unwrap_or_default(),
-                }
-            }
+            Ok(reply) => json_response(reply),
             Err(fail) => envelope(&fail, request_id),
         })
     }
@@ -529,6 +513,17 @@ fn find_route(
     );
     fail.details = json!({ "allowed": allowed });
     Err(fail)
+}
+
+/// A handler's reply as a JSON response (API routes and test controls alike).
+fn json_response(reply: Reply) -> Response {
+    let mut headers = reply.headers;
+    headers.push(("Content-Type", "application/json".into()));
+    Response {
+        status: reply.status,
+        headers,
+        body: serde_json::to_vec(&reply.body).unwrap_or_default(),
+    }
 }
 
 /// The error envelope.
